@@ -1,0 +1,2 @@
+package io.runnel.broker;
+final class Placeholder {}
