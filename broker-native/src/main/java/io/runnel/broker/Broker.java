@@ -1,0 +1,161 @@
+package io.runnel.broker;
+
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.runnel.broker.api.ApiVersionsHandler;
+import io.runnel.broker.api.CreatePartitionsHandler;
+import io.runnel.broker.api.CreateTopicsHandler;
+import io.runnel.broker.api.DeleteTopicsHandler;
+import io.runnel.broker.api.DescribeClusterHandler;
+import io.runnel.broker.api.DescribeConfigsHandler;
+import io.runnel.broker.api.DescribeTopicPartitionsHandler;
+import io.runnel.broker.api.FetchHandler;
+import io.runnel.broker.api.InitProducerIdHandler;
+import io.runnel.broker.api.ListOffsetsHandler;
+import io.runnel.broker.api.MetadataHandler;
+import io.runnel.broker.api.OffsetForLeaderEpochHandler;
+import io.runnel.broker.api.ProduceHandler;
+import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.log.LogManager;
+import io.runnel.broker.metadata.LocalMetadataLog;
+import io.runnel.broker.metadata.MetaProperties;
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.metrics.BrokerMetrics;
+import io.runnel.broker.network.KafkaServer;
+import io.runnel.broker.partition.FetchPurgatory;
+import io.runnel.broker.partition.IoThreadPool;
+import io.runnel.broker.partition.ReplicaManager;
+import io.runnel.broker.producer.ProducerIdManager;
+import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.SupportedApis;
+import io.vertx.core.Vertx;
+
+/**
+ * One Runnel broker: assembles storage, metadata, partitions and the Kafka listeners, and starts
+ * and stops them in dependency order. Plain Java on Vert.x, so tests can run several brokers in one
+ * JVM; the Quarkus application ({@code io.runnel.broker.app}) is a thin shell around it.
+ *
+ * <p>Start order: log dirs → metadata log replay (which loads and recovers partition logs) →
+ * broker registration → listeners → ready. Stop order is the reverse, ending with the clean-shutdown
+ * marker so that the next start skips recovery. Threading: start/close from one non-event-loop thread.
+ */
+public final class Broker implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Broker.class);
+
+    private final BrokerConfig config;
+    private final Vertx vertx;
+    private final Time time;
+    private final BrokerMetrics metrics;
+    private IoThreadPool ioThreads;
+    private LogManager logManager;
+    private MetadataController controller;
+    private ReplicaManager replicaManager;
+    private KafkaServer server;
+    private long retentionTimerId = -1;
+    private volatile boolean ready;
+
+    public Broker(BrokerConfig config, Vertx vertx, MeterRegistry registry, Time time) {
+        this.config = config;
+        this.vertx = vertx;
+        this.time = time;
+        this.metrics = new BrokerMetrics(registry);
+    }
+
+    /** Starts the broker and returns once it accepts clients. */
+    public void start() {
+        long startNanos = System.nanoTime();
+        Path firstLogDir = config.logDirs().get(0);
+        String clusterId = null;
+        for (Path dir : config.logDirs()) clusterId = MetaProperties.ensure(dir, clusterId == null ? config.clusterId() : clusterId, config.nodeId());
+
+        ioThreads = new IoThreadPool(config.numIoThreads());
+        logManager = new LogManager(config.logDirs(), time);
+        replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), time);
+        controller = new MetadataController(config, clusterId, LocalMetadataLog.open(firstLogDir, time));
+        controller.addListener(replicaManager);
+        controller.start().join();
+
+        server = new KafkaServer(vertx, config, supportedApis(), metrics);
+        server.start().join();
+        controller.registerBroker(advertisedListeners()).join();
+        retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
+        ready = true;
+        LOG.infof("Runnel broker %d of cluster %s ready in %d ms (log dirs %s)", config.nodeId(), clusterId,
+                (System.nanoTime() - startNanos) / 1_000_000, config.logDirs());
+    }
+
+    private SupportedApis supportedApis() {
+        ProducerIdManager producerIds = new ProducerIdManager(controller);
+        SupportedApis[] self = new SupportedApis[1];
+        Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
+        handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> self[0]));
+        handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config));
+        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config));
+        handlers.put(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller));
+        handlers.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller));
+        handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics));
+        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics));
+        handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager));
+        handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager));
+        handlers.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
+        handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, config.nodeId()));
+        handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
+        handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
+        self[0] = new SupportedApis(handlers);
+        return self[0];
+    }
+
+    /** The advertised listeners, with port 0 replaced by the port the same-named listener bound. */
+    private List<BrokerConfig.Listener> advertisedListeners() {
+        List<Integer> bound = server.boundPorts();
+        return config.advertisedListeners().stream().map(a -> {
+            if (a.port() != 0) return a;
+            for (int i = 0; i < config.listeners().size(); i++) {
+                if (config.listeners().get(i).name().equals(a.name())) return new BrokerConfig.Listener(a.name(), a.host(), bound.get(i));
+            }
+            throw new IllegalStateException("advertised listener " + a + " has port 0 and no listener named " + a.name());
+        }).toList();
+    }
+
+    /** Ready: logs recovered, registered in the metadata log, listeners bound. */
+    public boolean isReady() {
+        return ready;
+    }
+
+    /** The bound port of each listener, in config order. */
+    public List<Integer> boundPorts() {
+        return server.boundPorts();
+    }
+
+    public String bootstrapServers() {
+        return config.listeners().get(0).host() + ":" + boundPorts().get(0);
+    }
+
+    public ReplicaManager replicaManager() {
+        return replicaManager;
+    }
+
+    public MetadataController controller() {
+        return controller;
+    }
+
+    @Override
+    public void close() {
+        ready = false;
+        if (retentionTimerId >= 0) vertx.cancelTimer(retentionTimerId);
+        if (server != null) server.close();
+        if (replicaManager != null) replicaManager.close();
+        if (controller != null) controller.close();
+        if (ioThreads != null) ioThreads.close();
+        if (logManager != null) logManager.shutdown();
+        LOG.infof("Runnel broker %d stopped cleanly", config.nodeId());
+    }
+}

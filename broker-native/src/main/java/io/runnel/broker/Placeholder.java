@@ -1,2 +1,0 @@
-package io.runnel.broker;
-final class Placeholder {}

@@ -1,0 +1,75 @@
+package io.runnel.broker.api;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.config.DescribedConfig;
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.metadata.TopicResult;
+import io.runnel.broker.metadata.TopicSpec;
+import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.RequestContext;
+
+/** CreateTopics (incl. validateOnly): each topic is validated and created by the controller on its own. */
+public final class CreateTopicsHandler implements ApiHandler {
+    private final MetadataController controller;
+    private final BrokerConfig config;
+
+    public CreateTopicsHandler(MetadataController controller, BrokerConfig config) {
+        this.controller = controller;
+        this.config = config;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        CreateTopicsRequestData data = (CreateTopicsRequestData) request;
+        List<TopicSpec> specs = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicates = new HashSet<>();
+        for (CreateTopicsRequestData.CreatableTopic topic : data.topics()) {
+            if (!seen.add(topic.name())) duplicates.add(topic.name());
+            Map<Integer, List<Integer>> assignments = new HashMap<>();
+            topic.assignments().forEach(a -> assignments.put(a.partitionIndex(), a.brokerIds()));
+            Map<String, String> configs = new HashMap<>();
+            topic.configs().forEach(c -> configs.put(c.name(), c.value()));
+            specs.add(new TopicSpec(topic.name(), topic.numPartitions(), topic.replicationFactor(), assignments, configs));
+        }
+        specs.removeIf(s -> duplicates.contains(s.name()));
+        return controller.createTopics(specs, data.validateOnly()).thenApply(results -> {
+            CreateTopicsResponseData response = new CreateTopicsResponseData();
+            for (String name : duplicates) {
+                response.topics().add(new CreatableTopicResult().setName(name).setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Create topics request from client `" + context.header().clientId()
+                                + "` contains multiple entries for the following topics: " + name));
+            }
+            for (TopicResult r : results) response.topics().add(toResult(r));
+            return response;
+        });
+    }
+
+    private CreatableTopicResult toResult(TopicResult r) {
+        CreatableTopicResult result = new CreatableTopicResult().setName(r.name()).setErrorCode(r.error().code()).setErrorMessage(r.message());
+        if (r.topic() == null) return result.setNumPartitions(-1).setReplicationFactor((short) -1).setConfigs(null).setTopicConfigErrorCode(Errors.NONE.code());
+        result.setTopicId(r.topic().id())
+                .setNumPartitions(r.topic().partitionCount())
+                .setReplicationFactor((short) r.topic().partition(0).replicas().size());
+        for (DescribedConfig c : DescribedConfig.ofTopic(r.topic().configs(), config)) {
+            result.configs().add(new CreatableTopicConfigs().setName(c.name()).setValue(c.value())
+                    .setReadOnly(c.readOnly()).setConfigSource(c.source()).setIsSensitive(false));
+        }
+        return result;
+    }
+}

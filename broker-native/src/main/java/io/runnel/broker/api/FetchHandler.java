@@ -1,0 +1,211 @@
+package io.runnel.broker.api;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.metrics.BrokerMetrics;
+import io.runnel.broker.partition.FetchPurgatory;
+import io.runnel.broker.partition.ReadResult;
+import io.runnel.broker.partition.ReplicaManager;
+import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.RequestContext;
+
+/**
+ * Fetch: the read path. Partitions are read in request order within the request's total
+ * {@code maxBytes}; the first partition with data may exceed limits by one batch so consumers
+ * always progress (KIP-74). If fewer than {@code minBytes} are ready the fetch waits in the
+ * {@link FetchPurgatory} until an append or {@code maxWaitMs} completes it — on a timer, never a
+ * blocked thread.
+ *
+ * <p>Fetch sessions (KIP-227) are refused the way Kafka refuses them when its cache is full: every
+ * response carries session id 0, so clients keep sending full fetch requests. A request naming a
+ * session gets FETCH_SESSION_ID_NOT_FOUND.
+ */
+public final class FetchHandler implements ApiHandler {
+    private final MetadataController controller;
+    private final ReplicaManager replicas;
+    private final BrokerMetrics metrics;
+
+    public FetchHandler(MetadataController controller, ReplicaManager replicas, BrokerMetrics metrics) {
+        this.controller = controller;
+        this.replicas = replicas;
+        this.metrics = metrics;
+    }
+
+    /** One requested partition and where to answer it. */
+    private record Wanted(FetchRequestData.FetchTopic topic, FetchRequestData.FetchPartition partition) {}
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        FetchRequestData data = (FetchRequestData) request;
+        if (data.sessionId() != 0) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
+        }
+        if (data.sessionEpoch() > 0) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()).setSessionId(0));
+        }
+        List<Wanted> wanted = new ArrayList<>();
+        for (FetchRequestData.FetchTopic topic : data.topics()) {
+            for (FetchRequestData.FetchPartition partition : topic.partitions()) wanted.add(new Wanted(topic, partition));
+        }
+        CompletableFuture<ApiMessage> response = new CompletableFuture<>();
+        readAll(wanted, data.maxBytes()).thenAccept(results -> context.eventLoop().runOnContext(v -> {
+            if (isEnough(results, data)) {
+                response.complete(toResponse(context, wanted, results));
+            } else {
+                new DelayedFetch(context, data, wanted, response).start();
+            }
+        }));
+        return response;
+    }
+
+    private static boolean isEnough(List<ReadResult> results, FetchRequestData data) {
+        if (data.maxWaitMs() <= 0) return true;
+        long bytes = 0;
+        for (ReadResult r : results) {
+            if (r.error() != Errors.NONE) return true; // errors are answered at once, as Kafka does
+            bytes += r.sizeInBytes();
+        }
+        return bytes >= data.minBytes();
+    }
+
+    /** Reads partitions one after another, each within what the earlier ones left of the budget. */
+    private CompletableFuture<List<ReadResult>> readAll(List<Wanted> wanted, int maxBytes) {
+        List<ReadResult> results = new ArrayList<>();
+        CompletableFuture<int[]> chain = CompletableFuture.completedFuture(new int[] {Math.max(0, maxBytes), 0});
+        for (Wanted w : wanted) {
+            chain = chain.thenCompose(budget -> readOne(w, budget[0], budget[1] == 0).thenApply(r -> {
+                results.add(r);
+                int size = r.sizeInBytes();
+                return new int[] {Math.max(0, budget[0] - size), budget[1] + size};
+            }));
+        }
+        return chain.thenApply(b -> results);
+    }
+
+    private CompletableFuture<ReadResult> readOne(Wanted w, int budgetBytes, boolean nothingReadYet) {
+        var resolved = PartitionLookup.resolve(controller.image(), replicas, w.topic().topic(), w.topic().topicId(), w.partition().partition());
+        if (resolved.error() != Errors.NONE) return CompletableFuture.completedFuture(ReadResult.error(resolved.error(), -1, -1));
+        int maxBytes = Math.min(budgetBytes, Math.max(0, w.partition().partitionMaxBytes()));
+        boolean minOneMessage = nothingReadYet; // KIP-74: progress even when one batch exceeds the limits
+        return resolved.partition().read(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch())
+                .exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
+    }
+
+    private FetchResponseData toResponse(RequestContext context, List<Wanted> wanted, List<ReadResult> results) {
+        FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+        boolean byId = context.apiVersion() >= 13;
+        Map<FetchRequestData.FetchTopic, FetchableTopicResponse> topics = new LinkedHashMap<>();
+        for (int i = 0; i < wanted.size(); i++) {
+            Wanted w = wanted.get(i);
+            ReadResult r = results.get(i);
+            FetchableTopicResponse topic = topics.computeIfAbsent(w.topic(), t -> {
+                FetchableTopicResponse created = new FetchableTopicResponse().setTopic(byId ? "" : t.topic())
+                        .setTopicId(byId ? t.topicId() : Uuid.ZERO_UUID);
+                response.responses().add(created);
+                return created;
+            });
+            topic.partitions().add(new PartitionData().setPartitionIndex(w.partition().partition())
+                    .setErrorCode(r.error().code())
+                    .setHighWatermark(r.highWatermark())
+                    .setLastStableOffset(r.highWatermark())
+                    .setLogStartOffset(r.logStartOffset())
+                    .setAbortedTransactions(null)
+                    .setPreferredReadReplica(-1)
+                    .setRecords(r.records()));
+            if (r.sizeInBytes() > 0) {
+                String name = byId ? nameOf(w.topic().topicId()) : w.topic().topic();
+                if (name != null) metrics.bytesOut(name, r.sizeInBytes());
+            }
+        }
+        return response;
+    }
+
+    private String nameOf(Uuid topicId) {
+        var topic = controller.image().topic(topicId);
+        return topic == null ? null : topic.name();
+    }
+
+    /**
+     * A fetch waiting for {@code minBytes}. Lives on its connection's event loop: appends and the
+     * timer only schedule a re-read there; the first re-read that has enough, or the timer, answers.
+     */
+    private final class DelayedFetch implements FetchPurgatory.Watcher {
+        private final RequestContext context;
+        private final FetchRequestData data;
+        private final List<Wanted> wanted;
+        private final CompletableFuture<ApiMessage> response;
+        private final List<TopicPartition> watched = new ArrayList<>();
+        private long timerId = -1;
+        private boolean done;
+        private boolean rereading;
+        private boolean rereadAgain;
+
+        DelayedFetch(RequestContext context, FetchRequestData data, List<Wanted> wanted, CompletableFuture<ApiMessage> response) {
+            this.context = context;
+            this.data = data;
+            this.wanted = wanted;
+            this.response = response;
+        }
+
+        void start() {
+            for (Wanted w : wanted) {
+                var resolved = PartitionLookup.resolve(controller.image(), replicas, w.topic().topic(), w.topic().topicId(), w.partition().partition());
+                if (resolved.partition() == null) continue;
+                watched.add(resolved.partition().topicPartition());
+                replicas.purgatory().watch(resolved.partition().topicPartition(), this);
+            }
+            timerId = context.eventLoop().owner().setTimer(Math.max(1, data.maxWaitMs()), id -> {
+                timerId = -1;
+                readAll(wanted, data.maxBytes()).thenAccept(results -> context.eventLoop().runOnContext(v -> finish(results)));
+            });
+            onAppend(); // an append may have landed between the first read and the watch
+        }
+
+        @Override
+        public void onAppend() {
+            context.eventLoop().runOnContext(v -> reread());
+        }
+
+        private void reread() {
+            if (done) return;
+            if (rereading) {
+                rereadAgain = true;
+                return;
+            }
+            rereading = true;
+            readAll(wanted, data.maxBytes()).thenAccept(results -> context.eventLoop().runOnContext(v -> {
+                rereading = false;
+                if (done) return;
+                if (isEnough(results, data)) {
+                    finish(results);
+                } else if (rereadAgain) {
+                    rereadAgain = false;
+                    reread();
+                }
+            }));
+        }
+
+        private void finish(List<ReadResult> results) {
+            if (done) return;
+            done = true;
+            if (timerId >= 0) context.eventLoop().owner().cancelTimer(timerId);
+            for (TopicPartition tp : watched) replicas.purgatory().unwatch(tp, this);
+            response.complete(toResponse(context, wanted, results));
+        }
+    }
+}

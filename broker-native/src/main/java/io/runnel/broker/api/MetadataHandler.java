@@ -1,0 +1,117 @@
+package io.runnel.broker.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.metadata.BrokerImage;
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.metadata.PartitionImage;
+import io.runnel.broker.metadata.TopicImage;
+import io.runnel.broker.metadata.TopicSpec;
+import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.RequestContext;
+
+/**
+ * Metadata: brokers, topics and partition leaders from the current image. Unknown topics are
+ * created first when both the request and {@code auto.create.topics.enable} allow it; the answer
+ * then already describes them (Kafka answers LEADER_NOT_AVAILABLE and lets the client retry; on
+ * one node creation is local, so we wait for it instead).
+ */
+public final class MetadataHandler implements ApiHandler {
+    private static final int AUTHORIZED_OPERATIONS_OMITTED = Integer.MIN_VALUE;
+
+    private final MetadataController controller;
+    private final BrokerConfig config;
+
+    public MetadataHandler(MetadataController controller, BrokerConfig config) {
+        this.controller = controller;
+        this.config = config;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        MetadataRequestData data = (MetadataRequestData) request;
+        MetadataImage image = controller.image();
+        List<TopicSpec> toCreate = new ArrayList<>();
+        if (data.topics() != null && config.autoCreateTopicsEnable() && (context.apiVersion() < 4 || data.allowAutoTopicCreation())) {
+            for (MetadataRequestData.MetadataRequestTopic t : data.topics()) {
+                if (t.name() != null && image.topic(t.name()) == null && isValidName(t.name()) && !Topic.isInternal(t.name())) {
+                    toCreate.add(TopicSpec.withDefaults(t.name()));
+                }
+            }
+        }
+        CompletableFuture<?> created = toCreate.isEmpty() ? CompletableFuture.completedFuture(null) : controller.createTopics(toCreate, false);
+        return created.thenApply(v -> respond(context, data, controller.image()));
+    }
+
+    private MetadataResponseData respond(RequestContext context, MetadataRequestData data, MetadataImage image) {
+        MetadataResponseData response = new MetadataResponseData()
+                .setClusterId(image.clusterId())
+                .setControllerId(config.nodeId())
+                .setClusterAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+        for (BrokerImage broker : image.brokers().values()) {
+            if (broker.fenced()) continue;
+            BrokerImage.Endpoint endpoint = broker.endpointFor(context.listenerName());
+            if (endpoint == null) continue;
+            response.brokers().add(new MetadataResponseData.MetadataResponseBroker().setNodeId(broker.id())
+                    .setHost(endpoint.host()).setPort(endpoint.port()).setRack(broker.rack()));
+        }
+        if (data.topics() == null) {
+            image.topicsByName().values().forEach(t -> response.topics().add(describe(t, data)));
+            return response;
+        }
+        for (MetadataRequestData.MetadataRequestTopic requested : data.topics()) {
+            response.topics().add(describeRequested(requested, image, data));
+        }
+        return response;
+    }
+
+    private MetadataResponseTopic describeRequested(MetadataRequestData.MetadataRequestTopic requested, MetadataImage image, MetadataRequestData data) {
+        if (requested.name() == null) {
+            TopicImage topic = requested.topicId() == null ? null : image.topic(requested.topicId());
+            if (topic == null) return new MetadataResponseTopic().setName(null).setTopicId(requested.topicId())
+                    .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+            return describe(topic, data);
+        }
+        TopicImage topic = image.topic(requested.name());
+        if (topic != null) return describe(topic, data);
+        Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION;
+        return new MetadataResponseTopic().setName(requested.name()).setTopicId(Uuid.ZERO_UUID).setErrorCode(error.code())
+                .setIsInternal(Topic.isInternal(requested.name())).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+    }
+
+    private static MetadataResponseTopic describe(TopicImage topic, MetadataRequestData data) {
+        MetadataResponseTopic result = new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
+                .setIsInternal(Topic.isInternal(topic.name())).setErrorCode(Errors.NONE.code())
+                .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+        for (PartitionImage p : topic.partitions().values()) {
+            result.partitions().add(new MetadataResponsePartition().setPartitionIndex(p.partitionId())
+                    .setErrorCode(Errors.NONE.code()).setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch())
+                    .setReplicaNodes(p.replicas()).setIsrNodes(p.isr()).setOfflineReplicas(List.of()));
+        }
+        return result;
+    }
+
+    private static boolean isValidName(String name) {
+        try {
+            Topic.validate(name);
+            return true;
+        } catch (InvalidTopicException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.runnel.broker.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.partition.ReplicaManager;
+import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.RequestContext;
+
+/**
+ * OffsetForLeaderEpoch: the end offset of a leader epoch, which consumers use to validate their
+ * position after a leader change and followers use to find where to truncate.
+ */
+public final class OffsetForLeaderEpochHandler implements ApiHandler {
+    private final MetadataController controller;
+    private final ReplicaManager replicas;
+
+    public OffsetForLeaderEpochHandler(MetadataController controller, ReplicaManager replicas) {
+        this.controller = controller;
+        this.replicas = replicas;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        OffsetForLeaderEpochRequestData data = (OffsetForLeaderEpochRequestData) request;
+        OffsetForLeaderEpochResponseData response = new OffsetForLeaderEpochResponseData();
+        List<CompletableFuture<?>> lookups = new ArrayList<>();
+        for (OffsetForLeaderEpochRequestData.OffsetForLeaderTopic topic : data.topics()) {
+            OffsetForLeaderTopicResult topicResult = new OffsetForLeaderTopicResult().setTopic(topic.topic());
+            response.topics().add(topicResult);
+            for (OffsetForLeaderEpochRequestData.OffsetForLeaderPartition p : topic.partitions()) {
+                EpochEndOffset result = new EpochEndOffset().setPartition(p.partition()).setLeaderEpoch(-1).setEndOffset(-1);
+                topicResult.partitions().add(result);
+                var resolved = PartitionLookup.resolve(controller.image(), replicas, topic.topic(), null, p.partition());
+                if (resolved.error() != Errors.NONE) {
+                    result.setErrorCode(resolved.error().code());
+                    continue;
+                }
+                Errors epochError = resolved.partition().checkLeaderEpoch(p.currentLeaderEpoch());
+                if (epochError != Errors.NONE) {
+                    result.setErrorCode(epochError.code());
+                    continue;
+                }
+                lookups.add(resolved.partition().endOffsetForEpoch(p.leaderEpoch()).handle((end, error) -> {
+                    if (error != null) return result.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                    return result.setErrorCode(Errors.NONE.code()).setLeaderEpoch((int) end[0]).setEndOffset(end[1]);
+                }));
+            }
+        }
+        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(v -> response);
+    }
+}

@@ -1,0 +1,138 @@
+package io.runnel.broker.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+
+import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.config.TopicConfigs;
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.metrics.BrokerMetrics;
+import io.runnel.broker.partition.AppendResult;
+import io.runnel.broker.partition.ReplicaManager;
+import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.CloseConnectionException;
+import io.runnel.broker.protocol.RequestContext;
+
+/**
+ * Produce: the front of the write path (network → {@code ProduceHandler} →
+ * {@code Partition.appendRecordsToLeader} → {@code PartitionLog.appendAsLeader} → segment file).
+ * Checks what needs only metadata here; batch validation, idempotence and offset assignment happen
+ * in the log on the partition's own thread. With acks=0 no response is sent, and a failure closes
+ * the connection, as Kafka does, so the client notices.
+ */
+public final class ProduceHandler implements ApiHandler {
+    private final MetadataController controller;
+    private final ReplicaManager replicas;
+    private final BrokerConfig config;
+    private final BrokerMetrics metrics;
+
+    public ProduceHandler(MetadataController controller, ReplicaManager replicas, BrokerConfig config, BrokerMetrics metrics) {
+        this.controller = controller;
+        this.replicas = replicas;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        ProduceRequestData data = (ProduceRequestData) request;
+        short acks = data.acks();
+        MetadataImage image = controller.image();
+        ProduceResponseData response = new ProduceResponseData();
+        List<CompletableFuture<?>> appends = new ArrayList<>();
+        for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
+            TopicProduceResponse topicResponse = new TopicProduceResponse().setName(topicData.name()).setTopicId(topicData.topicId());
+            response.responses().add(topicResponse);
+            for (ProduceRequestData.PartitionProduceData partitionData : topicData.partitionData()) {
+                PartitionProduceResponse partitionResponse = new PartitionProduceResponse().setIndex(partitionData.index());
+                topicResponse.partitionResponses().add(partitionResponse);
+                if (acks != 0 && acks != 1 && acks != -1) {
+                    fail(partitionResponse, Errors.INVALID_REQUIRED_ACKS, null);
+                    continue;
+                }
+                var resolved = PartitionLookup.resolve(image, replicas, topicData.name(), topicData.topicId(), partitionData.index());
+                if (resolved.error() != Errors.NONE) {
+                    fail(partitionResponse, resolved.error(), null);
+                    continue;
+                }
+                MemoryRecords records = (MemoryRecords) partitionData.records();
+                Errors precheck = precheck(records, acks, resolved.topic().configs());
+                if (precheck != Errors.NONE) {
+                    fail(partitionResponse, precheck, switch (precheck) {
+                        case NOT_ENOUGH_REPLICAS -> "The size of the current ISR is 1, below min.insync.replicas";
+                        case INVALID_RECORD -> "Transactional and control batches are not supported yet";
+                        default -> null;
+                    });
+                    continue;
+                }
+                String topic = resolved.topic().name();
+                appends.add(resolved.partition().appendRecordsToLeader(records).thenAccept(result -> {
+                    apply(partitionResponse, result);
+                    if (result.error() == Errors.NONE) metrics.bytesIn(topic, records.sizeInBytes(), countRecords(records));
+                }));
+            }
+        }
+        return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            if (acks != 0) return response;
+            for (TopicProduceResponse t : response.responses()) {
+                for (PartitionProduceResponse p : t.partitionResponses()) {
+                    if (p.errorCode() != Errors.NONE.code())
+                        throw new CloseConnectionException("acks=0 produce to " + t.name() + "-" + p.index() + " failed with "
+                                + Errors.forCode(p.errorCode()).name());
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Checks that need no disk: a records field, no transactional batches yet, min.insync.replicas. */
+    private Errors precheck(MemoryRecords records, short acks, java.util.Map<String, String> topicConfigs) {
+        if (records == null || records.sizeInBytes() == 0) return Errors.INVALID_RECORD;
+        try {
+            for (MutableRecordBatch batch : records.batches()) {
+                // Transactional batches need the transaction coordinator, which does not exist yet.
+                if (batch.isTransactional() || batch.isControlBatch()) return Errors.INVALID_RECORD;
+            }
+        } catch (org.apache.kafka.common.KafkaException e) {
+            return Errors.CORRUPT_MESSAGE; // a batch header that cannot even be walked
+        }
+        if (acks == -1) {
+            int isrSize = 1; // one node: this replica is the whole ISR
+            int minIsr = Integer.parseInt(TopicConfigs.effective(topicConfigs, config).get("min.insync.replicas"));
+            if (isrSize < minIsr) return Errors.NOT_ENOUGH_REPLICAS;
+        }
+        return Errors.NONE;
+    }
+
+    private static long countRecords(MemoryRecords records) {
+        long count = 0;
+        for (MutableRecordBatch batch : records.batches()) count += batch.lastOffset() - batch.baseOffset() + 1;
+        return count;
+    }
+
+    private static void apply(PartitionProduceResponse response, AppendResult result) {
+        if (result.error() != Errors.NONE) {
+            fail(response, result.error(), result.errorMessage());
+            return;
+        }
+        response.setErrorCode(Errors.NONE.code()).setBaseOffset(result.baseOffset())
+                .setLogAppendTimeMs(result.logAppendTimeMs()).setLogStartOffset(result.logStartOffset());
+    }
+
+    private static void fail(PartitionProduceResponse response, Errors error, String message) {
+        response.setErrorCode(error.code()).setErrorMessage(message != null ? message : error.message())
+                .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+    }
+}

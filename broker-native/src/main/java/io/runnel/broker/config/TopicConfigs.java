@@ -1,0 +1,163 @@
+package io.runnel.broker.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.apache.kafka.common.record.TimestampType;
+
+import io.runnel.broker.log.LogConfig;
+
+/**
+ * Kafka's topic-level configs: which keys exist, their types, how their defaults follow the
+ * broker's settings, which of them Runnel enforces today, and the translation to {@link LogConfig}.
+ * Stateless.
+ */
+public final class TopicConfigs {
+
+    /** Kafka's DescribeConfigs config types (DescribeConfigsResponse.ConfigType ids). */
+    public enum Type {
+        BOOLEAN(1), STRING(2), INT(3), SHORT(4), LONG(5), DOUBLE(6), LIST(7), CLASS(8), PASSWORD(9);
+        public final byte id;
+
+        Type(int id) {
+            this.id = (byte) id;
+        }
+    }
+
+    /** One topic config key; {@code brokerKey} names the broker setting its default follows, if any. */
+    public record Definition(String name, Type type, String brokerKey, String fixedDefault, boolean enforced) {}
+
+    private static final Map<String, Definition> DEFINITIONS = definitions();
+
+    private static Map<String, Definition> definitions() {
+        Map<String, Definition> d = new LinkedHashMap<>();
+        // Enforced by the log today.
+        add(d, "segment.bytes", Type.INT, "log.segment.bytes", null, true);
+        add(d, "segment.ms", Type.LONG, "log.roll.ms", null, true);
+        add(d, "segment.index.bytes", Type.INT, "log.index.size.max.bytes", null, true);
+        add(d, "index.interval.bytes", Type.INT, "log.index.interval.bytes", null, true);
+        add(d, "retention.ms", Type.LONG, "log.retention.ms", null, true);
+        add(d, "retention.bytes", Type.LONG, "log.retention.bytes", null, true);
+        add(d, "max.message.bytes", Type.INT, "message.max.bytes", null, true);
+        add(d, "flush.messages", Type.LONG, "log.flush.interval.messages", null, true);
+        add(d, "flush.ms", Type.LONG, "log.flush.interval.ms", null, true);
+        add(d, "message.timestamp.type", Type.STRING, "log.message.timestamp.type", null, true);
+        add(d, "min.insync.replicas", Type.INT, "min.insync.replicas", null, true);
+        // Accepted and reported, enforced by later work (log lifecycle, replication issues).
+        add(d, "cleanup.policy", Type.LIST, null, "delete", false);
+        add(d, "compression.type", Type.STRING, "compression.type", null, false);
+        add(d, "compression.gzip.level", Type.INT, null, "-1", false);
+        add(d, "compression.lz4.level", Type.INT, null, "9", false);
+        add(d, "compression.zstd.level", Type.INT, null, "3", false);
+        add(d, "delete.retention.ms", Type.LONG, null, "86400000", false);
+        add(d, "file.delete.delay.ms", Type.LONG, null, "60000", false);
+        add(d, "max.compaction.lag.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), false);
+        add(d, "min.compaction.lag.ms", Type.LONG, null, "0", false);
+        add(d, "min.cleanable.dirty.ratio", Type.DOUBLE, null, "0.5", false);
+        add(d, "message.timestamp.after.max.ms", Type.LONG, null, "3600000", false);
+        add(d, "message.timestamp.before.max.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), false);
+        add(d, "preallocate", Type.BOOLEAN, null, "false", false);
+        add(d, "segment.jitter.ms", Type.LONG, null, "0", false);
+        add(d, "unclean.leader.election.enable", Type.BOOLEAN, null, "false", false);
+        add(d, "leader.replication.throttled.replicas", Type.LIST, null, "", false);
+        add(d, "follower.replication.throttled.replicas", Type.LIST, null, "", false);
+        add(d, "local.retention.bytes", Type.LONG, null, "-2", false);
+        add(d, "local.retention.ms", Type.LONG, null, "-2", false);
+        add(d, "remote.storage.enable", Type.BOOLEAN, null, "false", false);
+        return Map.copyOf(d);
+    }
+
+    private static void add(Map<String, Definition> d, String name, Type type, String brokerKey, String fixedDefault, boolean enforced) {
+        d.put(name, new Definition(name, type, brokerKey, fixedDefault, enforced));
+    }
+
+    private TopicConfigs() {}
+
+    public static Optional<Definition> definition(String name) {
+        return Optional.ofNullable(DEFINITIONS.get(name));
+    }
+
+    /** Keys in Kafka's listing order (alphabetical, as Kafka's DescribeConfigs returns them). */
+    public static List<String> names() {
+        return DEFINITIONS.keySet().stream().sorted().toList();
+    }
+
+    /** The default a topic without an override gets on this broker. */
+    public static String defaultValue(Definition def, BrokerConfig broker) {
+        return def.brokerKey() != null ? broker.asKafkaConfigs().get(def.brokerKey()) : def.fixedDefault();
+    }
+
+    /** Validates overrides as CreateTopics/AlterConfigs would; returns the problem, if any. */
+    public static Optional<String> validate(Map<String, String> overrides) {
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            Definition def = DEFINITIONS.get(e.getKey());
+            if (def == null) return Optional.of("Unknown topic config name: " + e.getKey());
+            String value = e.getValue();
+            if (value == null) return Optional.of("Null value not supported for topic config " + e.getKey());
+            Optional<String> problem = validateValue(def, value.trim());
+            if (problem.isPresent()) return problem;
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> validateValue(Definition def, String value) {
+        String bad = "Invalid value " + value + " for configuration " + def.name();
+        try {
+            switch (def.type()) {
+                case INT -> Integer.parseInt(value);
+                case LONG -> Long.parseLong(value);
+                case DOUBLE -> Double.parseDouble(value);
+                case BOOLEAN -> {
+                    if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) return Optional.of(bad + ": Expected value to be either true or false");
+                }
+                default -> { }
+            }
+        } catch (NumberFormatException e) {
+            return Optional.of(bad + ": Not a number of type " + def.type());
+        }
+        return switch (def.name()) {
+            case "message.timestamp.type" -> Set.of("CreateTime", "LogAppendTime").contains(value) ? Optional.empty()
+                    : Optional.of(bad + ": String must be one of: CreateTime, LogAppendTime");
+            case "cleanup.policy" -> Set.of("delete", "compact").containsAll(List.of(value.replace(" ", "").split(",")))
+                    ? Optional.empty() : Optional.of(bad + ": String must be one of: compact, delete");
+            case "compression.type" -> Set.of("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer").contains(value)
+                    ? Optional.empty() : Optional.of(bad + ": String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer");
+            case "segment.bytes" -> Integer.parseInt(value) >= 1024 * 1024 ? Optional.empty()
+                    : Optional.of(bad + ": Value must be at least 1048576");
+            case "min.insync.replicas", "segment.ms", "index.interval.bytes", "segment.index.bytes", "flush.messages", "flush.ms" ->
+                    Long.parseLong(value) >= (def.name().equals("index.interval.bytes") ? 0 : 1) ? Optional.empty()
+                            : Optional.of(bad + ": Value must be at least 1");
+            case "max.message.bytes" -> Integer.parseInt(value) >= 0 ? Optional.empty() : Optional.of(bad + ": Value must be at least 0");
+            default -> Optional.empty();
+        };
+    }
+
+    /** Every topic config with the value in force (override, else broker-derived default). */
+    public static Map<String, String> effective(Map<String, String> overrides, BrokerConfig broker) {
+        Map<String, String> all = new LinkedHashMap<>();
+        for (String name : names()) {
+            String override = overrides.get(name);
+            all.put(name, override != null ? override : defaultValue(DEFINITIONS.get(name), broker));
+        }
+        return all;
+    }
+
+    /** The log settings a partition of a topic with these overrides runs with. */
+    public static LogConfig toLogConfig(Map<String, String> overrides, BrokerConfig broker) {
+        Map<String, String> c = effective(overrides, broker);
+        return new LogConfig(
+                Integer.parseInt(c.get("segment.bytes")),
+                Long.parseLong(c.get("segment.ms")),
+                Integer.parseInt(c.get("segment.index.bytes")),
+                Integer.parseInt(c.get("index.interval.bytes")),
+                Long.parseLong(c.get("retention.ms")),
+                Long.parseLong(c.get("retention.bytes")),
+                Integer.parseInt(c.get("max.message.bytes")),
+                Long.parseLong(c.get("flush.messages")),
+                Long.parseLong(c.get("flush.ms")),
+                c.get("message.timestamp.type").equals("LogAppendTime") ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME);
+    }
+}

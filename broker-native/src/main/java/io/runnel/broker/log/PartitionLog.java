@@ -1,0 +1,659 @@
+package io.runnel.broker.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.jboss.logging.Logger;
+
+/**
+ * One partition's log, stored as Kafka stores it: a directory {@code <topic>-<partition>} of
+ * {@link LogSegment}s named by base offset, each with its offset and time index, plus producer
+ * state snapshots, the leader-epoch checkpoint, the recovery point and the topic id.
+ *
+ * <p>The produce path: {@link #appendAsLeader} validates every batch (magic 2, size, CRC32C,
+ * offset delta vs record count) without decoding records, checks idempotent-producer rules,
+ * assigns offsets by patching each batch header in place, rolls the active segment if needed,
+ * writes all batches with one file write, then updates indexes, producer state and the leader
+ * epoch cache. All or nothing: any rejected batch means nothing is written.
+ *
+ * <p>Invariants (checked; a violation throws {@link IllegalStateException}):
+ * <ul>
+ *   <li>segments are contiguous and ordered; the last one is the active segment;</li>
+ *   <li>an empty active segment starts exactly at the log end offset;</li>
+ *   <li>logStartOffset = the first segment's base offset ≤ recoveryPoint ≤ logEndOffset;</li>
+ *   <li>every byte below the recovery point has been fsynced.</li>
+ * </ul>
+ *
+ * <p>Durability: data is fsynced per the flush policy ({@code flushIntervalMessages},
+ * {@code flushIntervalMs}), on every roll (the finished segment) and on {@link #close()}; the
+ * recovery point is then persisted ({@code recovery-point}). After a crash, {@link #open} with
+ * {@code hadCleanShutdown=false} runs {@link LogRecovery} from the recovery point.
+ *
+ * <p>Threading: one owner thread (the partition's I/O thread) calls every method. Only
+ * {@link #logStartOffset()}, {@link #logEndOffset()} and the topic id accessors may be called from
+ * other threads; the offsets are volatile fields written after the data they describe. No locks.
+ */
+public final class PartitionLog {
+    private static final Logger LOG = Logger.getLogger(PartitionLog.class);
+
+    private final Path dir;
+    private final Time time;
+    private LogConfig config;
+    private final NavigableMap<Long, LogSegment> segments = new TreeMap<>();
+    private final ProducerStateManager producerState;
+    private LeaderEpochCache epochCache;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private long recoveryPointOffset;
+    private long unflushedMessages;
+    private long lastFlushMs;
+    private boolean closed;
+    private KafkaStorageException failure;
+    private volatile Optional<Uuid> topicId;
+
+    private PartitionLog(Path dir, LogConfig config, Time time) {
+        this.dir = dir;
+        this.config = config;
+        this.time = time;
+        this.producerState = new ProducerStateManager(dir);
+        this.lastFlushMs = time.milliseconds();
+        this.topicId = PartitionMetadataFile.read(dir);
+    }
+
+    /**
+     * Opens (creating if needed) the log in {@code dir}. Without a clean shutdown, crash recovery
+     * validates the tail from the recovery point; either way indexes are checked as they load, the
+     * leader-epoch cache is reconciled with the log, and producer state is rebuilt from the newest
+     * snapshot plus the batch headers after it.
+     */
+    public static PartitionLog open(Path dir, LogConfig config, boolean hadCleanShutdown, Time time) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw LogFiles.storageError("creating " + dir, e);
+        }
+        LogFiles.deleteTempFiles(dir);
+        PartitionLog log = new PartitionLog(dir, config, time);
+        log.loadSegments(hadCleanShutdown);
+        log.loadLeaderEpochs();
+        log.reloadProducerState();
+        return log;
+    }
+
+    // ---- opening --------------------------------------------------------------------------
+
+    private void loadSegments(boolean hadCleanShutdown) {
+        long now = time.milliseconds();
+        for (long baseOffset : LogFiles.offsetsOf(dir, LogFiles.LOG_SUFFIX)) segments.put(baseOffset, LogSegment.open(dir, baseOffset, config, now));
+        deleteOrphanIndexes();
+        if (segments.isEmpty()) segments.put(0L, LogSegment.create(dir, 0L, config, now));
+        long recoveryPoint = readRecoveryPoint().orElse(segments.firstKey());
+        if (!hadCleanShutdown) {
+            LogRecovery.recover(segments, recoveryPoint);
+        } else if (hasBadTail(activeSegment())) {
+            // A clean shutdown never leaves a partial batch; if one is there anyway, trust the bytes, not the marker.
+            LOG.warnf("%s has a partial batch at its end despite a clean shutdown; recovering it", activeSegment().logFile());
+            LogRecovery.recover(segments, activeSegment().baseOffset());
+        }
+        LogSegment.Tail tail = activeSegment().scanTail();
+        if (tail.endPosition() != activeSegment().sizeInBytes())
+            throw new IllegalStateException("active segment " + activeSegment() + " does not end on a batch boundary after recovery");
+        logStartOffset = segments.firstKey();
+        logEndOffset = tail.nextOffset();
+        recoveryPointOffset = hadCleanShutdown ? logEndOffset : Math.max(logStartOffset, Math.min(recoveryPoint, logEndOffset));
+        writeRecoveryPoint();
+    }
+
+    private static boolean hasBadTail(LogSegment segment) {
+        return segment.scanTail().endPosition() != segment.sizeInBytes();
+    }
+
+    private void deleteOrphanIndexes() {
+        for (String suffix : List.of(LogFiles.INDEX_SUFFIX, LogFiles.TIME_INDEX_SUFFIX)) {
+            for (long offset : LogFiles.offsetsOf(dir, suffix)) {
+                if (!segments.containsKey(offset)) LogFiles.deleteIfExists(dir.resolve(LogFiles.baseName(offset) + suffix));
+            }
+        }
+    }
+
+    private void loadLeaderEpochs() {
+        Optional<LeaderEpochCache> loaded = LeaderEpochCache.load(dir);
+        if (loaded.isPresent()) {
+            epochCache = loaded.get();
+        } else {
+            if (logEndOffset > logStartOffset) LOG.infof("Rebuilding %s from the log's batch headers", dir.resolve(LogFiles.LEADER_EPOCH_CHECKPOINT));
+            epochCache = LeaderEpochCache.empty(dir);
+            forEachBatchFrom(logStartOffset, batch -> epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset()));
+            epochCache.write();
+        }
+        epochCache.truncateFromEnd(logEndOffset);
+        epochCache.truncateFromStart(logStartOffset);
+    }
+
+    /** Newest snapshot at or below the log end, then the batch headers after it. */
+    private void reloadProducerState() {
+        OptionalLong snapshot = producerState.truncateAndLoad(logEndOffset);
+        long replayFrom = Math.max(logStartOffset, snapshot.orElse(logStartOffset));
+        forEachBatchFrom(replayFrom, producerState::replay);
+    }
+
+    /** Visits batch headers (nothing is decompressed) from the batch containing {@code offset}. */
+    private void forEachBatchFrom(long offset, Consumer<RecordBatch> visitor) {
+        if (offset >= logEndOffset) return;
+        Long first = segments.floorKey(offset);
+        for (LogSegment segment : segments.tailMap(first == null ? segments.firstKey() : first, true).values()) {
+            int position = segment.baseOffset() <= offset ? segment.positionOf(offset) : 0;
+            if (position < 0) continue;
+            for (FileChannelRecordBatch batch : segment.records().batchesFrom(position)) visitor.accept(batch);
+        }
+    }
+
+    // ---- appending ------------------------------------------------------------------------
+
+    /**
+     * Appends a producer's batches as the partition leader in {@code leaderEpoch}. Throws
+     * {@link UnsupportedForMessageFormatException}, {@link CorruptRecordException},
+     * {@link RecordTooLargeException}, {@link RecordBatchTooLargeException},
+     * {@link InvalidRecordException}, {@code OutOfOrderSequenceException} or
+     * {@code InvalidProducerEpochException} without writing anything. Mutates the batch headers in
+     * {@code records} (offsets, leader epoch, and for LOG_APPEND_TIME the timestamp and CRC).
+     */
+    public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        ensureUsable();
+        List<MutableRecordBatch> batches = validate(records);
+        long now = time.milliseconds();
+        boolean logAppendTime = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
+
+        // Offsets are computed before any header is patched, so producer checks fail with no side effects.
+        ProducerStateManager.Append producerAppend = producerState.newAppend();
+        long nextOffset = logEndOffset;
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        for (MutableRecordBatch batch : batches) {
+            long firstOffset = nextOffset;
+            long lastOffset = firstOffset + (batch.lastOffset() - batch.baseOffset());
+            long batchMaxTimestamp = logAppendTime ? now : batch.maxTimestamp();
+            if (batch.hasProducerId()) {
+                Optional<BatchMetadata> duplicate = producerAppend.add(batch, firstOffset, lastOffset, batchMaxTimestamp);
+                if (duplicate.isPresent()) return duplicateOf(duplicate.get(), logAppendTime);
+            }
+            maxTimestamp = Math.max(maxTimestamp, batchMaxTimestamp);
+            nextOffset = lastOffset + 1;
+        }
+        long firstOffset = logEndOffset;
+        long lastOffset = nextOffset - 1;
+        assignOffsets(batches, firstOffset, leaderEpoch, logAppendTime ? now : RecordBatch.NO_TIMESTAMP);
+
+        appendToActiveSegment(records, maxTimestamp, lastOffset, now);
+        producerState.commit(producerAppend);
+        epochCache.assign(leaderEpoch, firstOffset);
+        int recordCount = (int) (lastOffset - firstOffset + 1);
+        unflushedMessages += recordCount; // the caller runs maybeFlush once per group of appends (group commit)
+        return new LogAppendInfo(firstOffset, lastOffset, maxTimestamp, logAppendTime ? now : RecordBatch.NO_TIMESTAMP,
+                logStartOffset, recordCount, records.sizeInBytes(), false);
+    }
+
+    private List<MutableRecordBatch> validate(MemoryRecords records) {
+        List<MutableRecordBatch> batches = new ArrayList<>();
+        long bytes = 0;
+        for (MutableRecordBatch batch : records.batches()) {
+            validateBatch(batch);
+            batches.add(batch);
+            bytes += batch.sizeInBytes();
+        }
+        if (batches.isEmpty()) throw new InvalidRecordException("no record batch to append");
+        if (bytes != records.sizeInBytes())
+            throw new CorruptRecordException((records.sizeInBytes() - bytes) + " bytes after the last complete batch");
+        if (records.sizeInBytes() > config.segmentBytes())
+            throw new RecordBatchTooLargeException("append of " + records.sizeInBytes() + " bytes exceeds segmentBytes " + config.segmentBytes());
+        return batches;
+    }
+
+    private void validateBatch(MutableRecordBatch batch) {
+        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2)
+            throw new UnsupportedForMessageFormatException("record batch magic " + batch.magic() + " is not supported; only magic 2 is");
+        if (batch.sizeInBytes() > config.maxMessageBytes())
+            throw new RecordTooLargeException("batch of " + batch.sizeInBytes() + " bytes exceeds maxMessageBytes " + config.maxMessageBytes());
+        batch.ensureValid();
+        long countFromOffsets = batch.lastOffset() - batch.baseOffset() + 1;
+        Integer count = batch.countOrNull();
+        if (countFromOffsets <= 0 || count == null || count != countFromOffsets)
+            throw new InvalidRecordException("batch offset delta " + (countFromOffsets - 1) + " does not match its record count " + count);
+        if (batch.isControlBatch()) throw new InvalidRecordException("clients may not write control batches");
+        if (batch.hasProducerId() && batch.baseSequence() < 0)
+            throw new InvalidRecordException("idempotent batch with invalid sequence " + batch.baseSequence());
+        if (batch.timestampType() == TimestampType.LOG_APPEND_TIME && config.messageTimestampType() == TimestampType.CREATE_TIME)
+            throw new InvalidRecordException("batch claims LOG_APPEND_TIME on a CREATE_TIME topic");
+    }
+
+    /** Patches offsets and leader epoch (outside the CRC) and, for LOG_APPEND_TIME, the timestamp (CRC recomputed). */
+    private static void assignOffsets(List<MutableRecordBatch> batches, long firstOffset, int leaderEpoch, long logAppendTimeMs) {
+        long nextOffset = firstOffset;
+        for (MutableRecordBatch batch : batches) {
+            batch.setLastOffset(nextOffset + (batch.lastOffset() - batch.baseOffset()));
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+            if (logAppendTimeMs != RecordBatch.NO_TIMESTAMP) batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, logAppendTimeMs);
+            if (batch.baseOffset() != nextOffset) throw new IllegalStateException("offset assignment went wrong at " + batch);
+            nextOffset = batch.nextOffset();
+        }
+    }
+
+    private void appendToActiveSegment(MemoryRecords records, long maxTimestamp, long lastOffset, long now) {
+        activeSegment().rollReason(config, records.sizeInBytes(), maxTimestamp, lastOffset, now).ifPresent(this::roll);
+        LogSegment active = activeSegment();
+        try {
+            active.append(records);
+        } catch (KafkaStorageException e) {
+            failure = e;
+            throw e;
+        }
+        logEndOffset = lastOffset + 1;
+    }
+
+    private LogAppendInfo duplicateOf(BatchMetadata original, boolean logAppendTime) {
+        return new LogAppendInfo(original.firstOffset(), original.lastOffset(), original.maxTimestamp(),
+                logAppendTime ? original.maxTimestamp() : RecordBatch.NO_TIMESTAMP, logStartOffset, 0, 0, true);
+    }
+
+    // ---- rolling and flushing -------------------------------------------------------------
+
+    /** Rolls the active segment if it has aged past {@code segmentMs}; for a periodic task. */
+    public void maybeRoll(long nowMs) {
+        ensureUsable();
+        LogSegment active = activeSegment();
+        if (!active.isEmpty() && active.timeWaitedForRollMs(nowMs, nowMs) > config.segmentMs()) roll("age");
+    }
+
+    /**
+     * Starts a new active segment at the log end: seals the old one's time index, fsyncs
+     * everything up to the new base offset (as Kafka does on roll), persists the recovery point
+     * and takes a producer-state snapshot.
+     */
+    private void roll(String reason) {
+        LogSegment old = activeSegment();
+        long newBaseOffset = logEndOffset;
+        if (old.isEmpty()) {
+            if (old.baseOffset() != logEndOffset) throw new IllegalStateException("empty active segment " + old + " is not at the log end " + logEndOffset);
+            return;
+        }
+        if (newBaseOffset <= old.baseOffset()) throw new IllegalStateException("roll at " + newBaseOffset + " would not follow " + old);
+        old.onBecomeInactive();
+        flushUpTo(newBaseOffset);
+        producerState.takeSnapshot(newBaseOffset);
+        segments.put(newBaseOffset, LogSegment.create(dir, newBaseOffset, config, time.milliseconds()));
+        LOG.debugf("Rolled %s to a new segment at offset %d (%s)", dir, newBaseOffset, reason);
+    }
+
+    /** fsyncs everything appended so far and persists the recovery point. */
+    public void flush() {
+        ensureUsable();
+        flushUpTo(logEndOffset);
+    }
+
+    /**
+     * Applies the flush policy: fsyncs when {@code flushIntervalMessages} records are unflushed or
+     * the last flush is {@code flushIntervalMs} old. Appends never flush by themselves, so a
+     * caller that drains many appends pays one fsync for all of them (group commit).
+     */
+    public void maybeFlush(long nowMs) {
+        ensureUsable();
+        if (logEndOffset <= recoveryPointOffset) return;
+        if (unflushedMessages >= config.flushIntervalMessages() || nowMs - lastFlushMs >= config.flushIntervalMs()) flush();
+    }
+
+    private void flushUpTo(long offsetExclusive) {
+        if (offsetExclusive <= recoveryPointOffset) return;
+        Long from = segments.floorKey(recoveryPointOffset);
+        try {
+            for (LogSegment segment : segments.subMap(from == null ? segments.firstKey() : from, true, offsetExclusive, false).values()) segment.flush();
+        } catch (KafkaStorageException e) {
+            failure = e;
+            throw e;
+        }
+        recoveryPointOffset = offsetExclusive;
+        writeRecoveryPoint();
+        if (offsetExclusive == logEndOffset) unflushedMessages = 0;
+        lastFlushMs = time.milliseconds();
+    }
+
+    // ---- reading --------------------------------------------------------------------------
+
+    /**
+     * Whole batches from the one containing {@code startOffset}, at most {@code maxBytes} in total
+     * (but with {@code minOneMessage}, the first batch even if larger — KIP-74), none starting at or
+     * after {@code maxOffsetExclusive}; may span segments. Empty at the log end.
+     *
+     * @throws OffsetOutOfRangeException if startOffset is below the log start or above the log end
+     */
+    public FetchDataInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        ensureUsable();
+        checkInRange(startOffset);
+        if (startOffset == logEndOffset) return new FetchDataInfo(startOffset, MemoryRecords.EMPTY);
+        List<LogSegment> sources = new ArrayList<>();
+        List<LogSegment.Slice> slices = new ArrayList<>();
+        int totalBytes = 0;
+        for (LogSegment segment : segments.tailMap(segments.floorKey(startOffset), true).values()) {
+            LogSegment.Slice slice = segment.slice(startOffset, Math.max(0, maxBytes - totalBytes), maxOffsetExclusive, minOneMessage && totalBytes == 0);
+            if (slice.sizeInBytes() > 0) {
+                sources.add(segment);
+                slices.add(slice);
+                totalBytes += slice.sizeInBytes();
+            }
+            if (slice.limitReached()) break;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(totalBytes);
+        for (int i = 0; i < slices.size(); i++) sources.get(i).readInto(buffer, slices.get(i).position(), slices.get(i).sizeInBytes());
+        buffer.flip();
+        return new FetchDataInfo(startOffset, MemoryRecords.readableRecords(buffer));
+    }
+
+    private void checkInRange(long offset) {
+        long start = logStartOffset;
+        long end = logEndOffset;
+        if (offset < start || offset > end)
+            throw new OffsetOutOfRangeException("offset " + offset + " is outside the log range [" + start + ", " + end + "] of " + dir);
+    }
+
+    /**
+     * The first record (by offset) whose timestamp is ≥ {@code targetTimestampMs}, with its
+     * timestamp and leader epoch; empty if there is none. ListOffsets' special targets (-1, -2,
+     * -3) are the caller's to map.
+     */
+    public Optional<TimestampAndOffset> offsetForTimestamp(long targetTimestampMs) {
+        ensureUsable();
+        for (LogSegment segment : segments.values()) {
+            if (segment.maxTimestampSoFar() < targetTimestampMs) continue;
+            Optional<TimestampAndOffset> found = segment.findOffsetByTimestamp(targetTimestampMs, logStartOffset);
+            if (found.isPresent()) return found;
+        }
+        return Optional.empty();
+    }
+
+    /** The first record with the largest timestamp in the log; empty if no record has a timestamp. */
+    public Optional<TimestampAndOffset> offsetOfMaxTimestamp() {
+        ensureUsable();
+        LogSegment holder = null;
+        long max = RecordBatch.NO_TIMESTAMP;
+        for (LogSegment segment : segments.values()) {
+            if (segment.maxTimestampSoFar() > max) {
+                max = segment.maxTimestampSoFar();
+                holder = segment;
+            }
+        }
+        return holder == null ? Optional.empty() : holder.offsetOfMaxTimestamp();
+    }
+
+    /** OffsetsForLeaderEpoch for this log; see {@link LeaderEpochCache#endOffsetFor}. */
+    public LeaderEpochCache.EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
+        ensureUsable();
+        return epochCache.endOffsetFor(leaderEpoch, logEndOffset);
+    }
+
+    public OptionalInt latestLeaderEpoch() {
+        return epochCache.latestEpoch();
+    }
+
+    public List<LeaderEpochCache.EpochEntry> leaderEpochEntries() {
+        return epochCache.entries();
+    }
+
+    // ---- retention and truncation ---------------------------------------------------------
+
+    /**
+     * Deletes the oldest segments that break retention (Kafka's rules): first those whose newest
+     * timestamp is more than {@code retentionMs} old, then the oldest while the log stays at or
+     * above {@code retentionBytes} without them. The active segment is included when it qualifies
+     * and is not empty — it is rolled first, so the log keeps an (empty) active segment at its end.
+     * Advances the log start offset; returns how many segments were deleted.
+     */
+    public int deleteSegmentsPerRetention(long nowMs) {
+        ensureUsable();
+        int deleted = 0;
+        if (config.retentionMs() >= 0) {
+            deleted += deleteSegments(deletableSegments(s -> nowMs - s.largestTimestampMs() > config.retentionMs()), "retention.ms");
+        }
+        if (config.retentionBytes() >= 0) {
+            long[] excessBytes = {sizeInBytes() - config.retentionBytes()};
+            deleted += deleteSegments(deletableSegments(s -> {
+                if (excessBytes[0] - s.sizeInBytes() < 0) return false;
+                excessBytes[0] -= s.sizeInBytes();
+                return true;
+            }), "retention.bytes");
+        }
+        return deleted;
+    }
+
+    private List<LogSegment> deletableSegments(Predicate<LogSegment> expired) {
+        List<LogSegment> deletable = new ArrayList<>();
+        LogSegment active = activeSegment();
+        for (LogSegment segment : segments.values()) {
+            if (segment == active && segment.isEmpty()) break;
+            if (!expired.test(segment)) break;
+            deletable.add(segment);
+        }
+        return deletable;
+    }
+
+    private int deleteSegments(List<LogSegment> doomed, String reason) {
+        if (doomed.isEmpty()) return 0;
+        if (doomed.size() == segments.size()) roll(reason);
+        for (LogSegment segment : doomed) segments.remove(segment.baseOffset());
+        logStartOffset = segments.firstKey();
+        if (recoveryPointOffset < logStartOffset) {
+            recoveryPointOffset = logStartOffset;
+            writeRecoveryPoint();
+        }
+        epochCache.truncateFromStart(logStartOffset);
+        for (LogSegment segment : doomed) {
+            LOG.infof("Deleting %s per %s; log start offset is now %d", segment.logFile(), reason, logStartOffset);
+            segment.deleteFiles();
+        }
+        return doomed.size();
+    }
+
+    /**
+     * Drops every record at or after {@code offset} (a batch straddling it is dropped whole, so the
+     * log end may end up below {@code offset}); indexes, producer state and the leader-epoch cache
+     * follow. No-op if {@code offset} is at or beyond the log end. Below the log start this is
+     * {@link #truncateFullyAndStartAt}.
+     */
+    public void truncateTo(long offset) {
+        ensureUsable();
+        if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
+        if (offset >= logEndOffset) return;
+        if (offset < logStartOffset) {
+            truncateFullyAndStartAt(offset);
+            return;
+        }
+        for (LogSegment segment : new ArrayList<>(segments.tailMap(offset, false).values())) {
+            segments.remove(segment.baseOffset());
+            segment.deleteFiles();
+        }
+        LogSegment active = activeSegment();
+        active.truncateTo(offset);
+        long newEnd = active.scanTail().nextOffset();
+        if (newEnd > offset) throw new IllegalStateException("truncation to " + offset + " left the log ending at " + newEnd);
+        LOG.infof("Truncated %s to offset %d (log end was %d, is now %d)", dir, offset, logEndOffset, newEnd);
+        logEndOffset = newEnd;
+        if (recoveryPointOffset > newEnd) {
+            recoveryPointOffset = newEnd;
+            writeRecoveryPoint();
+        }
+        epochCache.truncateFromEnd(newEnd);
+        reloadProducerState();
+    }
+
+    /** Deletes all data and restarts the log, empty, at {@code offset} (start = end = offset). */
+    public void truncateFullyAndStartAt(long offset) {
+        ensureUsable();
+        if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
+        for (LogSegment segment : segments.values()) segment.deleteFiles();
+        segments.clear();
+        segments.put(offset, LogSegment.create(dir, offset, config, time.milliseconds()));
+        if (offset > logEndOffset) {
+            logEndOffset = offset;
+            logStartOffset = offset;
+        } else {
+            logStartOffset = offset;
+            logEndOffset = offset;
+        }
+        recoveryPointOffset = offset;
+        writeRecoveryPoint();
+        epochCache.clear();
+        producerState.clear();
+        producerState.deleteAllSnapshots();
+        unflushedMessages = 0;
+        LOG.infof("Truncated %s fully; it now starts at offset %d", dir, offset);
+    }
+
+    // ---- lifecycle ------------------------------------------------------------------------
+
+    /** Flushes, snapshots producer state and closes every file; reopening needs no recovery. */
+    public void close() {
+        if (closed) return;
+        if (failure == null) {
+            flush();
+            producerState.takeSnapshot(logEndOffset);
+        }
+        for (LogSegment segment : segments.values()) segment.close();
+        closed = true;
+    }
+
+    /** Closes without flushing and deletes the whole partition directory. */
+    public void deleteFiles() {
+        closed = true;
+        for (LogSegment segment : segments.values()) segment.deleteFiles();
+        segments.clear();
+        try {
+            Utils.delete(dir.toFile());
+        } catch (IOException e) {
+            throw LogFiles.storageError("deleting " + dir, e);
+        }
+    }
+
+    /** Replaces the settings; new segments, rolls, retention and flushes use them from now on. */
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    // ---- topic id ---------------------------------------------------------------------------
+
+    /** The topic id recorded in {@code partition.metadata}, if any. Safe from any thread. */
+    public Optional<Uuid> topicId() {
+        return topicId;
+    }
+
+    /**
+     * Records the topic id in {@code partition.metadata} (durably). Safe from any thread: it
+     * touches only that file, which nothing else in the log reads or writes.
+     */
+    public void assignTopicId(Uuid topicId) {
+        PartitionMetadataFile.write(dir, topicId);
+        this.topicId = Optional.of(topicId);
+    }
+
+    // ---- accessors --------------------------------------------------------------------------
+
+    /** Safe from any thread. */
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    /** The offset the next appended record gets. Safe from any thread. */
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    /** Every offset below this is known to be fsynced. */
+    public long recoveryPointOffset() {
+        return recoveryPointOffset;
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment segment : segments.values()) total += segment.sizeInBytes();
+        return total;
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    List<Long> segmentBaseOffsets() {
+        return List.copyOf(segments.keySet());
+    }
+
+    ProducerStateManager producerState() {
+        return producerState;
+    }
+
+    private LogSegment activeSegment() {
+        return segments.lastEntry().getValue();
+    }
+
+    private void ensureUsable() {
+        if (closed) throw new IllegalStateException("log " + dir + " is closed");
+        if (failure != null) throw new KafkaStorageException("log " + dir + " had an I/O error and must be reopened (recovering it)", failure);
+    }
+
+    // ---- recovery point ---------------------------------------------------------------------
+
+    private OptionalLong readRecoveryPoint() {
+        Path file = dir.resolve(LogFiles.RECOVERY_POINT);
+        try {
+            return OptionalLong.of(Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim()));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (IOException | NumberFormatException e) {
+            LOG.warnf("Ignoring unreadable %s; recovering the whole log: %s", file, e.toString());
+            return OptionalLong.empty();
+        }
+    }
+
+    private void writeRecoveryPoint() {
+        if (recoveryPointOffset < logStartOffset || recoveryPointOffset > logEndOffset)
+            throw new IllegalStateException("recovery point " + recoveryPointOffset + " outside [" + logStartOffset + ", " + logEndOffset + "]");
+        LogFiles.writeAtomically(dir.resolve(LogFiles.RECOVERY_POINT), (recoveryPointOffset + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + dir + ", start=" + logStartOffset + ", end=" + logEndOffset + ", segments=" + segments.size() + ")";
+    }
+}

@@ -1,0 +1,296 @@
+package io.runnel.broker.metadata;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.metadata.ConfigRecord;
+import org.apache.kafka.common.metadata.PartitionRecord;
+import org.apache.kafka.common.metadata.ProducerIdsRecord;
+import org.apache.kafka.common.metadata.RegisterBrokerRecord;
+import org.apache.kafka.common.metadata.RemoveTopicRecord;
+import org.apache.kafka.common.metadata.TopicRecord;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
+import org.jboss.logging.Logger;
+
+import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.config.TopicConfigs;
+
+/**
+ * The controller: the only writer of the metadata log. It validates admin operations against the
+ * current image, turns them into metadata records, appends them, applies them to a new image and
+ * publishes that image to listeners — in that order, so nothing acts on an uncommitted change.
+ *
+ * <p>Threading: every operation runs on the single metadata thread; callers get futures. The
+ * current image may be read from any thread through {@link #image()}.
+ */
+public final class MetadataController implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(MetadataController.class);
+    /** Producer ids are handed out in blocks so that InitProducerId rarely touches the log. */
+    public static final int PRODUCER_ID_BLOCK_SIZE = 1000;
+
+    private final BrokerConfig config;
+    private final MetadataLog log;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "runnel-metadata"));
+    private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile MetadataImage image;
+    private long brokerEpoch = -1;
+
+    public MetadataController(BrokerConfig config, String clusterId, MetadataLog log) {
+        this.config = config;
+        this.log = log;
+        this.image = MetadataImage.empty(clusterId);
+    }
+
+    public MetadataImage image() {
+        return image;
+    }
+
+    public void addListener(MetadataListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Replays the log into the image and publishes it (listeners load their logs from it). */
+    public CompletableFuture<MetadataImage> start() {
+        return submit(() -> {
+            log.replay(batch -> image = image.apply(batch, image.offset() + batch.size()));
+            LOG.infof("Replayed metadata log to offset %d: %d topics", log.endOffset(), image.topicsByName().size());
+            publish(MetadataImage.empty(image.clusterId()), image);
+            return image;
+        });
+    }
+
+    /**
+     * Registers this broker with the endpoints clients should use; called once its listeners are
+     * bound, so that the advertised ports are real (port 0 resolved).
+     */
+    public CompletableFuture<Void> registerBroker(List<BrokerConfig.Listener> advertisedListeners) {
+        return submit(() -> {
+            registerBrokerNow(advertisedListeners);
+            return null;
+        });
+    }
+
+    private void registerBrokerNow(List<BrokerConfig.Listener> advertisedListeners) {
+        brokerEpoch = log.endOffset();
+        RegisterBrokerRecord record = new RegisterBrokerRecord()
+                .setBrokerId(config.nodeId())
+                .setIncarnationId(Uuid.randomUuid())
+                .setBrokerEpoch(brokerEpoch)
+                .setRack(config.rack().isBlank() ? null : config.rack())
+                .setFenced(false);
+        RegisterBrokerRecord.BrokerEndpointCollection endpoints = new RegisterBrokerRecord.BrokerEndpointCollection();
+        for (BrokerConfig.Listener l : advertisedListeners) {
+            endpoints.add(new RegisterBrokerRecord.BrokerEndpoint().setName(l.name()).setHost(l.host()).setPort(l.port())
+                    .setSecurityProtocol(SecurityProtocol.PLAINTEXT.id));
+        }
+        record.setEndPoints(endpoints);
+        commit(List.of(new ApiMessageAndVersion(record, (short) 0)));
+    }
+
+    public long brokerEpoch() {
+        return brokerEpoch;
+    }
+
+    /** Creates topics; each topic succeeds or fails on its own, as in Kafka. */
+    public CompletableFuture<List<TopicResult>> createTopics(List<TopicSpec> specs, boolean validateOnly) {
+        return submit(() -> {
+            List<TopicResult> results = new ArrayList<>();
+            for (TopicSpec spec : specs) results.add(createTopic(spec, validateOnly));
+            return results;
+        });
+    }
+
+    private TopicResult createTopic(TopicSpec spec, boolean validateOnly) {
+        String name = spec.name();
+        try {
+            Topic.validate(name);
+        } catch (InvalidTopicException e) {
+            return TopicResult.error(name, Errors.INVALID_TOPIC_EXCEPTION, e.getMessage());
+        }
+        if (image.topic(name) != null) return TopicResult.error(name, Errors.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists.");
+        for (String existing : image.topicsByName().keySet()) {
+            if (Topic.hasCollision(name, existing))
+                return TopicResult.error(name, Errors.INVALID_TOPIC_EXCEPTION,
+                        "Topic '" + name + "' collides with existing topic: " + existing);
+        }
+        var configProblem = TopicConfigs.validate(spec.configs());
+        if (configProblem.isPresent()) return TopicResult.error(name, Errors.INVALID_CONFIG, configProblem.get());
+
+        Map<Integer, List<Integer>> assignment;
+        if (!spec.assignments().isEmpty()) {
+            if (spec.numPartitions() != -1 || spec.replicationFactor() != -1)
+                return TopicResult.error(name, Errors.INVALID_REQUEST,
+                        "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+            var problem = validateAssignment(spec.assignments(), 0);
+            if (problem != null) return TopicResult.error(name, Errors.INVALID_REPLICA_ASSIGNMENT, problem);
+            assignment = new TreeMap<>(spec.assignments());
+        } else {
+            int partitions = spec.numPartitions() == -1 ? config.numPartitions() : spec.numPartitions();
+            short rf = spec.replicationFactor() == -1 ? config.defaultReplicationFactor() : spec.replicationFactor();
+            if (partitions <= 0) return TopicResult.error(name, Errors.INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.");
+            if (rf <= 0) return TopicResult.error(name, Errors.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0, or -1 to use the default value.");
+            if (rf > image.brokers().size())
+                return TopicResult.error(name, Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition " + rf
+                        + " time(s): The target replication factor of " + rf + " cannot be reached because only "
+                        + image.brokers().size() + " broker(s) are registered.");
+            assignment = assign(0, partitions, rf);
+        }
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        Uuid topicId = Uuid.randomUuid();
+        records.add(new ApiMessageAndVersion(new TopicRecord().setName(name).setTopicId(topicId), (short) 0));
+        spec.configs().forEach((k, v) -> records.add(configRecord(name, k, v.trim())));
+        assignment.forEach((p, replicas) -> records.add(partitionRecord(topicId, p, replicas)));
+        MetadataImage after = validateOnly ? image.apply(records, image.offset() + records.size()) : commit(records);
+        return TopicResult.ok(name, after.topic(name));
+    }
+
+    private String validateAssignment(Map<Integer, List<Integer>> assignments, int firstPartition) {
+        for (int p = firstPartition; p < firstPartition + assignments.size(); p++) {
+            List<Integer> replicas = assignments.get(p);
+            if (replicas == null) return "Partitions must be numbered consecutively from " + firstPartition + ".";
+            if (replicas.isEmpty()) return "The manual partition assignment includes an empty replica list.";
+            if (replicas.stream().distinct().count() != replicas.size()) return "The manual partition assignment includes duplicate replicas.";
+            for (int broker : replicas) {
+                if (!image.brokers().containsKey(broker))
+                    return "The manual partition assignment includes broker " + broker + ", but no such broker is registered.";
+            }
+        }
+        return null;
+    }
+
+    /** Round-robin placement: partition p's replicas start at broker p mod n, leader first. */
+    private Map<Integer, List<Integer>> assign(int firstPartition, int count, int replicationFactor) {
+        List<Integer> brokers = new ArrayList<>(image.brokers().keySet());
+        Map<Integer, List<Integer>> result = new TreeMap<>();
+        for (int p = firstPartition; p < firstPartition + count; p++) {
+            List<Integer> replicas = new ArrayList<>();
+            for (int r = 0; r < replicationFactor; r++) replicas.add(brokers.get((p + r) % brokers.size()));
+            result.put(p, replicas);
+        }
+        return result;
+    }
+
+    private static ApiMessageAndVersion partitionRecord(Uuid topicId, int partition, List<Integer> replicas) {
+        return new ApiMessageAndVersion(new PartitionRecord()
+                .setTopicId(topicId)
+                .setPartitionId(partition)
+                .setReplicas(replicas)
+                .setIsr(replicas)
+                .setLeader(replicas.get(0))
+                .setLeaderEpoch(0)
+                .setPartitionEpoch(0), (short) 0);
+    }
+
+    private static ApiMessageAndVersion configRecord(String topic, String key, String value) {
+        return new ApiMessageAndVersion(new ConfigRecord().setResourceType(ConfigResource.Type.TOPIC.id())
+                .setResourceName(topic).setName(key).setValue(value), (short) 0);
+    }
+
+    /** Deletes topics by name. */
+    public CompletableFuture<List<TopicResult>> deleteTopics(List<String> names) {
+        return submit(() -> {
+            List<TopicResult> results = new ArrayList<>();
+            for (String name : names) {
+                TopicImage topic = image.topic(name);
+                if (topic == null) {
+                    results.add(TopicResult.error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."));
+                } else if (!config.deleteTopicEnable()) {
+                    results.add(TopicResult.error(name, Errors.TOPIC_DELETION_DISABLED, "Topic deletion is disabled."));
+                } else {
+                    commit(List.of(new ApiMessageAndVersion(new RemoveTopicRecord().setTopicId(topic.id()), (short) 0)));
+                    results.add(TopicResult.ok(name, topic));
+                }
+            }
+            return results;
+        });
+    }
+
+    /** Grows a topic to {@code newCount} partitions; shrinking is refused as in Kafka. */
+    public CompletableFuture<TopicResult> createPartitions(String name, int newCount, List<List<Integer>> assignments, boolean validateOnly) {
+        return submit(() -> {
+            TopicImage topic = image.topic(name);
+            if (topic == null) return TopicResult.error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION, "The topic '" + name + "' does not exist.");
+            int current = topic.partitionCount();
+            if (newCount < current) return TopicResult.error(name, Errors.INVALID_PARTITIONS,
+                    "The topic " + name + " currently has " + current + " partition(s); " + newCount + " would not be an increase.");
+            if (newCount == current) return TopicResult.error(name, Errors.INVALID_PARTITIONS,
+                    "Topic already has " + current + " partition(s).");
+            int rf = topic.partition(0).replicas().size();
+            Map<Integer, List<Integer>> assignment;
+            if (assignments != null && !assignments.isEmpty()) {
+                if (assignments.size() != newCount - current) return TopicResult.error(name, Errors.INVALID_REPLICA_ASSIGNMENT,
+                        "Attempted to add " + (newCount - current) + " additional partition(s), but only " + assignments.size() + " assignment(s) were specified.");
+                assignment = new HashMap<>();
+                for (int i = 0; i < assignments.size(); i++) assignment.put(current + i, assignments.get(i));
+                String problem = validateAssignment(assignment, current);
+                if (problem != null) return TopicResult.error(name, Errors.INVALID_REPLICA_ASSIGNMENT, problem);
+            } else {
+                assignment = assign(current, newCount - current, rf);
+            }
+            List<ApiMessageAndVersion> records = new ArrayList<>();
+            new TreeMap<>(assignment).forEach((p, replicas) -> records.add(partitionRecord(topic.id(), p, replicas)));
+            MetadataImage after = validateOnly ? image.apply(records, image.offset() + records.size()) : commit(records);
+            return TopicResult.ok(name, after.topic(name));
+        });
+    }
+
+    /** Reserves a block of producer ids and returns the first; ids are never reused, even after restarts. */
+    public CompletableFuture<Long> allocateProducerIdBlock() {
+        return submit(() -> {
+            long first = image.nextProducerId();
+            commit(List.of(new ApiMessageAndVersion(new ProducerIdsRecord().setBrokerId(config.nodeId())
+                    .setBrokerEpoch(brokerEpoch).setNextProducerId(first + PRODUCER_ID_BLOCK_SIZE), (short) 0)));
+            return first;
+        });
+    }
+
+    /** Appends, applies, publishes. Metadata thread only. */
+    private MetadataImage commit(List<ApiMessageAndVersion> records) {
+        long lastOffset = log.append(records);
+        MetadataImage previous = image;
+        image = previous.apply(records, lastOffset);
+        publish(previous, image);
+        return image;
+    }
+
+    private void publish(MetadataImage previous, MetadataImage current) {
+        for (MetadataListener listener : listeners) {
+            try {
+                listener.onImage(previous, current);
+            } catch (RuntimeException e) {
+                // A listener failing must not stop the image from advancing for the others.
+                LOG.errorf(e, "Metadata listener %s failed at offset %d", listener, current.offset());
+            }
+        }
+    }
+
+    private <T> CompletableFuture<T> submit(Supplier<T> task) {
+        return CompletableFuture.supplyAsync(task, thread);
+    }
+
+    @Override
+    public void close() {
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) LOG.warn("Metadata thread did not stop in 10 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.close();
+    }
+}

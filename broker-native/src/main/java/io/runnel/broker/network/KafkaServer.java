@@ -1,0 +1,131 @@
+package io.runnel.broker.network;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.logging.Logger;
+
+import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.metrics.BrokerMetrics;
+import io.runnel.broker.protocol.SupportedApis;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+
+/**
+ * The Kafka listeners: one Vert.x {@link NetServer} per event loop and listener, all sharing the
+ * listener's port (Vert.x spreads accepted connections over them). Owns nothing but the servers;
+ * each connection is then owned by its event loop.
+ */
+public final class KafkaServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(KafkaServer.class);
+
+    private final Vertx vertx;
+    private final BrokerConfig config;
+    private final SupportedApis apis;
+    private final BrokerMetrics metrics;
+    private final List<String> deployments = new ArrayList<>();
+    private final List<Integer> boundPorts = new ArrayList<>();
+
+    public KafkaServer(Vertx vertx, BrokerConfig config, SupportedApis apis, BrokerMetrics metrics) {
+        this.vertx = vertx;
+        this.config = config;
+        this.apis = apis;
+        this.metrics = metrics;
+    }
+
+    /** Binds every listener; completes when all accept connections. */
+    public CompletableFuture<Void> start() {
+        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+        for (BrokerConfig.Listener listener : config.listeners()) {
+            all = all.thenCompose(v -> bind(listener));
+        }
+        return all;
+    }
+
+    private CompletableFuture<Void> bind(BrokerConfig.Listener listener) {
+        // Vert.x shares one server among the instances only for a concrete port (each instance would
+        // get its own port for 0), so port 0 is first resolved to a free port.
+        BrokerConfig.Listener concrete = listener.port() != 0 ? listener
+                : new BrokerConfig.Listener(listener.name(), listener.host(), freePort(listener.host()));
+        Set<Integer> ports = ConcurrentHashMap.newKeySet();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        vertx.deployVerticle(() -> new ListenerVerticle(concrete, ports), new DeploymentOptions().setInstances(config.numNetworkThreads()))
+                .onSuccess(id -> {
+                    deployments.add(id);
+                    if (ports.size() != 1) {
+                        done.completeExceptionally(new IllegalStateException("listener " + listener + " bound to several ports: " + ports));
+                        return;
+                    }
+                    int port = ports.iterator().next();
+                    boundPorts.add(port);
+                    LOG.infof("Listening for Kafka clients on %s://%s:%d (%d event loops)", listener.name(), listener.host(),
+                            port, config.numNetworkThreads());
+                    done.complete(null);
+                })
+                .onFailure(done::completeExceptionally);
+        return done;
+    }
+
+    private static int freePort(String host) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port on " + host, e);
+        }
+    }
+
+    /** The ports actually bound, in listener order (differs from config when it asked for port 0). */
+    public List<Integer> boundPorts() {
+        return List.copyOf(boundPorts);
+    }
+
+    @Override
+    public void close() {
+        for (String id : deployments) {
+            try {
+                vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warnf("Undeploying listener %s: %s", id, e.toString());
+            }
+        }
+        deployments.clear();
+    }
+
+    private final class ListenerVerticle extends AbstractVerticle {
+        private final BrokerConfig.Listener listener;
+        private final Set<Integer> boundPorts;
+
+        ListenerVerticle(BrokerConfig.Listener listener, Set<Integer> boundPorts) {
+            this.listener = listener;
+            this.boundPorts = boundPorts;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            NetServerOptions options = new NetServerOptions()
+                    .setHost(listener.host())
+                    .setTcpNoDelay(true)
+                    .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.connectionsMaxIdleMs()))
+                    .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+            options.setPort(listener.port());
+            NetServer server = vertx.createNetServer(options).connectHandler(socket -> new KafkaConnection(socket, context,
+                    listener.name(), apis, metrics, config.socketRequestMaxBytes(), config.maxInflightRequestsPerConnection()).start());
+            server.listen().onSuccess(s -> {
+                boundPorts.add(s.actualPort());
+                started.complete();
+            }).onFailure(started::fail);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.runnel.broker.partition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
+
+import io.runnel.broker.log.LogAppendInfo;
+import io.runnel.broker.log.PartitionLog;
+
+/**
+ * One partition this broker leads: its log, its leader epoch and high watermark, and the queue of
+ * appends waiting for its disk thread.
+ *
+ * <p>Threading: every log operation runs on the partition's own I/O thread ({@link #io}); other
+ * threads only enqueue work and read the volatile offsets. Appends from many connections are
+ * drained in one go, so a flush policy that fsyncs pays one fsync per drained group, not per
+ * request (group commit). On one node the high watermark is the log end offset: every replica in
+ * the ISR (only this one) has the data as soon as the append returns.
+ */
+public final class Partition {
+    private static final Logger LOG = Logger.getLogger(Partition.class);
+
+    private final TopicPartition topicPartition;
+    private final Uuid topicId;
+    private final PartitionLog log;
+    private final ScheduledExecutorService io;
+    private final FetchPurgatory purgatory;
+    private final Time time;
+    private final ConcurrentLinkedQueue<PendingAppend> appendQueue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private volatile int leaderEpoch;
+    private volatile boolean closed;
+
+    private record PendingAppend(MemoryRecords records, CompletableFuture<AppendResult> result) {}
+
+    public Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, int leaderEpoch,
+                     ScheduledExecutorService io, FetchPurgatory purgatory, Time time) {
+        this.time = time;
+        this.topicPartition = topicPartition;
+        this.topicId = topicId;
+        this.log = log;
+        this.leaderEpoch = leaderEpoch;
+        this.io = io;
+        this.purgatory = purgatory;
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Uuid topicId() {
+        return topicId;
+    }
+
+    public int leaderEpoch() {
+        return leaderEpoch;
+    }
+
+    public void setLeaderEpoch(int leaderEpoch) {
+        this.leaderEpoch = leaderEpoch;
+    }
+
+    public long highWatermark() {
+        return log.logEndOffset();
+    }
+
+    public long logStartOffset() {
+        return log.logStartOffset();
+    }
+
+    public long logEndOffset() {
+        return log.logEndOffset();
+    }
+
+    /** Queues an append; completes on the I/O thread once the records are in the log (and flushed if policy says so). */
+    public CompletableFuture<AppendResult> appendRecordsToLeader(MemoryRecords records) {
+        CompletableFuture<AppendResult> result = new CompletableFuture<>();
+        appendQueue.add(new PendingAppend(records, result));
+        if (drainScheduled.compareAndSet(false, true)) io.execute(this::drainAppends);
+        return result;
+    }
+
+    private void drainAppends() {
+        drainScheduled.set(false);
+        List<PendingAppend> group = new ArrayList<>();
+        List<AppendResult> results = new ArrayList<>();
+        PendingAppend pending;
+        while ((pending = appendQueue.poll()) != null) {
+            group.add(pending);
+            results.add(appendOne(pending.records()));
+        }
+        if (group.isEmpty()) return;
+        // One fsync, if the policy says one is due, for the whole group; only then do acks go out.
+        String flushFailure = flushPerPolicy();
+        for (int i = 0; i < group.size(); i++) {
+            AppendResult result = results.get(i);
+            if (flushFailure != null && result.error() == Errors.NONE) {
+                result = AppendResult.error(Errors.KAFKA_STORAGE_ERROR, flushFailure);
+            }
+            group.get(i).result().complete(result);
+        }
+        purgatory.wake(topicPartition);
+    }
+
+    /** Returns null when flushed or not due, else why the flush failed. */
+    private String flushPerPolicy() {
+        if (closed) return null;
+        try {
+            log.maybeFlush(time.milliseconds());
+            return null;
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Flush of %s failed; the appends of this group are not acknowledged", topicPartition);
+            return "flush failed: " + e.getMessage();
+        }
+    }
+
+    private AppendResult appendOne(MemoryRecords records) {
+        if (closed) return AppendResult.error(Errors.NOT_LEADER_OR_FOLLOWER, "partition " + topicPartition + " is closing");
+        try {
+            LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
+            return new AppendResult(Errors.NONE, null, info.firstOffset(), info.logAppendTimeMs(), log.logStartOffset());
+        } catch (ApiException e) {
+            LOG.debugf("Rejected produce to %s: %s", topicPartition, e.getMessage());
+            return AppendResult.error(Errors.forException(e), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Append to %s failed", topicPartition);
+            return AppendResult.error(Errors.KAFKA_STORAGE_ERROR, "append failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads up to {@code maxBytes} from {@code fetchOffset}, never past the high watermark. The
+     * caller's {@code currentLeaderEpoch} (-1 when unknown) fences clients with stale metadata.
+     */
+    public CompletableFuture<ReadResult> read(long fetchOffset, int maxBytes, boolean minOneMessage, int currentLeaderEpoch) {
+        return onIo(l -> {
+            Errors epochError = checkLeaderEpoch(currentLeaderEpoch);
+            if (epochError != Errors.NONE) return ReadResult.error(epochError, highWatermark(), l.logStartOffset());
+            long hw = highWatermark();
+            try {
+                MemoryRecords records = l.read(fetchOffset, maxBytes, hw, minOneMessage).records();
+                return new ReadResult(Errors.NONE, records, hw, l.logStartOffset());
+            } catch (OffsetOutOfRangeException e) {
+                return ReadResult.error(Errors.OFFSET_OUT_OF_RANGE, hw, l.logStartOffset());
+            }
+        });
+    }
+
+    /** Kafka's leader-epoch fencing for requests that carry the client's view of the epoch. */
+    public Errors checkLeaderEpoch(int currentLeaderEpoch) {
+        if (currentLeaderEpoch == -1 || currentLeaderEpoch == leaderEpoch) return Errors.NONE;
+        return currentLeaderEpoch < leaderEpoch ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH;
+    }
+
+    public CompletableFuture<Optional<FileRecords.TimestampAndOffset>> offsetForTimestamp(long timestampMs) {
+        return onIo(l -> l.offsetForTimestamp(timestampMs));
+    }
+
+    public CompletableFuture<Optional<FileRecords.TimestampAndOffset>> offsetOfMaxTimestamp() {
+        return onIo(PartitionLog::offsetOfMaxTimestamp);
+    }
+
+    /** (epoch, end offset) as OffsetForLeaderEpoch defines it. */
+    public CompletableFuture<long[]> endOffsetForEpoch(int epoch) {
+        return onIo(l -> {
+            var end = l.endOffsetForEpoch(epoch);
+            return new long[] {end.epoch(), end.endOffset()};
+        });
+    }
+
+    /** Periodic housekeeping on the partition's own thread: time-based roll, then retention. */
+    public void runRetention(long nowMs) {
+        io.execute(() -> {
+            if (closed) return;
+            try {
+                log.maybeRoll(nowMs);
+                log.maybeFlush(nowMs);
+                int deleted = log.deleteSegmentsPerRetention(nowMs);
+                if (deleted > 0) LOG.infof("Retention deleted %d segment(s) of %s; log start offset is now %d",
+                        deleted, topicPartition, log.logStartOffset());
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Retention of %s failed", topicPartition);
+            }
+        });
+    }
+
+    /** Stops accepting work and closes (or deletes) the log on its own thread. */
+    public CompletableFuture<Void> close(boolean deleteFiles) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        io.execute(() -> {
+            closed = true;
+            drainAppends(); // queued appends are answered, not dropped
+            try {
+                if (deleteFiles) log.deleteFiles(); else log.close();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Closing log of %s failed", topicPartition);
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    private <T> CompletableFuture<T> onIo(Function<PartitionLog, T> task) {
+        return CompletableFuture.supplyAsync(() -> {
+            if (closed) throw new NotLeaderOrFollowerException("partition " + topicPartition + " is closed");
+            return task.apply(log);
+        }, io);
+    }
+
+    PartitionLog log() {
+        return log;
+    }
+}

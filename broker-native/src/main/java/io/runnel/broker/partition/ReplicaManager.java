@@ -1,0 +1,151 @@
+package io.runnel.broker.partition;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
+
+import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.config.TopicConfigs;
+import io.runnel.broker.log.LogManager;
+import io.runnel.broker.log.PartitionLog;
+import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.metadata.MetadataListener;
+import io.runnel.broker.metadata.PartitionImage;
+import io.runnel.broker.metadata.TopicImage;
+
+/**
+ * The partitions this broker hosts, kept in step with the metadata image: a partition that the
+ * image assigns here gets a log (recovered from disk or new); one the image no longer has is closed
+ * and its files deleted; logs on disk that the image does not know are strays and are deleted.
+ *
+ * <p>Threading: {@link #onImage} runs on the metadata thread; lookups come from event loops and
+ * read a concurrent map. Each {@link Partition} does its own disk work on its own I/O thread.
+ */
+public final class ReplicaManager implements MetadataListener, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ReplicaManager.class);
+
+    private final BrokerConfig config;
+    private final LogManager logManager;
+    private final IoThreadPool ioThreads;
+    private final FetchPurgatory purgatory;
+    private final Time time;
+    private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** Logs found on disk at start, claimed by the first image; what is left over is stray. */
+    private Map<TopicPartition, PartitionLog> recoveredLogs = new HashMap<>();
+    private boolean logsLoaded;
+
+    public ReplicaManager(BrokerConfig config, LogManager logManager, IoThreadPool ioThreads, FetchPurgatory purgatory, Time time) {
+        this.config = config;
+        this.logManager = logManager;
+        this.ioThreads = ioThreads;
+        this.purgatory = purgatory;
+        this.time = time;
+    }
+
+    /** Loads every partition log on disk (crash recovery runs here) with the configs of the first image. */
+    private void loadLogs(MetadataImage image) {
+        logsLoaded = true;
+        recoveredLogs = new HashMap<>(logManager.loadLogs(tp -> {
+            TopicImage topic = image.topic(tp.topic());
+            return TopicConfigs.toLogConfig(topic == null ? Map.of() : topic.configs(), config);
+        }));
+        LOG.infof("Loaded %d partition log(s) from %s", recoveredLogs.size(), config.logDirs());
+    }
+
+    public Partition partition(TopicPartition tp) {
+        return partitions.get(tp);
+    }
+
+    public Collection<Partition> partitions() {
+        return partitions.values();
+    }
+
+    public FetchPurgatory purgatory() {
+        return purgatory;
+    }
+
+    @Override
+    public void onImage(MetadataImage previous, MetadataImage current) {
+        if (!logsLoaded) loadLogs(current);
+        for (TopicImage topic : current.topicsByName().values()) {
+            for (PartitionImage p : topic.partitions().values()) {
+                if (!p.replicas().contains(config.nodeId())) continue;
+                TopicPartition tp = new TopicPartition(topic.name(), p.partitionId());
+                Partition existing = partitions.get(tp);
+                if (existing != null && existing.topicId().equals(topic.id())) {
+                    existing.setLeaderEpoch(p.leaderEpoch());
+                } else {
+                    if (existing != null) removePartition(tp);
+                    partitions.put(tp, openPartition(topic, p, tp));
+                }
+            }
+        }
+        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
+            TopicImage topic = current.topic(tp.topic());
+            Partition partition = partitions.get(tp);
+            boolean gone = topic == null || !topic.id().equals(partition.topicId()) || topic.partition(tp.partition()) == null
+                    || !topic.partition(tp.partition()).replicas().contains(config.nodeId());
+            if (gone) removePartition(tp);
+        }
+        deleteStrayLogs();
+    }
+
+    private Partition openPartition(TopicImage topic, PartitionImage p, TopicPartition tp) {
+        PartitionLog log = recoveredLogs.remove(tp);
+        Optional<Uuid> diskTopicId = logManager.topicId(tp);
+        if (log != null && diskTopicId.isPresent() && !diskTopicId.get().equals(topic.id())) {
+            // A log left by an earlier topic of the same name: it must not leak into the new one.
+            LOG.infof("Deleting log of %s: it belongs to topic id %s, not %s", tp, diskTopicId.get(), topic.id());
+            log.close();
+            logManager.deleteLog(tp);
+            log = null;
+        }
+        if (log == null) log = logManager.createLog(tp, topic.id(), TopicConfigs.toLogConfig(topic.configs(), config));
+        Partition partition = new Partition(tp, topic.id(), log, p.leaderEpoch(), ioThreads.executorFor(tp), purgatory, time);
+        LOG.debugf("Hosting %s (topic id %s) at leader epoch %d, log end offset %d", tp, topic.id(), p.leaderEpoch(), log.logEndOffset());
+        return partition;
+    }
+
+    private void removePartition(TopicPartition tp) {
+        Partition partition = partitions.remove(tp);
+        if (partition == null) return;
+        LOG.infof("Deleting partition %s", tp);
+        partition.close(true).whenComplete((v, e) -> logManager.forget(tp));
+        purgatory.wake(tp); // waiting fetches re-check and see the partition gone
+    }
+
+    private void deleteStrayLogs() {
+        if (recoveredLogs.isEmpty()) return;
+        for (Map.Entry<TopicPartition, PartitionLog> e : recoveredLogs.entrySet()) {
+            LOG.infof("Deleting stray log %s: the metadata log has no such partition on this broker", e.getKey());
+            e.getValue().close();
+            logManager.deleteLog(e.getKey());
+        }
+        recoveredLogs = new HashMap<>();
+    }
+
+    /** Runs time-based rolls and retention on every partition (each on its own thread). */
+    public void runRetention() {
+        long now = time.milliseconds();
+        partitions.values().forEach(p -> p.runRetention(now));
+    }
+
+    /** Closes every partition's log on its own thread and waits. */
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Partition p : partitions.values()) closing.add(p.close(false));
+        CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).join();
+        partitions.clear();
+    }
+}

@@ -1,0 +1,64 @@
+package io.runnel.broker;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.common.utils.Time;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.runnel.broker.config.BrokerConfig;
+import io.vertx.core.Vertx;
+
+/**
+ * A real broker in the test JVM on an OS-chosen port with its data in a test folder; restartable
+ * on the same folder. Not a mock: the same {@link Broker} the application runs.
+ */
+public final class RunningBroker implements AutoCloseable {
+    private final Path dataDir;
+    private final Map<String, String> overrides;
+    private Vertx vertx;
+    private Broker broker;
+
+    public RunningBroker(Path dataDir, Map<String, String> overrides) {
+        this.dataDir = dataDir;
+        this.overrides = overrides;
+        start();
+    }
+
+    public RunningBroker(Path dataDir) {
+        this(dataDir, Map.of());
+    }
+
+    public void start() {
+        Map<String, String> config = new HashMap<>(Map.of(
+                "listeners", "PLAINTEXT://127.0.0.1:0",
+                "log.dirs", dataDir.toString(),
+                "num.network.threads", "2"));
+        config.putAll(overrides);
+        vertx = Vertx.vertx();
+        broker = new Broker(BrokerConfig.from(config), vertx, new SimpleMeterRegistry(), Time.SYSTEM);
+        broker.start();
+    }
+
+    public void restart() {
+        close();
+        start();
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    @Override
+    public void close() {
+        if (broker != null) broker.close();
+        if (vertx != null) vertx.close().toCompletionStage().toCompletableFuture().join();
+        broker = null;
+        vertx = null;
+    }
+}
