@@ -66,8 +66,10 @@ public final class DescribeConfigsHandler implements ApiHandler {
                         .setErrorMessage("Describing " + type + " configs is not supported by Runnel yet");
             }
         }
+        List<String> keys = resource.configurationKeys();
+        boolean all = keys == null || keys.isEmpty(); // as Kafka: no keys named means every key
         for (DescribedConfig c : configs) {
-            if (resource.configurationKeys() != null && !resource.configurationKeys().contains(c.name())) continue;
+            if (!all && !keys.contains(c.name())) continue;
             result.configs().add(new DescribeConfigsResourceResult().setName(c.name()).setValue(c.value())
                     .setReadOnly(c.readOnly())
                     .setConfigSource(c.source()).setIsSensitive(false).setConfigType(c.type()));

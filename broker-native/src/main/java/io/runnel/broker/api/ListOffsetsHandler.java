@@ -58,10 +58,11 @@ public final class ListOffsetsHandler implements ApiHandler {
                     partitionResponse.setErrorCode(epochError.code());
                     continue;
                 }
+                boolean hasLeaderEpoch = context.apiVersion() >= 4;
                 lookups.add(lookup(partition, p.timestamp()).handle((found, error) -> {
                     if (error != null) return partitionResponse.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                     found.ifPresent(t -> partitionResponse.setTimestamp(t.timestamp).setOffset(t.offset)
-                            .setLeaderEpoch(t.leaderEpoch.orElse(partition.leaderEpoch())));
+                            .setLeaderEpoch(hasLeaderEpoch ? t.leaderEpoch.orElse(partition.leaderEpoch()) : -1));
                     return partitionResponse.setErrorCode(Errors.NONE.code());
                 }));
             }

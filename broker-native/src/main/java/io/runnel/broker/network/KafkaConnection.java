@@ -143,7 +143,16 @@ final class KafkaConnection {
             return;
         }
         short version = context.apiVersion();
-        complete(slot, ResponseEncoder.encode(context.header().correlationId(), context.apiKey().responseHeaderVersion(version), response, version));
+        Buffer encoded;
+        try {
+            encoded = ResponseEncoder.encode(context.header().correlationId(), context.apiKey().responseHeaderVersion(version), response, version);
+        } catch (RuntimeException e) {
+            // A response this version cannot express is our bug; the client must not wait for it forever.
+            LOG.errorf(e, "Cannot encode the response to %s; closing the connection", context);
+            closeNow();
+            return;
+        }
+        complete(slot, encoded);
     }
 
     private ResponseSlot enqueueSlot() {

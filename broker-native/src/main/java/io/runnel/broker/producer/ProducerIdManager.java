@@ -14,7 +14,7 @@ public final class ProducerIdManager {
     private final MetadataController controller;
     private long nextId;
     private long blockEnd;
-    private CompletableFuture<Long> pendingBlock;
+    private CompletableFuture<Void> pendingBlock;
 
     public ProducerIdManager(MetadataController controller) {
         this.controller = controller;
@@ -22,15 +22,13 @@ public final class ProducerIdManager {
 
     public synchronized CompletableFuture<Long> nextProducerId() {
         if (nextId < blockEnd) return CompletableFuture.completedFuture(nextId++);
-        if (pendingBlock == null) {
-            pendingBlock = controller.allocateProducerIdBlock();
-            pendingBlock.whenComplete((first, error) -> {
+        if (pendingBlock == null || pendingBlock.isDone()) {
+            // The block is recorded inside the stage, so every caller chained on it sees it; a
+            // finished stage (used up, or failed) never stands in the way of the next allocation.
+            pendingBlock = controller.allocateProducerIdBlock().thenAccept(first -> {
                 synchronized (this) {
-                    if (error == null) {
-                        nextId = first;
-                        blockEnd = first + MetadataController.PRODUCER_ID_BLOCK_SIZE;
-                    }
-                    pendingBlock = null;
+                    nextId = first;
+                    blockEnd = first + MetadataController.PRODUCER_ID_BLOCK_SIZE;
                 }
             });
         }
