@@ -249,6 +249,20 @@ class JavaClientRoundTripTest {
     }
 
     @Test
+    void recordsTooFarInTheFutureAreRefusedAsKafkaFourRefusesThem() throws Exception {
+        createTopic("future", 1);
+        admin.createTopics(List.of(new NewTopic("future-allowed", 1, (short) 1)
+                .configs(Map.of("message.timestamp.after.max.ms", Long.toString(Long.MAX_VALUE))))).all().get();
+        long twoHoursAhead = System.currentTimeMillis() + 2 * 3600_000L;
+        try (KafkaProducer<String, String> producer = producer(Map.of(ProducerConfig.RETRIES_CONFIG, "0"))) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("future", 0, twoHoursAhead, "k", "v")).get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidTimestampException.class);
+            assertThat(producer.send(new ProducerRecord<>("future", 0, System.currentTimeMillis(), "k", "now")).get().offset()).isZero();
+            assertThat(producer.send(new ProducerRecord<>("future-allowed", 0, twoHoursAhead, "k", "v")).get().offset()).isZero();
+        }
+    }
+
+    @Test
     void describingAnUnknownTopicFailsWithUnknownTopic() {
         assertThatThrownBy(() -> admin.describeTopics(List.of("never-created")).allTopicNames().get())
                 .hasCauseInstanceOf(UnknownTopicOrPartitionException.class);

@@ -2,9 +2,12 @@ package io.runnel.broker.api;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -13,11 +16,13 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
 
 import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.config.TopicConfigs;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.partition.AppendResult;
 import io.runnel.broker.partition.ReplicaManager;
@@ -37,6 +42,8 @@ public final class ProduceHandler implements ApiHandler {
     private final ReplicaManager replicas;
     private final BrokerConfig config;
     private final BrokerMetrics metrics;
+    /** Keyed by topic id; an entry is stale once its topic's config map is another instance. */
+    private final ConcurrentHashMap<Uuid, ProducePolicy> policies = new ConcurrentHashMap<>();
 
     public ProduceHandler(MetadataController controller, ReplicaManager replicas, BrokerConfig config, BrokerMetrics metrics) {
         this.controller = controller;
@@ -68,11 +75,12 @@ public final class ProduceHandler implements ApiHandler {
                     continue;
                 }
                 MemoryRecords records = (MemoryRecords) partitionData.records();
-                Errors precheck = precheck(records, acks, resolved.topic().configs());
+                Errors precheck = precheck(records, acks, policyOf(resolved.topic()));
                 if (precheck != Errors.NONE) {
                     fail(partitionResponse, precheck, switch (precheck) {
                         case NOT_ENOUGH_REPLICAS -> "The size of the current ISR is 1, below min.insync.replicas";
                         case INVALID_RECORD -> "Transactional and control batches are not supported yet";
+                        case INVALID_TIMESTAMP -> "A record's timestamp is outside message.timestamp.before.max.ms/after.max.ms of the broker's time";
                         default -> null;
                     });
                     continue;
@@ -97,23 +105,62 @@ public final class ProduceHandler implements ApiHandler {
         });
     }
 
-    /** Checks that need no disk: a records field, no transactional batches yet, min.insync.replicas. */
-    private Errors precheck(MemoryRecords records, short acks, java.util.Map<String, String> topicConfigs) {
+    /**
+     * Checks that need no disk: a records field, no transactional batches yet, timestamps within
+     * the topic's bounds (CreateTime topics), min.insync.replicas.
+     */
+    private Errors precheck(MemoryRecords records, short acks, ProducePolicy policy) {
         if (records == null || records.sizeInBytes() == 0) return Errors.INVALID_RECORD;
+        long nowMs = System.currentTimeMillis();
+        long latestMs = saturatedAdd(nowMs, policy.timestampAfterMaxMs());
         try {
             for (MutableRecordBatch batch : records.batches()) {
                 // Transactional batches need the transaction coordinator, which does not exist yet.
                 if (batch.isTransactional() || batch.isControlBatch()) return Errors.INVALID_RECORD;
+                if (policy.createTime() && !timestampsWithinBounds(batch, nowMs, latestMs, policy.timestampBeforeMaxMs()))
+                    return Errors.INVALID_TIMESTAMP;
             }
         } catch (org.apache.kafka.common.KafkaException e) {
             return Errors.CORRUPT_MESSAGE; // a batch header that cannot even be walked
         }
-        if (acks == -1) {
-            int isrSize = 1; // one node: this replica is the whole ISR
-            int minIsr = Integer.parseInt(TopicConfigs.effective(topicConfigs, config).get("min.insync.replicas"));
-            if (isrSize < minIsr) return Errors.NOT_ENOUGH_REPLICAS;
-        }
+        int isrSize = 1; // one node: this replica is the whole ISR
+        if (acks == -1 && isrSize < policy.minInsyncReplicas()) return Errors.NOT_ENOUGH_REPLICAS;
         return Errors.NONE;
+    }
+
+    /** The produce-time settings of a topic, parsed once per config version, not per request. */
+    private record ProducePolicy(Map<String, String> overrides, boolean createTime, long timestampAfterMaxMs,
+                                 long timestampBeforeMaxMs, int minInsyncReplicas) {}
+
+    private ProducePolicy policyOf(TopicImage topic) {
+        ProducePolicy cached = policies.get(topic.id());
+        if (cached != null && cached.overrides() == topic.configs()) return cached;
+        Map<String, String> c = TopicConfigs.effective(topic.configs(), config);
+        ProducePolicy policy = new ProducePolicy(topic.configs(), c.get("message.timestamp.type").equals("CreateTime"),
+                Long.parseLong(c.get("message.timestamp.after.max.ms")), Long.parseLong(c.get("message.timestamp.before.max.ms")),
+                Integer.parseInt(c.get("min.insync.replicas")));
+        policies.put(topic.id(), policy);
+        return policy;
+    }
+
+    /**
+     * Kafka rejects a batch if any record is too far in the future or past. The header's max
+     * timestamp settles the future bound without decoding; only a finite past bound (not the
+     * default) needs the records' own timestamps.
+     */
+    private static boolean timestampsWithinBounds(MutableRecordBatch batch, long nowMs, long latestMs, long beforeMaxMs) {
+        if (batch.maxTimestamp() > latestMs) return false;
+        if (beforeMaxMs == Long.MAX_VALUE) return true;
+        long earliestMs = nowMs - beforeMaxMs;
+        for (Record record : batch) {
+            if (record.timestamp() >= 0 && record.timestamp() < earliestMs) return false;
+        }
+        return true;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     private static long countRecords(MemoryRecords records) {

@@ -46,6 +46,8 @@ public final class TopicConfigs {
         add(d, "flush.ms", Type.LONG, "log.flush.interval.ms", null, true);
         add(d, "message.timestamp.type", Type.STRING, "log.message.timestamp.type", null, true);
         add(d, "min.insync.replicas", Type.INT, "min.insync.replicas", null, true);
+        add(d, "message.timestamp.after.max.ms", Type.LONG, null, "3600000", true);
+        add(d, "message.timestamp.before.max.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), true);
         // Accepted and reported, enforced by later work (log lifecycle, replication issues).
         add(d, "cleanup.policy", Type.LIST, null, "delete", false);
         add(d, "compression.type", Type.STRING, "compression.type", null, false);
@@ -57,8 +59,6 @@ public final class TopicConfigs {
         add(d, "max.compaction.lag.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), false);
         add(d, "min.compaction.lag.ms", Type.LONG, null, "0", false);
         add(d, "min.cleanable.dirty.ratio", Type.DOUBLE, null, "0.5", false);
-        add(d, "message.timestamp.after.max.ms", Type.LONG, null, "3600000", false);
-        add(d, "message.timestamp.before.max.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), false);
         add(d, "preallocate", Type.BOOLEAN, null, "false", false);
         add(d, "segment.jitter.ms", Type.LONG, null, "0", false);
         add(d, "unclean.leader.election.enable", Type.BOOLEAN, null, "false", false);
