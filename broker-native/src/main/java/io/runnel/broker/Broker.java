@@ -10,6 +10,7 @@ import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.runnel.broker.api.AlterConfigsHandler;
 import io.runnel.broker.api.ApiVersionsHandler;
 import io.runnel.broker.api.CreatePartitionsHandler;
 import io.runnel.broker.api.CreateTopicsHandler;
@@ -18,6 +19,7 @@ import io.runnel.broker.api.DescribeClusterHandler;
 import io.runnel.broker.api.DescribeConfigsHandler;
 import io.runnel.broker.api.DescribeTopicPartitionsHandler;
 import io.runnel.broker.api.FetchHandler;
+import io.runnel.broker.api.IncrementalAlterConfigsHandler;
 import io.runnel.broker.api.InitProducerIdHandler;
 import io.runnel.broker.api.ListOffsetsHandler;
 import io.runnel.broker.api.MetadataHandler;
@@ -108,6 +110,8 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, config.nodeId()));
         handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
+        handlers.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller));
+        handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
         self[0] = new SupportedApis(handlers);
         return self[0];

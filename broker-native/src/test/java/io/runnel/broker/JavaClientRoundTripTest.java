@@ -14,6 +14,8 @@ import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -122,6 +124,56 @@ class JavaClientRoundTripTest {
         assertThat(configs.get(topic).get("retention.ms").value()).isEqualTo("12345");
         assertThat(configs.get(topic).get("segment.bytes").value()).isEqualTo("1073741824");
         assertThat(configs.get(brokerResource).get("num.partitions").value()).isEqualTo("1");
+    }
+
+    @Test
+    void topicConfigsCanBeSetDeletedAndAppendedIncrementally() throws Exception {
+        createTopic("altered", 1);
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "altered");
+        admin.incrementalAlterConfigs(Map.of(topic, List.of(
+                new AlterConfigOp(new ConfigEntry("retention.ms", "60000"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.APPEND)))).all().get();
+        Config config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+        assertThat(config.get("retention.ms").value()).isEqualTo("60000");
+        assertThat(config.get("retention.ms").source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        assertThat(config.get("cleanup.policy").value()).isEqualTo("delete,compact");
+
+        admin.incrementalAlterConfigs(Map.of(topic, List.of(
+                new AlterConfigOp(new ConfigEntry("retention.ms", ""), AlterConfigOp.OpType.DELETE)))).all().get();
+        config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+        assertThat(config.get("retention.ms").value()).isEqualTo("604800000");
+        assertThat(config.get("retention.ms").source()).isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+
+        assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(topic, List.of(
+                new AlterConfigOp(new ConfigEntry("retention.ms", "soon"), AlterConfigOp.OpType.SET)))).all().get())
+                .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class);
+        assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, "no-such-topic"), List.of(
+                new AlterConfigOp(new ConfigEntry("retention.ms", "1"), AlterConfigOp.OpType.SET)))).all().get())
+                .hasCauseInstanceOf(UnknownTopicOrPartitionException.class);
+    }
+
+    @Test
+    void alteredRetentionTakesEffectOnTheLiveLog() throws Exception {
+        String name = "shrinking";
+        admin.createTopics(List.of(new NewTopic(name, 1, (short) 1).configs(Map.of("segment.bytes", "1048576")))).all().get();
+        TopicPartition tp = new TopicPartition(name, 0);
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            String value = "x".repeat(10_000);
+            for (int i = 0; i < 400; i++) producer.send(new ProducerRecord<>(name, 0, "k", value));
+            producer.flush();
+        }
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, name);
+        admin.incrementalAlterConfigs(Map.of(topic, List.of(
+                new AlterConfigOp(new ConfigEntry("retention.bytes", "1048576"), AlterConfigOp.OpType.SET)))).all().get();
+        broker.broker().replicaManager().runRetention();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long earliest = 0;
+        while (earliest == 0 && System.nanoTime() < deadline) {
+            earliest = admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).all().get().get(tp).offset();
+            if (earliest == 0) Thread.sleep(50);
+        }
+        assertThat(earliest).as("size retention applied with the altered limit").isPositive();
+        assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset()).isEqualTo(400);
     }
 
     @Test

@@ -198,7 +198,7 @@ public final class MetadataController implements AutoCloseable {
 
     private static ApiMessageAndVersion configRecord(String topic, String key, String value) {
         return new ApiMessageAndVersion(new ConfigRecord().setResourceType(ConfigResource.Type.TOPIC.id())
-                .setResourceName(topic).setName(key).setValue(value), (short) 0);
+                .setResourceName(topic).setName(key).setValue(value), (short) 0); // null value: remove the override
     }
 
     /** Deletes topics by name. */
@@ -246,6 +246,37 @@ public final class MetadataController implements AutoCloseable {
             new TreeMap<>(assignment).forEach((p, replicas) -> records.add(partitionRecord(topic.id(), p, replicas)));
             MetadataImage after = validateOnly ? image.apply(records, image.offset() + records.size()) : commit(records);
             return TopicResult.ok(name, after.topic(name));
+        });
+    }
+
+    /**
+     * A change to a topic's config overrides, applied to a mutable copy of the current ones on
+     * the metadata thread (so concurrent alters never lose each other's updates). Returns the
+     * problem that makes the change invalid, or null.
+     */
+    @FunctionalInterface
+    public interface ConfigChange {
+        String applyTo(Map<String, String> overrides);
+    }
+
+    /** Alters a topic's config overrides; only the keys that change get records. */
+    public CompletableFuture<TopicResult> alterTopicConfigs(String name, ConfigChange change, boolean validateOnly) {
+        return submit(() -> {
+            TopicImage topic = image.topic(name);
+            if (topic == null) return TopicResult.error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION, "Topic " + name + " does not exist.");
+            Map<String, String> overrides = new HashMap<>(topic.configs());
+            String changeProblem = change.applyTo(overrides);
+            if (changeProblem != null) return TopicResult.error(name, Errors.INVALID_CONFIG, changeProblem);
+            var problem = TopicConfigs.validate(overrides);
+            if (problem.isPresent()) return TopicResult.error(name, Errors.INVALID_CONFIG, problem.get());
+            List<ApiMessageAndVersion> records = new ArrayList<>();
+            overrides.forEach((k, v) -> {
+                if (!v.trim().equals(topic.configs().get(k))) records.add(configRecord(name, k, v.trim()));
+            });
+            topic.configs().keySet().stream().filter(k -> !overrides.containsKey(k)).sorted()
+                    .forEach(k -> records.add(configRecord(name, k, null)));
+            if (records.isEmpty() || validateOnly) return TopicResult.ok(name, topic);
+            return TopicResult.ok(name, commit(records).topic(name));
         });
     }
 

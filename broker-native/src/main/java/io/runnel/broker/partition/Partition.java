@@ -21,6 +21,7 @@ import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
 import io.runnel.broker.log.LogAppendInfo;
+import io.runnel.broker.log.LogConfig;
 import io.runnel.broker.log.PartitionLog;
 
 /**
@@ -181,6 +182,13 @@ public final class Partition {
         return onIo(l -> {
             var end = l.endOffsetForEpoch(epoch);
             return new long[] {end.epoch(), end.endOffset()};
+        });
+    }
+
+    /** Applies changed topic configs (retention, roll, flush policy...) on the partition's own thread. */
+    public void updateConfig(LogConfig config) {
+        io.execute(() -> {
+            if (!closed) log.updateConfig(config);
         });
     }
 

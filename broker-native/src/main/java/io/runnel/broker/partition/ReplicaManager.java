@@ -84,6 +84,10 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
                 Partition existing = partitions.get(tp);
                 if (existing != null && existing.topicId().equals(topic.id())) {
                     existing.setLeaderEpoch(p.leaderEpoch());
+                    TopicImage before = previous.topic(topic.name());
+                    if (before != null && !before.configs().equals(topic.configs())) {
+                        existing.updateConfig(TopicConfigs.toLogConfig(topic.configs(), config));
+                    }
                 } else {
                     if (existing != null) removePartition(tp);
                     partitions.put(tp, openPartition(topic, p, tp));

@@ -161,6 +161,25 @@ class EveryApiVersionTest {
             assertThat(response.results()).allSatisfy(r -> assertThat(r.errorCode()).as("v%d", v).isZero());
             assertThat(response.results().get(0).configs()).isNotEmpty();
         }
+        for (short v : versions(ApiKeys.INCREMENTAL_ALTER_CONFIGS)) {
+            var resources = new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection();
+            var configs = new IncrementalAlterConfigsRequestData.AlterableConfigCollection();
+            configs.add(new IncrementalAlterConfigsRequestData.AlterableConfig().setName("retention.ms").setValue("" + (1000 + v)).setConfigOperation((byte) 0));
+            resources.add(new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType(ConfigResource.Type.TOPIC.id())
+                    .setResourceName(TOPIC).setConfigs(configs));
+            var response = (IncrementalAlterConfigsResponseData) client.send(ApiKeys.INCREMENTAL_ALTER_CONFIGS, v,
+                    new IncrementalAlterConfigsRequestData().setResources(resources));
+            assertThat(response.responses().get(0).errorCode()).as("v%d", v).isZero();
+        }
+        for (short v : versions(ApiKeys.ALTER_CONFIGS)) {
+            var resources = new AlterConfigsRequestData.AlterConfigsResourceCollection();
+            var configs = new AlterConfigsRequestData.AlterableConfigCollection();
+            configs.add(new AlterConfigsRequestData.AlterableConfig().setName("retention.ms").setValue("" + (2000 + v)));
+            resources.add(new AlterConfigsRequestData.AlterConfigsResource().setResourceType(ConfigResource.Type.TOPIC.id())
+                    .setResourceName(TOPIC).setConfigs(configs));
+            var response = (AlterConfigsResponseData) client.send(ApiKeys.ALTER_CONFIGS, v, new AlterConfigsRequestData().setResources(resources));
+            assertThat(response.responses().get(0).errorCode()).as("v%d", v).isZero();
+        }
         for (short v : versions(ApiKeys.DELETE_TOPICS)) {
             String name = "to-delete-v" + v;
             client.send(ApiKeys.CREATE_TOPICS, ApiKeys.CREATE_TOPICS.latestVersion(), createTopic(name));

@@ -1,0 +1,88 @@
+package io.runnel.broker.api;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import io.runnel.broker.config.TopicConfigs;
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.RequestContext;
+
+/**
+ * IncrementalAlterConfigs (KIP-339) for topics: SET, DELETE, and APPEND/SUBTRACT on list-typed
+ * configs, applied to the current overrides and committed as one change.
+ */
+public final class IncrementalAlterConfigsHandler implements ApiHandler {
+    private final MetadataController controller;
+
+    public IncrementalAlterConfigsHandler(MetadataController controller) {
+        this.controller = controller;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        IncrementalAlterConfigsRequestData data = (IncrementalAlterConfigsRequestData) request;
+        List<CompletableFuture<AlterConfigsResourceResponse>> results = new ArrayList<>();
+        for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
+            var response = new AlterConfigsResourceResponse().setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
+            if (resource.resourceType() != ConfigResource.Type.TOPIC.id()) {
+                results.add(CompletableFuture.completedFuture(response.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Only topic configs can be altered on Runnel so far")));
+                continue;
+            }
+            results.add(controller.alterTopicConfigs(resource.resourceName(), overrides -> apply(resource, overrides), data.validateOnly())
+                    .thenApply(r -> response.setErrorCode(r.error().code()).setErrorMessage(r.message())));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
+            results.forEach(f -> response.responses().add(f.join()));
+            return response;
+        });
+    }
+
+    /** Applies the operations to {@code overrides}; returns the problem, if any. */
+    private static String apply(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, Map<String, String> overrides) {
+        Set<String> seen = new java.util.HashSet<>();
+        for (IncrementalAlterConfigsRequestData.AlterableConfig c : resource.configs()) {
+            if (!seen.add(c.name())) return "Error due to duplicate config keys: " + c.name();
+            var def = TopicConfigs.definition(c.name());
+            if (def.isEmpty()) return "Unknown topic config name: " + c.name();
+            AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(c.configOperation());
+            if (op == null) return "Unknown config operation " + c.configOperation() + " for " + c.name();
+            switch (op) {
+                case SET -> {
+                    if (c.value() == null) return "Null value not supported for : " + c.name();
+                    overrides.put(c.name(), c.value());
+                }
+                case DELETE -> overrides.remove(c.name());
+                case APPEND, SUBTRACT -> {
+                    if (def.get().type() != TopicConfigs.Type.LIST)
+                        return "Config value append is not allowed for config key: " + c.name();
+                    Set<String> items = new LinkedHashSet<>(list(overrides.getOrDefault(c.name(), def.get().fixedDefault())));
+                    if (op == AlterConfigOp.OpType.APPEND) items.addAll(list(c.value())); else items.removeAll(list(c.value()));
+                    overrides.put(c.name(), String.join(",", items));
+                }
+            }
+        }
+        return null;
+    }
+
+    private static List<String> list(String value) {
+        if (value == null || value.isBlank()) return List.of();
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}
