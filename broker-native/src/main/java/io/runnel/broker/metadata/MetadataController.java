@@ -42,6 +42,9 @@ public final class MetadataController implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MetadataController.class);
     /** Producer ids are handed out in blocks so that InitProducerId rarely touches the log. */
     public static final int PRODUCER_ID_BLOCK_SIZE = 1000;
+    /** KRaft's cap on partitions created by one request: a guard against one request stalling the controller. */
+    public static final int MAX_PARTITIONS_PER_REQUEST = 10_000;
+    static final String TOO_MANY_PARTITIONS = "Excessively large number of partitions per request.";
 
     private final BrokerConfig config;
     private final MetadataLog log;
@@ -110,9 +113,24 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<List<TopicResult>> createTopics(List<TopicSpec> specs, boolean validateOnly) {
         return submit(() -> {
             List<TopicResult> results = new ArrayList<>();
+            if (totalPartitions(specs) > MAX_PARTITIONS_PER_REQUEST) {
+                // As KRaft: the whole request is refused before any topic is looked at.
+                for (TopicSpec spec : specs) results.add(TopicResult.error(spec.name(), Errors.POLICY_VIOLATION, TOO_MANY_PARTITIONS));
+                return results;
+            }
             for (TopicSpec spec : specs) results.add(createTopic(spec, validateOnly));
             return results;
         });
+    }
+
+    private long totalPartitions(List<TopicSpec> specs) {
+        long total = 0;
+        for (TopicSpec spec : specs) {
+            if (!spec.assignments().isEmpty()) total += spec.assignments().size();
+            else if (spec.numPartitions() == -1) total += config.numPartitions();
+            else if (spec.numPartitions() > 0) total += spec.numPartitions();
+        }
+        return total;
     }
 
     private TopicResult createTopic(TopicSpec spec, boolean validateOnly) {
@@ -230,6 +248,7 @@ public final class MetadataController implements AutoCloseable {
                     "The topic " + name + " currently has " + current + " partition(s); " + newCount + " would not be an increase.");
             if (newCount == current) return TopicResult.error(name, Errors.INVALID_PARTITIONS,
                     "Topic already has " + current + " partition(s).");
+            if (newCount - current > MAX_PARTITIONS_PER_REQUEST) return TopicResult.error(name, Errors.POLICY_VIOLATION, TOO_MANY_PARTITIONS);
             int rf = topic.partition(0).replicas().size();
             Map<Integer, List<Integer>> assignment;
             if (assignments != null && !assignments.isEmpty()) {

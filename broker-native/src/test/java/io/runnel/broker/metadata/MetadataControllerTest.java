@@ -73,6 +73,19 @@ class MetadataControllerTest {
     }
 
     @Test
+    void oneRequestCannotCreateMoreThanTenThousandPartitions() {
+        try (MetadataController c = open()) {
+            var results = c.createTopics(List.of(spec("small", 1), spec("huge", Integer.MAX_VALUE)), false).join();
+            assertThat(results).extracting(TopicResult::error).containsOnly(Errors.POLICY_VIOLATION);
+            assertThat(c.image().topic("small")).as("the whole request is refused").isNull();
+            c.createTopics(List.of(spec("grows", 1)), false).join();
+            assertThat(c.createPartitions("grows", Integer.MAX_VALUE, null, false).join().error()).isEqualTo(Errors.POLICY_VIOLATION);
+            assertThat(c.createTopics(List.of(spec("exactly-at-cap", MetadataController.MAX_PARTITIONS_PER_REQUEST)), true).join().get(0).error())
+                    .isEqualTo(Errors.NONE);
+        }
+    }
+
+    @Test
     void validateOnlyWritesNothing() {
         try (MetadataController c = open()) {
             long before = c.image().offset();
