@@ -140,6 +140,11 @@ public final class MetadataController implements AutoCloseable {
         } catch (InvalidTopicException e) {
             return TopicResult.error(name, Errors.INVALID_TOPIC_EXCEPTION, e.getMessage());
         }
+        if (name.equals(Topic.CLUSTER_METADATA_TOPIC_NAME)) {
+            // The metadata log's own directory is __cluster_metadata-0: a user topic of that name
+            // would write into it. Kafka refuses it with this error too.
+            return TopicResult.error(name, Errors.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
+        }
         if (image.topic(name) != null) return TopicResult.error(name, Errors.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists.");
         for (String existing : image.topicsByName().keySet()) {
             if (Topic.hasCollision(name, existing))

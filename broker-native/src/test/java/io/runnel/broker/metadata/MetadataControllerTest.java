@@ -61,11 +61,12 @@ class MetadataControllerTest {
                     new TopicSpec("bad-value", 1, (short) 1, Map.of(), Map.of("retention.ms", "soon")),
                     new TopicSpec("both", 1, (short) -1, Map.of(0, List.of(1)), Map.of()),
                     new TopicSpec("unknown-broker", -1, (short) -1, Map.of(0, List.of(7)), Map.of()),
+                    spec("__cluster_metadata", 1),
                     spec("taken.", 1)), false).join();
             assertThat(results).extracting(TopicResult::error).containsExactly(
                     Errors.TOPIC_ALREADY_EXISTS, Errors.INVALID_TOPIC_EXCEPTION, Errors.INVALID_PARTITIONS,
                     Errors.INVALID_REPLICATION_FACTOR, Errors.INVALID_CONFIG, Errors.INVALID_CONFIG, Errors.INVALID_REQUEST,
-                    Errors.INVALID_REPLICA_ASSIGNMENT, Errors.NONE);
+                    Errors.INVALID_REPLICA_ASSIGNMENT, Errors.TOPIC_AUTHORIZATION_FAILED, Errors.NONE);
             assertThat(c.createTopics(List.of(spec("a.b", 1)), false).join().get(0).error()).isEqualTo(Errors.NONE);
             assertThat(c.createTopics(List.of(spec("a_b", 1)), false).join().get(0).error())
                     .as("'.' and '_' collide in metric names, as in Kafka").isEqualTo(Errors.INVALID_TOPIC_EXCEPTION);
