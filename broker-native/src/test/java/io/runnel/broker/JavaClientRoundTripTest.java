@@ -177,6 +177,20 @@ class JavaClientRoundTripTest {
     }
 
     @Test
+    void aTopicDeletedAndAtOnceRecreatedStartsEmpty() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            createTopic("phoenix", 2);
+            try (KafkaProducer<String, String> producer = producer(Map.of())) {
+                for (int i = 0; i < 20; i++) {
+                    RecordMetadata md = producer.send(new ProducerRecord<>("phoenix", i % 2, "k", "round-" + round)).get();
+                    assertThat(md.offset()).as("round %d starts from offset 0", round).isEqualTo(i / 2);
+                }
+            }
+            admin.deleteTopics(List.of("phoenix")).all().get();
+        }
+    }
+
+    @Test
     void validateOnlyCreatesNothing() throws Exception {
         admin.createTopics(List.of(new NewTopic("dry-run", 2, (short) 1)), new org.apache.kafka.clients.admin.CreateTopicsOptions().validateOnly(true)).all().get();
         assertThat(admin.listTopics().names().get()).doesNotContain("dry-run");

@@ -124,8 +124,14 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
         Partition partition = partitions.remove(tp);
         if (partition == null) return;
         LOG.infof("Deleting partition %s", tp);
-        partition.close(true).whenComplete((v, e) -> logManager.forget(tp));
         purgatory.wake(tp); // waiting fetches re-check and see the partition gone
+        try {
+            // Wait (on the metadata thread, never an event loop) until the files are gone, so a
+            // topic re-created with the same name right after can never meet the old directory.
+            partition.close(true).join();
+        } finally {
+            logManager.forget(tp);
+        }
     }
 
     private void deleteStrayLogs() {
