@@ -23,7 +23,6 @@ import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
@@ -181,7 +180,7 @@ public final class PartitionLog {
 
     /**
      * Appends a producer's batches as the partition leader in {@code leaderEpoch}. Throws
-     * {@link UnsupportedForMessageFormatException}, {@link CorruptRecordException},
+     * {@link InvalidRecordException} (magic below 2), {@link CorruptRecordException},
      * {@link RecordTooLargeException}, {@link RecordBatchTooLargeException},
      * {@link InvalidRecordException}, {@code OutOfOrderSequenceException} or
      * {@code InvalidProducerEpochException} without writing anything. Mutates the batch headers in
@@ -239,7 +238,8 @@ public final class PartitionLog {
 
     private void validateBatch(MutableRecordBatch batch) {
         if (batch.magic() != RecordBatch.MAGIC_VALUE_V2)
-            throw new UnsupportedForMessageFormatException("record batch magic " + batch.magic() + " is not supported; only magic 2 is");
+            // Kafka 4 answers INVALID_RECORD for the pre-0.11 formats (magic 0 and 1), not UNSUPPORTED_FOR_MESSAGE_FORMAT.
+            throw new InvalidRecordException("record batch magic " + batch.magic() + " is not supported; only magic 2 is");
         if (batch.sizeInBytes() > config.maxMessageBytes())
             throw new RecordTooLargeException("batch of " + batch.sizeInBytes() + " bytes exceeds maxMessageBytes " + config.maxMessageBytes());
         batch.ensureValid();

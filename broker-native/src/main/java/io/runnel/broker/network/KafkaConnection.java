@@ -71,6 +71,11 @@ final class KafkaConnection {
         socket.handler(this::onData);
         socket.drainHandler(v -> updateReadState());
         socket.closeHandler(v -> {
+            if (!closed && pending.length() > 0) {
+                int expected = pending.length() >= 4 ? pending.getInt(0) + 4 : -1;
+                LOG.infof("Connection %s closed by the client mid-request: %d of %s request bytes received (truncated request)",
+                        connectionId, pending.length(), expected < 0 ? "?" : Integer.toString(expected));
+            }
             closed = true;
             metrics.connectionClosed();
         });

@@ -137,7 +137,8 @@ public final class Partition {
             LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
             return new AppendResult(Errors.NONE, null, info.firstOffset(), info.logAppendTimeMs(), log.logStartOffset());
         } catch (ApiException e) {
-            LOG.debugf("Rejected produce to %s: %s", topicPartition, e.getMessage());
+            // A client's bad batch (CRC, format, size, sequence) is named in the log; the partition serves on.
+            LOG.infof("Rejected produce to %s with %s: %s", topicPartition, Errors.forException(e).name(), e.getMessage());
             return AppendResult.error(Errors.forException(e), e.getMessage());
         } catch (RuntimeException e) {
             LOG.errorf(e, "Append to %s failed", topicPartition);

@@ -1,0 +1,74 @@
+"""confluent-kafka (Debian python3-confluent-kafka, librdkafka) round trip for the Runnel e2e suite
+(ConfluentKafkaRoundTripIT).
+
+Run with Debian's /usr/bin/python3: BOOTSTRAP TOPIC COUNT PARTITIONS. Creates the topic with
+AdminClient, produces with an idempotent acks=all producer, reads back with assign() at offset 0.
+librdkafka insists on a group.id for a Consumer; with assign(), explicit offsets and no commits it
+never needs the group coordinator.
+"""
+import sys
+import time
+
+import confluent_kafka
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from roundtrip_common import check_replay, fail, parse_args, record
+
+
+def main():
+    bootstrap, topic, count, partitions = parse_args(sys.argv)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for name, future in admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=30).items():
+        future.result(timeout=60)
+
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
+                         "linger.ms": 5})
+    errors, delivered = [], []
+
+    def on_delivery(err, msg):
+        (errors if err else delivered).append(err or msg.partition())
+
+    for i in range(count):
+        key, value = record(i)
+        producer.produce(topic, key=key, value=value, on_delivery=on_delivery)
+        producer.poll(0)
+    remaining = producer.flush(60)
+    if remaining or errors or len(delivered) != count:
+        fail("produce: %d undelivered, errors %s" % (remaining, errors[:3]))
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "runnel-e2e-unused",
+                         "enable.auto.commit": False, "enable.auto.offset.store": False,
+                         "enable.partition.eof": True})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    by_partition = {p: [] for p in range(partitions)}
+    at_eof = set()
+    deadline = time.monotonic() + 120  # a hang guard, not a speed check
+    while len(at_eof) < partitions:
+        if time.monotonic() > deadline:
+            fail("no progress: %d partitions at end, read %s" % (len(at_eof), {p: len(r) for p, r in by_partition.items()}))
+        message = consumer.poll(0.5)
+        if message is None:
+            continue
+        if message.error():
+            if message.error().code() == KafkaError._PARTITION_EOF:
+                at_eof.add(message.partition())
+                continue
+            fail("consume: %s" % message.error())
+        at_eof.discard(message.partition())
+        by_partition[message.partition()].append((message.offset(), message.key(), message.value()))
+    consumer.close()
+
+    used = check_replay(count, by_partition)
+    print("OK produced=%d consumed=%d partitionsUsed=%d confluent-kafka=%s librdkafka=%s"
+          % (count, sum(len(r) for r in by_partition.values()), used, confluent_kafka.version()[0],
+             confluent_kafka.libversion()[0]), flush=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except SystemExit:
+        raise
+    except Exception as e:  # report any client error as a failure line the JUnit test shows
+        fail("%s: %s" % (type(e).__name__, e))

@@ -1,0 +1,62 @@
+"""kafka-python (Debian python3-kafka) round trip for the Runnel e2e suite (KafkaPythonRoundTripIT).
+
+Run with Debian's /usr/bin/python3: BOOTSTRAP TOPIC COUNT PARTITIONS. Creates the topic with
+KafkaAdminClient, produces with acks=all, reads back with assign()+seek (no consumer group).
+"""
+import sys
+import time
+
+import kafka
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+
+from roundtrip_common import check_replay, fail, parse_args, record
+
+
+def main():
+    bootstrap, topic, count, partitions = parse_args(sys.argv)
+    # request_timeout_ms: a hang guard well under the JUnit test's, so a broker that never answers
+    # shows up as this client's own error rather than as a killed process.
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="runnel-e2e-kafka-python",
+                             request_timeout_ms=30000)
+    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+    admin.close()
+
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=5, linger_ms=5,
+                             request_timeout_ms=30000)
+    futures = [producer.send(topic, key=k, value=v) for k, v in (record(i) for i in range(count))]
+    producer.flush()
+    acked = [f.get(timeout=30) for f in futures]
+    api_version = producer.config["api_version"]
+    producer.close()
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                             auto_offset_reset="none", request_timeout_ms=30000)
+    tps = [TopicPartition(topic, p) for p in range(partitions)]
+    consumer.assign(tps)
+    for tp in tps:
+        consumer.seek(tp, 0)
+    end = consumer.end_offsets(tps)
+    by_partition = {p: [] for p in range(partitions)}
+    deadline = time.monotonic() + 120  # a hang guard, not a speed check
+    while any(consumer.position(tp) < end[tp] for tp in tps):
+        if time.monotonic() > deadline:
+            fail("no progress: positions %s, end offsets %s" % ({tp.partition: consumer.position(tp) for tp in tps}, end))
+        for tp, messages in consumer.poll(timeout_ms=500).items():
+            by_partition[tp.partition].extend((m.offset, m.key, m.value) for m in messages)
+    consumer.close()
+
+    used = check_replay(count, by_partition)
+    acked_partitions = len({a.partition for a in acked})
+    print("OK produced=%d consumed=%d partitionsUsed=%d ackedPartitions=%d kafka-python=%s api_version=%s"
+          % (count, sum(len(r) for r in by_partition.values()), used, acked_partitions,
+             kafka.__version__, ".".join(map(str, api_version))), flush=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except SystemExit:
+        raise
+    except Exception as e:  # report any client error as a failure line the JUnit test shows
+        fail("%s: %s" % (type(e).__name__, e))
