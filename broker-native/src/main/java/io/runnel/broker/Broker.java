@@ -26,6 +26,9 @@ import io.runnel.broker.api.MetadataHandler;
 import io.runnel.broker.api.OffsetForLeaderEpochHandler;
 import io.runnel.broker.api.ProduceHandler;
 import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.group.GroupApis;
+import io.runnel.broker.group.GroupConfig;
+import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.log.LogManager;
 import io.runnel.broker.metadata.LocalMetadataLog;
 import io.runnel.broker.metadata.MetaProperties;
@@ -53,6 +56,7 @@ public final class Broker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Broker.class);
 
     private final BrokerConfig config;
+    private final GroupConfig groupConfig;
     private final Vertx vertx;
     private final Time time;
     private final BrokerMetrics metrics;
@@ -60,12 +64,18 @@ public final class Broker implements AutoCloseable {
     private LogManager logManager;
     private MetadataController controller;
     private ReplicaManager replicaManager;
+    private GroupCoordinator groupCoordinator;
     private KafkaServer server;
     private long retentionTimerId = -1;
     private volatile boolean ready;
 
     public Broker(BrokerConfig config, Vertx vertx, MeterRegistry registry, Time time) {
+        this(config, GroupConfig.DEFAULT, vertx, registry, time);
+    }
+
+    public Broker(BrokerConfig config, GroupConfig groupConfig, Vertx vertx, MeterRegistry registry, Time time) {
         this.config = config;
+        this.groupConfig = groupConfig;
         this.vertx = vertx;
         this.time = time;
         this.metrics = new BrokerMetrics(registry);
@@ -85,7 +95,9 @@ public final class Broker implements AutoCloseable {
         controller.addListener(replicaManager);
         controller.start().join();
 
-        server = new KafkaServer(vertx, config, supportedApis(), metrics);
+        SupportedApis apis = supportedApis();
+        groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
+        server = new KafkaServer(vertx, config, apis, metrics);
         server.start().join();
         controller.registerBroker(advertisedListeners()).join();
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
@@ -113,6 +125,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller));
         handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
+        groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
         self[0] = new SupportedApis(handlers);
         return self[0];
     }
@@ -151,11 +164,17 @@ public final class Broker implements AutoCloseable {
         return controller;
     }
 
+    public GroupCoordinator groupCoordinator() {
+        return groupCoordinator;
+    }
+
     @Override
     public void close() {
         ready = false;
         if (retentionTimerId >= 0) vertx.cancelTimer(retentionTimerId);
         if (server != null) server.close();
+        // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.
+        if (groupCoordinator != null) groupCoordinator.close();
         if (replicaManager != null) replicaManager.close();
         if (controller != null) controller.close();
         if (ioThreads != null) ioThreads.close();

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -72,6 +73,11 @@ public final class ProduceHandler implements ApiHandler {
                 var resolved = PartitionLookup.resolve(image, replicas, topicData.name(), topicData.topicId(), partitionData.index());
                 if (resolved.error() != Errors.NONE) {
                     fail(partitionResponse, resolved.error(), null);
+                    continue;
+                }
+                if (Topic.isInternal(resolved.topic().name())) {
+                    // __consumer_offsets belongs to the group coordinator; Kafka refuses client writes the same way.
+                    fail(partitionResponse, Errors.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic " + resolved.topic().name());
                     continue;
                 }
                 MemoryRecords records = (MemoryRecords) partitionData.records();

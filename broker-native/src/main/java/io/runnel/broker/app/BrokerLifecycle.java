@@ -10,6 +10,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.runnel.broker.Broker;
 import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.group.GroupConfig;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -36,7 +37,8 @@ public class BrokerLifecycle {
 
     void onStart(@Observes StartupEvent event) {
         BrokerConfig brokerConfig = BrokerConfig.from(key -> config.getOptionalValue(PREFIX + key, String.class));
-        Broker started = new Broker(brokerConfig, vertx, registry, Time.SYSTEM);
+        GroupConfig groupConfig = GroupConfig.from(key -> config.getOptionalValue(PREFIX + key, String.class));
+        Broker started = new Broker(brokerConfig, groupConfig, vertx, registry, Time.SYSTEM);
         try {
             started.start();
         } catch (RuntimeException e) {

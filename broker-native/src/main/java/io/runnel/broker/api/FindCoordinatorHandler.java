@@ -1,0 +1,93 @@
+package io.runnel.broker.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
+
+import io.runnel.broker.group.GroupConfig;
+import io.runnel.broker.group.GroupCoordinator;
+import io.runnel.broker.metadata.BrokerImage;
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.metadata.PartitionImage;
+import io.runnel.broker.metadata.TopicImage;
+import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.RequestContext;
+
+/**
+ * FindCoordinator: a group's coordinator is the leader of its {@code __consumer_offsets} partition,
+ * answered with that broker's endpoint on the listener the request came in on. The first request
+ * creates the offsets topic (and waits for it, rather than sending the client away to retry).
+ * There is no transaction or share coordinator yet: those keys get COORDINATOR_NOT_AVAILABLE.
+ * Versions 4+ batch keys; older ones carry one.
+ */
+public final class FindCoordinatorHandler implements ApiHandler {
+    private final GroupCoordinator coordinator;
+    private final MetadataController controller;
+
+    public FindCoordinatorHandler(GroupCoordinator coordinator, MetadataController controller) {
+        this.coordinator = coordinator;
+        this.controller = controller;
+    }
+
+    /** One key's answer. */
+    private record Found(String key, Errors error, String message, int nodeId, String host, int port) {}
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        FindCoordinatorRequestData data = (FindCoordinatorRequestData) request;
+        short version = context.apiVersion();
+        byte keyType = version >= 1 ? data.keyType() : CoordinatorType.GROUP.id();
+        List<String> keys = version >= 4 ? data.coordinatorKeys() : List.of(data.key());
+        CompletableFuture<Errors> ready = keyType == CoordinatorType.GROUP.id() ? coordinator.ensureTopic()
+                : CompletableFuture.completedFuture(Errors.NONE);
+        return ready.thenApply(topicError -> {
+            List<Found> found = new ArrayList<>();
+            for (String key : keys) found.add(find(context, keyType, key, topicError));
+            return respond(version, found);
+        });
+    }
+
+    private Found find(RequestContext context, byte keyType, String key, Errors topicError) {
+        if (keyType == CoordinatorType.TRANSACTION.id())
+            return notFound(key, Errors.COORDINATOR_NOT_AVAILABLE, "There is no transaction coordinator yet.");
+        if (keyType != CoordinatorType.GROUP.id())
+            return keyType == CoordinatorType.SHARE.id() ? notFound(key, Errors.COORDINATOR_NOT_AVAILABLE, "There is no share coordinator yet.")
+                    : notFound(key, Errors.INVALID_REQUEST, "Unknown coordinator type " + keyType);
+        if (topicError != Errors.NONE) return notFound(key, topicError, null);
+        MetadataImage image = controller.image();
+        TopicImage topic = image.topic(GroupConfig.OFFSETS_TOPIC);
+        PartitionImage partition = topic == null ? null : topic.partition(coordinator.partitionFor(key == null ? "" : key));
+        BrokerImage leader = partition == null ? null : image.brokers().get(partition.leader());
+        BrokerImage.Endpoint endpoint = leader == null || leader.fenced() ? null : leader.endpointFor(context.listenerName());
+        if (endpoint == null) return notFound(key, Errors.COORDINATOR_NOT_AVAILABLE, null);
+        return new Found(key, Errors.NONE, null, leader.id(), endpoint.host(), endpoint.port());
+    }
+
+    private static Found notFound(String key, Errors error, String message) {
+        return new Found(key, error, message != null ? message : error.message(), -1, "", -1);
+    }
+
+    private static FindCoordinatorResponseData respond(short version, List<Found> found) {
+        FindCoordinatorResponseData response = new FindCoordinatorResponseData();
+        if (version >= 4) {
+            for (Found f : found) {
+                response.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(f.key()).setNodeId(f.nodeId())
+                        .setHost(f.host()).setPort(f.port()).setErrorCode(f.error().code())
+                        .setErrorMessage(f.error() == Errors.NONE ? null : f.message()));
+            }
+            return response;
+        }
+        Found f = found.get(0);
+        response.setErrorCode(f.error().code()).setNodeId(f.nodeId()).setHost(f.host()).setPort(f.port());
+        if (version >= 1) response.setErrorMessage(f.error() == Errors.NONE ? null : f.message());
+        return response;
+    }
+}

@@ -1,0 +1,332 @@
+package io.runnel.broker.group;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.jboss.logging.Logger;
+
+import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.metadata.TopicImage;
+import io.runnel.broker.metadata.TopicSpec;
+import io.runnel.broker.partition.IoThreadPool;
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.ReplicaManager;
+
+/**
+ * The classic group coordinator: routes each group to the {@link GroupShard} of its
+ * {@code __consumer_offsets} partition ({@code abs(groupId.hashCode()) % partitions}, as Kafka) and
+ * creates that topic the first time a client looks for a coordinator.
+ *
+ * <p>Threading: any thread may call; each call hops to the shard's thread (the I/O thread of its
+ * partition) and returns a future completed there. The shard table is published once, through a
+ * volatile field, after the topic exists.
+ *
+ * <p>Life cycle: {@link #start()} after the metadata log has been replayed (it loads the shards if
+ * the topic exists); {@link #close()} before the partitions and I/O threads are closed (it stops
+ * the shards' timers, which would otherwise hold the I/O threads' shutdown).
+ */
+public final class GroupCoordinator implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(GroupCoordinator.class);
+
+    private final MetadataController controller;
+    private final ReplicaManager replicas;
+    private final IoThreadPool ioThreads;
+    private final GroupConfig config;
+    private final Time time;
+    private final AtomicReference<CompletableFuture<Errors>> topicReady = new AtomicReference<>();
+    private volatile GroupShard[] shards;
+    private volatile boolean closed;
+
+    // ------------------------------------------------------------------ the coordinator's vocabulary
+
+    /** What a JoinGroup asks for, with the defaults of old versions filled in. */
+    public record JoinParams(String groupId, String memberId, String groupInstanceId, String clientId, String clientHost,
+                      String protocolType, LinkedHashMap<String, byte[]> protocols, int sessionTimeoutMs,
+                      int rebalanceTimeoutMs, short apiVersion) {
+        boolean requireKnownMemberId() {
+            return apiVersion >= 4;
+        }
+
+        boolean supportsSkipAssignment() {
+            return apiVersion >= 9;
+        }
+    }
+
+    /** One partition's commit: what to store, or why not. */
+    public record OffsetCommit(TopicPartition partition, long offset, int leaderEpoch, String metadata) {}
+
+    /** A member named by a LeaveGroup. */
+    public record LeavingMember(String memberId, String groupInstanceId) {}
+
+    /** A group's line in ListGroups. */
+    public record Listing(String groupId, String protocolType, GroupState state) {}
+
+    /** OffsetDelete's answer: a group-level error, or one error per partition. */
+    public record OffsetDeleteResult(Errors groupError, Map<TopicPartition, Errors> partitions) {}
+
+
+    public GroupCoordinator(MetadataController controller, ReplicaManager replicas, IoThreadPool ioThreads, GroupConfig config, Time time) {
+        this.controller = controller;
+        this.replicas = replicas;
+        this.ioThreads = ioThreads;
+        this.config = config;
+        this.time = time;
+    }
+
+    public GroupConfig config() {
+        return config;
+    }
+
+    /** Loads the groups of an existing offsets topic; the topic is otherwise created on first use. */
+    public void start() {
+        if (controller.image().topic(GroupConfig.OFFSETS_TOPIC) != null) ensureTopic();
+    }
+
+    /**
+     * NONE once the offsets topic exists and its shards are loading or loaded; creates the topic
+     * (compacted, as Kafka's) the first time. COORDINATOR_NOT_AVAILABLE if that fails.
+     */
+    public CompletableFuture<Errors> ensureTopic() {
+        CompletableFuture<Errors> ready = topicReady.get();
+        if (ready != null && (!ready.isDone() || ready.join() == Errors.NONE)) return ready;
+        CompletableFuture<Errors> attempt = new CompletableFuture<>();
+        if (!topicReady.compareAndSet(ready, attempt)) return topicReady.get();
+        TopicImage existing = controller.image().topic(GroupConfig.OFFSETS_TOPIC);
+        CompletableFuture<?> created = existing != null ? CompletableFuture.completedFuture(null)
+                : controller.createTopics(List.of(offsetsTopicSpec()), false);
+        created.whenComplete((result, failure) -> {
+            TopicImage topic = controller.image().topic(GroupConfig.OFFSETS_TOPIC);
+            if (failure != null || topic == null) {
+                LOG.errorf(failure, "Cannot create %s: %s", GroupConfig.OFFSETS_TOPIC, result);
+                attempt.complete(Errors.COORDINATOR_NOT_AVAILABLE);
+                return;
+            }
+            try {
+                openShards(topic);
+                attempt.complete(Errors.NONE);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Cannot open the group shards of %s", GroupConfig.OFFSETS_TOPIC);
+                attempt.complete(Errors.COORDINATOR_NOT_AVAILABLE);
+            }
+        });
+        return attempt;
+    }
+
+    /** Kafka's settings for the offsets topic, plus no time retention: compaction (issue 4) is not there yet. */
+    private TopicSpec offsetsTopicSpec() {
+        return new TopicSpec(GroupConfig.OFFSETS_TOPIC, config.offsetsTopicNumPartitions(), (short) 1, Map.of(), Map.of(
+                "cleanup.policy", "compact",
+                "compression.type", "producer",
+                "segment.bytes", "104857600",
+                // Until the log cleaner exists, compact topics are still under time retention here;
+                // committed offsets must not be deleted with old segments.
+                "retention.ms", "-1"));
+    }
+
+    private synchronized void openShards(TopicImage topic) {
+        if (shards != null || closed) return;
+        int count = topic.partitionCount();
+        if (count != config.offsetsTopicNumPartitions())
+            LOG.warnf("%s has %d partitions, not offsets.topic.num.partitions=%d; groups are placed by the topic as it is",
+                    GroupConfig.OFFSETS_TOPIC, count, config.offsetsTopicNumPartitions());
+        GroupShard[] opened = new GroupShard[count];
+        for (int p = 0; p < count; p++) {
+            TopicPartition tp = new TopicPartition(GroupConfig.OFFSETS_TOPIC, p);
+            Partition partition = replicas.partition(tp);
+            if (partition == null) throw new IllegalStateException(tp + " is not hosted on this broker");
+            opened[p] = new GroupShard(p, partition, ioThreads.executorFor(tp), config, time);
+        }
+        shards = opened;
+        for (GroupShard shard : opened) shard.load();
+    }
+
+    /** Kafka refuses an empty (or null) group id with INVALID_GROUP_ID before anything else. */
+    public static boolean isValidGroupId(String groupId) {
+        return groupId != null && !groupId.isEmpty();
+    }
+
+    /** The offsets-topic partition of a group: Kafka's placement. */
+    public int partitionFor(String groupId) {
+        GroupShard[] s = shards;
+        int count = s != null ? s.length : config.offsetsTopicNumPartitions();
+        return Utils.abs(groupId.hashCode()) % count;
+    }
+
+    /**
+     * Runs {@code op} on the group's shard, on its thread. When the shard cannot serve, answers
+     * {@code onError} with COORDINATOR_NOT_AVAILABLE (no offsets topic yet; creating it),
+     * COORDINATOR_LOAD_IN_PROGRESS (still replaying) or NOT_COORDINATOR (shutting down).
+     */
+    <T> CompletableFuture<T> call(String groupId, Function<GroupShard, CompletableFuture<T>> op, Function<Errors, T> onError) {
+        GroupShard[] s = shards;
+        if (s == null || closed) {
+            if (!closed) ensureTopic();
+            return CompletableFuture.completedFuture(onError.apply(closed ? Errors.NOT_COORDINATOR : Errors.COORDINATOR_NOT_AVAILABLE));
+        }
+        return onShard(s[Utils.abs(groupId.hashCode()) % s.length], op, onError);
+    }
+
+    // ------------------------------------------------------------------ the group APIs
+
+    public CompletableFuture<JoinGroupResponseData> joinGroup(JoinParams p) {
+        return call(p.groupId(), shard -> shard.join(p), error -> GroupShard.joinError(error, p.memberId()));
+    }
+
+    public CompletableFuture<SyncGroupResponseData> syncGroup(String groupId, int generationId, String memberId, String groupInstanceId,
+                                                              String protocolType, String protocolName, Map<String, byte[]> assignments) {
+        return call(groupId, shard -> shard.sync(groupId, generationId, memberId, groupInstanceId, protocolType, protocolName, assignments),
+                GroupShard::syncError);
+    }
+
+    public CompletableFuture<Errors> heartbeat(String groupId, int generationId, String memberId, String groupInstanceId) {
+        return call(groupId, shard -> CompletableFuture.completedFuture(shard.heartbeat(groupId, generationId, memberId, groupInstanceId)),
+                error -> error);
+    }
+
+    /** Per-member errors, or a group-level error code with no members. */
+    public CompletableFuture<LeaveGroupResponseData> leaveGroup(String groupId, List<LeavingMember> members) {
+        return call(groupId, shard -> CompletableFuture.completedFuture(shard.leave(groupId, members)),
+                error -> new LeaveGroupResponseData().setErrorCode(error.code()));
+    }
+
+    /** One error per partition (the same for all when the group refuses the commit). */
+    public CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(String groupId, int generationId, String memberId, String groupInstanceId,
+                                                                        long expireTimestampMs, List<OffsetCommit> commits, short apiVersion) {
+        return call(groupId, shard -> shard.commit(groupId, generationId, memberId, groupInstanceId, expireTimestampMs, commits, apiVersion),
+                error -> {
+                    Map<TopicPartition, Errors> all = new java.util.LinkedHashMap<>();
+                    commits.forEach(c -> all.put(c.partition(), error));
+                    return all;
+                });
+    }
+
+    /** A group's committed offsets: each asked-for partition (null value when none), or all when {@code partitions} is null. */
+    public record FetchResult(Errors error, Map<TopicPartition, CommittedOffset> offsets) {}
+
+    public CompletableFuture<FetchResult> fetchOffsets(String groupId, List<TopicPartition> partitions) {
+        return call(groupId, shard -> CompletableFuture.completedFuture(new FetchResult(Errors.NONE, shard.fetchOffsets(groupId, partitions))),
+                error -> new FetchResult(error, Map.of()));
+    }
+
+    public CompletableFuture<DescribeGroupsResponseData.DescribedGroup> describeGroup(String groupId) {
+        return call(groupId, shard -> CompletableFuture.completedFuture(shard.describe(groupId)),
+                error -> new DescribeGroupsResponseData.DescribedGroup().setGroupId(groupId).setErrorCode(error.code())
+                        .setGroupState("").setProtocolType("").setProtocolData(""));
+    }
+
+    public CompletableFuture<Errors> deleteGroup(String groupId) {
+        return call(groupId, shard -> shard.deleteGroup(groupId), error -> error);
+    }
+
+    public CompletableFuture<OffsetDeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {
+        return call(groupId, shard -> shard.deleteOffsets(groupId, partitions), error -> new OffsetDeleteResult(error, Map.of()));
+    }
+
+    private <T> CompletableFuture<T> onShard(GroupShard shard, Function<GroupShard, CompletableFuture<T>> op, Function<Errors, T> onError) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            shard.thread().execute(() -> {
+                Errors unavailable = shard.unavailable();
+                if (unavailable != null) {
+                    result.complete(onError.apply(unavailable));
+                    return;
+                }
+                try {
+                    op.apply(shard).whenComplete((value, failure) -> {
+                        if (failure == null) {
+                            result.complete(value);
+                        } else {
+                            LOG.errorf(failure, "Group operation on %s-%d failed", GroupConfig.OFFSETS_TOPIC, shard.partitionIndex);
+                            result.complete(onError.apply(Errors.UNKNOWN_SERVER_ERROR));
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Group operation on %s-%d failed", GroupConfig.OFFSETS_TOPIC, shard.partitionIndex);
+                    result.complete(onError.apply(Errors.UNKNOWN_SERVER_ERROR));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.complete(onError.apply(Errors.NOT_COORDINATOR));
+        }
+        return result;
+    }
+
+    /** Every shard's groups, for ListGroups; the error is the first shard that could not answer (groups of the others still count). */
+    public CompletableFuture<ListResult> listGroups() {
+        GroupShard[] s = shards;
+        if (s == null) return CompletableFuture.completedFuture(new ListResult(Errors.NONE, List.of()));
+        List<CompletableFuture<ListResult>> parts = new ArrayList<>();
+        for (GroupShard shard : s) {
+            parts.add(onShard(shard, sh -> CompletableFuture.completedFuture(new ListResult(Errors.NONE, sh.list())),
+                    error -> new ListResult(error, List.of())));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Errors error = Errors.NONE;
+            List<Listing> all = new ArrayList<>();
+            for (CompletableFuture<ListResult> part : parts) {
+                ListResult r = part.join();
+                if (error == Errors.NONE && r.error() != Errors.NONE) error = r.error();
+                all.addAll(r.groups());
+            }
+            return new ListResult(error, all);
+        });
+    }
+
+    /** ListGroups across shards. */
+    public record ListResult(Errors error, List<Listing> groups) {}
+
+    /** For tests and health: completes when every shard has finished loading. */
+    public CompletableFuture<Void> loaded() {
+        return ensureTopic().thenCompose(e -> {
+            GroupShard[] s = shards;
+            if (s == null) return CompletableFuture.completedFuture(null);
+            List<CompletableFuture<Errors>> checks = new ArrayList<>();
+            for (GroupShard shard : s) checks.add(onShard(shard, sh -> CompletableFuture.completedFuture(Errors.NONE), err -> err));
+            return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
+        });
+    }
+
+    /** Stops every shard on its own thread (timers cancelled, waiting requests answered NOT_COORDINATOR) and waits. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        GroupShard[] s = shards;
+        if (s == null) return;
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (GroupShard shard : s) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            try {
+                shard.thread().execute(() -> {
+                    shard.close();
+                    done.complete(null);
+                });
+            } catch (RejectedExecutionException e) {
+                done.complete(null);
+            }
+            closing.add(done);
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("Group shards did not stop within 30 s");
+        } catch (Exception e) {
+            LOG.warnf(e, "Stopping group shards failed");
+        }
+    }
+}

@@ -1,0 +1,1054 @@
+package io.runnel.broker.group;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
+
+import io.runnel.broker.partition.AppendResult;
+import io.runnel.broker.partition.Partition;
+
+/**
+ * The coordinator of the groups that live on one partition of {@code __consumer_offsets}: their
+ * members, rebalances and committed offsets, persisted in that partition.
+ *
+ * <p>Threading: every method runs on the partition's own I/O thread ({@link #thread}), the same
+ * thread that appends to the partition's log; {@link GroupCoordinator} hops there before calling.
+ * All state below is confined to that thread, so it needs no locks, and timers (session expiry,
+ * rebalance and initial delays, offset expiry) are tasks on the same thread. JoinGroup and
+ * SyncGroup answers are futures completed later, on this thread; no thread ever waits for them.
+ *
+ * <p>Write, then apply: a change that must survive a restart (a commit, an assignment, a deletion,
+ * an emptied group) is appended to the log first and applied to memory only once the append
+ * succeeded; its answer goes out after that. Anything validated before an append is validated
+ * again when the append completes if other requests could have changed it meanwhile (a leader's
+ * assignment is applied only if the group is still in the generation it was computed for).
+ *
+ * <p>Loading: at start the shard replays its partition from the log start (the latest value per
+ * key wins, tombstones delete); until then every request is answered COORDINATOR_LOAD_IN_PROGRESS.
+ * Loaded groups with members come back Stable with their generation and assignment, so members
+ * that keep heartbeating carry on without a rebalance.
+ */
+final class GroupShard {
+    private static final Logger LOG = Logger.getLogger(GroupShard.class);
+    private static final int LOAD_READ_BYTES = 1 << 20;
+
+    private enum Status { LOADING, ACTIVE, CLOSED }
+
+    final int partitionIndex;
+    private final Partition log;
+    private final ScheduledExecutorService thread;
+    private final GroupConfig config;
+    private final Time time;
+    private final Map<String, ClassicGroup> groups = new HashMap<>();
+    private Status status = Status.LOADING;
+    private ScheduledFuture<?> expiryTimer;
+    private final java.util.Set<ScheduledFuture<?>> timers = new java.util.HashSet<>();
+
+    GroupShard(int partitionIndex, Partition log, ScheduledExecutorService thread, GroupConfig config, Time time) {
+        this.partitionIndex = partitionIndex;
+        this.log = log;
+        this.thread = thread;
+        this.config = config;
+        this.time = time;
+    }
+
+    ScheduledExecutorService thread() {
+        return thread;
+    }
+
+    /** Null when the shard can serve, else the error every request gets. Shard thread only. */
+    Errors unavailable() {
+        return switch (status) {
+            case LOADING -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
+            case ACTIVE -> null;
+            case CLOSED -> Errors.NOT_COORDINATOR;
+        };
+    }
+
+    // ------------------------------------------------------------------ loading
+
+    /** Replays the partition, then starts serving. Completes on the shard thread. */
+    CompletableFuture<Void> load() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        thread.execute(() -> loadFrom(log.logStartOffset(), log.logEndOffset(), done, 0));
+        return done;
+    }
+
+    private void loadFrom(long offset, long endOffset, CompletableFuture<Void> done, long records) {
+        if (status == Status.CLOSED) {
+            done.complete(null);
+            return;
+        }
+        if (offset >= endOffset) {
+            finishLoad(records);
+            done.complete(null);
+            return;
+        }
+        log.read(offset, LOAD_READ_BYTES, true, -1).whenCompleteAsync((read, failure) -> {
+            try {
+                if (failure != null || read.error() != Errors.NONE)
+                    throw new IllegalStateException("cannot read " + log.topicPartition() + " at offset " + offset + ": "
+                            + (failure != null ? failure : read.error()));
+                long next = offset;
+                long count = records;
+                for (RecordBatch batch : read.records().batches()) {
+                    if (batch.lastOffset() < offset) continue;
+                    if (!batch.isControlBatch()) {
+                        for (Record record : batch) {
+                            if (record.offset() < offset) continue;
+                            replayOrSkip(record);
+                            count++;
+                        }
+                    }
+                    next = batch.nextOffset();
+                }
+                if (next == offset) throw new IllegalStateException("no progress reading " + log.topicPartition() + " at offset " + offset);
+                loadFrom(next, endOffset, done, count);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Loading groups from %s failed; its groups stay unavailable", log.topicPartition());
+                done.completeExceptionally(e);
+            }
+        }, thread);
+    }
+
+    /**
+     * A record that does not decode (written by something other than a coordinator) is skipped
+     * with an error: one bad record must not keep every group of the partition unavailable.
+     */
+    private void replayOrSkip(Record record) {
+        GroupRecords.Decoded decoded;
+        try {
+            decoded = GroupRecords.decode(record);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Skipping undecodable record at offset %d of %s", record.offset(), log.topicPartition());
+            return;
+        }
+        replay(decoded);
+    }
+
+    /** Applies one record: the latest value per key wins, a tombstone deletes. */
+    private void replay(GroupRecords.Decoded decoded) {
+        long now = time.milliseconds();
+        switch (decoded) {
+            case GroupRecords.OffsetRecord r -> {
+                if (r.offset() == null) {
+                    ClassicGroup group = groups.get(r.groupId());
+                    if (group != null) group.offsets.remove(r.partition());
+                } else {
+                    groups.computeIfAbsent(r.groupId(), id -> new ClassicGroup(id, now)).offsets.put(r.partition(), r.offset());
+                }
+            }
+            case GroupRecords.GroupRecord r -> {
+                if (r.value() == null) {
+                    groups.remove(r.groupId());
+                } else {
+                    GroupRecords.restore(groups.computeIfAbsent(r.groupId(), id -> new ClassicGroup(id, now)), r.value());
+                }
+            }
+            case GroupRecords.Unknown u -> LOG.debugf("Skipping record type %d in %s", u.type(), log.topicPartition());
+        }
+    }
+
+    private void finishLoad(long records) {
+        status = Status.ACTIVE;
+        long now = time.milliseconds();
+        for (ClassicGroup group : groups.values()) {
+            for (GroupMember member : group.members.values()) {
+                member.heartbeatDeadlineMs = now + member.sessionTimeoutMs;
+                armExpiry(group, member);
+            }
+        }
+        expiryTimer = schedule(this::expireOffsetsPeriodically, config.offsetsRetentionCheckIntervalMs());
+        if (records > 0) LOG.infof("Loaded %d group(s) from %d record(s) of %s", groups.size(), records, log.topicPartition());
+    }
+
+    /** Stops timers and answers whatever waits, so that the I/O thread can stop. Shard thread only. */
+    void close() {
+        status = Status.CLOSED;
+        for (ScheduledFuture<?> t : timers) t.cancel(false);
+        timers.clear();
+        for (ClassicGroup group : groups.values()) {
+            cancel(group.joinTimer);
+            cancel(group.syncTimer);
+            for (GroupMember m : group.members.values()) {
+                cancel(m.expiryTimer);
+                if (m.awaitingJoin != null) m.awaitingJoin.complete(joinError(Errors.NOT_COORDINATOR, m.memberId));
+                if (m.awaitingSync != null) m.awaitingSync.complete(syncError(Errors.NOT_COORDINATOR));
+                m.awaitingJoin = null;
+                m.awaitingSync = null;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ JoinGroup
+
+    CompletableFuture<JoinGroupResponseData> join(GroupCoordinator.JoinParams p) {
+        CompletableFuture<JoinGroupResponseData> response = new CompletableFuture<>();
+        if (p.sessionTimeoutMs() < config.minSessionTimeoutMs() || p.sessionTimeoutMs() > config.maxSessionTimeoutMs()) {
+            return completed(joinError(Errors.INVALID_SESSION_TIMEOUT, p.memberId()));
+        }
+        boolean unknownMember = p.memberId().isEmpty();
+        ClassicGroup group = groups.get(p.groupId());
+        boolean created = false;
+        if (group == null) {
+            if (!unknownMember) return completed(joinError(Errors.UNKNOWN_MEMBER_ID, p.memberId()));
+            group = new ClassicGroup(p.groupId(), time.milliseconds());
+            groups.put(p.groupId(), group);
+            created = true;
+        }
+        String knownId = p.memberId().isEmpty() && group.staticMemberId(p.groupInstanceId()) != null
+                ? group.staticMemberId(p.groupInstanceId()) : p.memberId(); // a restarting static member takes its own place
+        if (!acceptJoiningMember(group, knownId)) {
+            response.complete(joinError(Errors.GROUP_MAX_SIZE_REACHED, p.memberId()));
+        } else if (unknownMember) {
+            joinNewMember(group, p, response);
+        } else {
+            joinExistingMember(group, p, response);
+        }
+        if (created && group.isForgettable()) groups.remove(p.groupId()); // a refused first join leaves nothing behind
+        return response;
+    }
+
+    /** Kafka's group.max.size rule, counting members that are (re)joining in a rebalance. */
+    private boolean acceptJoiningMember(ClassicGroup group, String memberId) {
+        return switch (group.state()) {
+            case EMPTY, DEAD -> true;
+            case PREPARING_REBALANCE -> (group.hasMember(memberId) && group.member(memberId).isAwaitingJoin())
+                    || group.numMembersAwaitingJoin < config.maxSize();
+            case COMPLETING_REBALANCE, STABLE -> group.hasMember(memberId) || group.size() < config.maxSize();
+        };
+    }
+
+    private void joinNewMember(ClassicGroup group, GroupCoordinator.JoinParams p, CompletableFuture<JoinGroupResponseData> response) {
+        if (group.is(GroupState.DEAD)) {
+            response.complete(joinError(Errors.COORDINATOR_NOT_AVAILABLE, p.memberId()));
+        } else if (!group.supportsProtocols(p.protocolType(), p.protocols().keySet())) {
+            response.complete(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, p.memberId()));
+        } else {
+            String newMemberId = p.clientId() + "-" + UUID.randomUUID();
+            if (p.groupInstanceId() != null) {
+                String existing = group.staticMemberId(p.groupInstanceId());
+                if (existing == null) {
+                    addMemberThenRebalanceOrCompleteJoin(group, newMemberId, p, response);
+                } else {
+                    replaceStaticMember(group, group.member(existing), newMemberId, p, response);
+                }
+            } else if (p.requireKnownMemberId()) {
+                // KIP-394: hand out the id first, so that a client that dies before joining leaves no member behind.
+                group.pendingMembers.add(newMemberId);
+                schedule(() -> expirePendingMember(group, newMemberId), p.sessionTimeoutMs());
+                response.complete(joinError(Errors.MEMBER_ID_REQUIRED, newMemberId));
+            } else {
+                addMemberThenRebalanceOrCompleteJoin(group, newMemberId, p, response);
+            }
+        }
+    }
+
+    private void joinExistingMember(ClassicGroup group, GroupCoordinator.JoinParams p, CompletableFuture<JoinGroupResponseData> response) {
+        String memberId = p.memberId();
+        if (group.is(GroupState.DEAD)) {
+            response.complete(joinError(Errors.COORDINATOR_NOT_AVAILABLE, memberId));
+            return;
+        }
+        if (!group.supportsProtocols(p.protocolType(), p.protocols().keySet())) {
+            response.complete(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, memberId));
+            return;
+        }
+        if (group.pendingMembers.contains(memberId)) {
+            addMemberThenRebalanceOrCompleteJoin(group, memberId, p, response);
+            return;
+        }
+        Errors memberError = validateMember(group, memberId, p.groupInstanceId());
+        if (memberError != Errors.NONE) {
+            response.complete(joinError(memberError, memberId));
+            return;
+        }
+        GroupMember member = group.member(memberId);
+        switch (group.state()) {
+            case PREPARING_REBALANCE -> updateMemberThenRebalanceOrCompleteJoin(group, member, p, response);
+            case COMPLETING_REBALANCE -> {
+                if (member.matches(p.protocols())) {
+                    // A retried join of the current generation: the same answer again.
+                    response.complete(currentGenerationJoin(group, member, false));
+                } else {
+                    updateMemberThenRebalanceOrCompleteJoin(group, member, p, response);
+                }
+            }
+            case STABLE -> {
+                if (group.isLeader(memberId) || !member.matches(p.protocols())) {
+                    // The leader rejoining (or anyone changing its subscription) asks for a new assignment.
+                    updateMemberThenRebalanceOrCompleteJoin(group, member, p, response);
+                } else {
+                    response.complete(currentGenerationJoin(group, member, false));
+                }
+            }
+            case EMPTY, DEAD -> response.complete(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+        }
+    }
+
+    /**
+     * A static member restarted (same instance id, no member id): it takes over its old entry under
+     * a new id. In a Stable group whose protocol it still supports with the same metadata this is
+     * not a rebalance: the group is rewritten with the new id and the member gets its old
+     * assignment back (the leader is told to skip assigning, KIP-814).
+     */
+    private void replaceStaticMember(ClassicGroup group, GroupMember old, String newMemberId, GroupCoordinator.JoinParams p,
+                                     CompletableFuture<JoinGroupResponseData> response) {
+        if (old.awaitingJoin != null) {
+            old.awaitingJoin.complete(joinError(Errors.FENCED_INSTANCE_ID, old.memberId));
+            old.awaitingJoin = null;
+            group.numMembersAwaitingJoin--;
+        }
+        if (old.awaitingSync != null) {
+            old.awaitingSync.complete(syncError(Errors.FENCED_INSTANCE_ID));
+            old.awaitingSync = null;
+        }
+        cancel(old.expiryTimer);
+        boolean sameMetadata = group.protocolName != null && p.protocols().containsKey(group.protocolName)
+                && java.util.Arrays.equals(p.protocols().get(group.protocolName), old.protocols.get(group.protocolName));
+        if (group.is(GroupState.STABLE) && sameMetadata) {
+            GroupMember member = group.replaceStatic(old, newMemberId);
+            member.protocols = p.protocols();
+            member.rebalanceTimeoutMs = p.rebalanceTimeoutMs();
+            member.sessionTimeoutMs = p.sessionTimeoutMs();
+            member.heartbeatDeadlineMs = time.milliseconds() + member.sessionTimeoutMs;
+            // Kafka's order for this one case: the record must name the new id, so the swap is made
+            // first and undone if the write fails; until the answer goes out nobody knows the new id.
+            append(List.of(groupRecord(group)), error -> {
+                if (error != Errors.NONE) {
+                    // Not durable: put the old id back, as if the join never happened.
+                    if (group.hasMember(newMemberId)) {
+                        GroupMember back = group.replaceStatic(member, old.memberId);
+                        back.protocols = old.protocols;
+                        armExpiry(group, back);
+                    }
+                    response.complete(joinError(error, ""));
+                    return;
+                }
+                armExpiry(group, member);
+                boolean leader = group.isLeader(newMemberId);
+                JoinGroupResponseData answer = currentGenerationJoin(group, member, leader);
+                if (leader && p.supportsSkipAssignment()) answer.setSkipAssignment(true);
+                response.complete(answer);
+            });
+            return;
+        }
+        GroupMember member = group.replaceStatic(old, newMemberId);
+        updateMemberThenRebalanceOrCompleteJoin(group, member, p, response);
+    }
+
+    private void addMemberThenRebalanceOrCompleteJoin(ClassicGroup group, String memberId, GroupCoordinator.JoinParams p,
+                                                     CompletableFuture<JoinGroupResponseData> response) {
+        group.pendingMembers.remove(memberId);
+        if (group.is(GroupState.EMPTY)) group.protocolType = p.protocolType();
+        GroupMember member = new GroupMember(memberId, p.groupInstanceId(), p.clientId(), p.clientHost(),
+                p.rebalanceTimeoutMs(), p.sessionTimeoutMs(), p.protocols());
+        member.isNew = true;
+        member.awaitingJoin = response;
+        group.add(member);
+        if (group.is(GroupState.PREPARING_REBALANCE) && group.initialJoinPhase) group.newMemberAdded = true;
+        // A new member that never completes its join must not hold the group forever.
+        member.heartbeatDeadlineMs = time.milliseconds() + config.newMemberJoinTimeoutMs();
+        armExpiry(group, member);
+        rebalanceOrCompleteJoin(group, "member " + memberId + " joined");
+    }
+
+    private void updateMemberThenRebalanceOrCompleteJoin(ClassicGroup group, GroupMember member, GroupCoordinator.JoinParams p,
+                                                        CompletableFuture<JoinGroupResponseData> response) {
+        member.protocols = p.protocols();
+        member.rebalanceTimeoutMs = p.rebalanceTimeoutMs();
+        member.sessionTimeoutMs = p.sessionTimeoutMs();
+        if (member.awaitingJoin != null) {
+            member.awaitingJoin.complete(joinError(Errors.REBALANCE_IN_PROGRESS, member.memberId)); // superseded by this join
+        } else {
+            group.numMembersAwaitingJoin++;
+        }
+        member.awaitingJoin = response;
+        rebalanceOrCompleteJoin(group, "member " + member.memberId + " rejoined");
+    }
+
+    private void rebalanceOrCompleteJoin(ClassicGroup group, String reason) {
+        if (group.canRebalance()) prepareRebalance(group, reason);
+        else if (group.is(GroupState.PREPARING_REBALANCE)) tryCompleteJoin(group);
+    }
+
+    /**
+     * Starts a join phase. Members waiting for an assignment are told to rejoin. An empty group's
+     * first rebalance waits the initial delay (extended while members keep arriving, up to the
+     * rebalance timeout); any other ends when every member has rejoined or the rebalance timeout
+     * passes.
+     */
+    private void prepareRebalance(ClassicGroup group, String reason) {
+        if (group.is(GroupState.COMPLETING_REBALANCE)) failPendingSyncs(group, Errors.REBALANCE_IN_PROGRESS);
+        cancel(group.syncTimer);
+        group.pendingSyncMembers.clear();
+        boolean initial = group.is(GroupState.EMPTY);
+        int rebalanceTimeoutMs = group.rebalanceTimeoutMs();
+        long delayMs;
+        if (initial) {
+            delayMs = Math.min(config.initialRebalanceDelayMs(), rebalanceTimeoutMs);
+            group.initialDelayRemainingMs = Math.max(rebalanceTimeoutMs - config.initialRebalanceDelayMs(), 0);
+            group.newMemberAdded = false;
+        } else {
+            delayMs = rebalanceTimeoutMs;
+        }
+        group.initialJoinPhase = initial;
+        group.transitionTo(GroupState.PREPARING_REBALANCE, time.milliseconds());
+        LOG.debugf("Preparing to rebalance group %s (generation %d): %s", group.groupId, group.generationId, reason);
+        cancel(group.joinTimer);
+        group.joinTimer = schedule(() -> onJoinTimer(group), delayMs);
+        if (!initial) tryCompleteJoin(group);
+    }
+
+    private void onJoinTimer(ClassicGroup group) {
+        if (!group.is(GroupState.PREPARING_REBALANCE) || groups.get(group.groupId) != group) return;
+        if (group.initialJoinPhase && group.newMemberAdded && group.initialDelayRemainingMs > 0) {
+            long delayMs = Math.min(config.initialRebalanceDelayMs(), group.initialDelayRemainingMs);
+            group.initialDelayRemainingMs = Math.max(group.initialDelayRemainingMs - config.initialRebalanceDelayMs(), 0);
+            group.newMemberAdded = false;
+            group.joinTimer = schedule(() -> onJoinTimer(group), delayMs);
+            return;
+        }
+        completeJoin(group);
+    }
+
+    private void tryCompleteJoin(ClassicGroup group) {
+        if (group.is(GroupState.PREPARING_REBALANCE) && !group.initialJoinPhase && group.allMembersJoined()) {
+            cancel(group.joinTimer);
+            completeJoin(group);
+        }
+    }
+
+    /**
+     * Ends the join phase: dynamic members that did not rejoin are dropped (static ones keep their
+     * place, that is the point of static membership), the next generation starts, and every
+     * waiting JoinGroup is answered — the leader with every member's metadata. An emptied group's
+     * new generation is written to the log.
+     */
+    private void completeJoin(ClassicGroup group) {
+        for (GroupMember m : new ArrayList<>(group.members.values())) {
+            if (!m.isAwaitingJoin() && !m.isStatic()) {
+                cancel(m.expiryTimer);
+                group.remove(m.memberId);
+            }
+        }
+        if (!group.members.isEmpty() && !electJoinedLeader(group)) {
+            // Only static members that have not rejoined are left: wait for them, or for their sessions to end.
+            group.joinTimer = schedule(() -> onJoinTimer(group), Math.max(1, group.rebalanceTimeoutMs()));
+            return;
+        }
+        group.initialJoinPhase = false;
+        group.initNextGeneration(time.milliseconds());
+        if (group.is(GroupState.EMPTY)) {
+            LOG.debugf("Group %s is empty at generation %d", group.groupId, group.generationId);
+            append(List.of(groupRecord(group)), error -> {
+                if (error != Errors.NONE) LOG.warnf("Writing the empty generation of group %s failed: %s", group.groupId, error);
+            });
+            return;
+        }
+        LOG.debugf("Group %s starts generation %d with %d member(s), protocol %s", group.groupId, group.generationId,
+                group.size(), group.protocolName);
+        long now = time.milliseconds();
+        for (GroupMember m : group.members.values()) {
+            if (m.awaitingJoin != null) {
+                CompletableFuture<JoinGroupResponseData> f = m.awaitingJoin;
+                m.awaitingJoin = null;
+                f.complete(currentGenerationJoin(group, m, group.isLeader(m.memberId)));
+            }
+            m.isNew = false;
+            m.heartbeatDeadlineMs = now + m.sessionTimeoutMs;
+            armExpiry(group, m); // the deadline may be earlier than the new-member one the timer waits for
+            group.pendingSyncMembers.add(m.memberId);
+        }
+        group.numMembersAwaitingJoin = 0;
+        int generation = group.generationId;
+        group.syncTimer = schedule(() -> onSyncTimer(group, generation), Math.max(1, group.rebalanceTimeoutMs()));
+    }
+
+    /** The leader must be a member that rejoined; returns false if none did. */
+    private static boolean electJoinedLeader(ClassicGroup group) {
+        GroupMember leader = group.member(group.leaderId);
+        if (leader != null && leader.isAwaitingJoin()) return true;
+        for (GroupMember m : group.members.values()) {
+            if (m.isAwaitingJoin()) {
+                group.leaderId = m.memberId;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Members that got the generation but never came for their assignment are dropped, and the group rebalances. */
+    private void onSyncTimer(ClassicGroup group, int generation) {
+        if (groups.get(group.groupId) != group || group.generationId != generation || group.pendingSyncMembers.isEmpty()) return;
+        if (!group.is(GroupState.COMPLETING_REBALANCE) && !group.is(GroupState.STABLE)) return;
+        LOG.infof("Group %s: member(s) %s sent no SyncGroup within the rebalance timeout; removing them", group.groupId, group.pendingSyncMembers);
+        for (String memberId : new ArrayList<>(group.pendingSyncMembers)) {
+            GroupMember m = group.member(memberId);
+            if (m != null) removeMember(group, m);
+        }
+        rebalanceOrCompleteJoin(group, "members failed to sync");
+    }
+
+    private JoinGroupResponseData currentGenerationJoin(ClassicGroup group, GroupMember member, boolean withMembers) {
+        JoinGroupResponseData response = new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
+                .setGenerationId(group.generationId).setProtocolType(group.protocolType).setProtocolName(group.protocolName)
+                .setLeader(group.leaderId).setMemberId(member.memberId);
+        if (withMembers) {
+            for (GroupMember m : group.members.values()) {
+                response.members().add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId)
+                        .setGroupInstanceId(m.groupInstanceId).setMetadata(m.metadata(group.protocolName)));
+            }
+        }
+        return response;
+    }
+
+    static JoinGroupResponseData joinError(Errors error, String memberId) {
+        return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setProtocolName(null)
+                .setLeader("").setMemberId(memberId == null ? "" : memberId);
+    }
+
+    private void expirePendingMember(ClassicGroup group, String memberId) {
+        if (!group.pendingMembers.remove(memberId)) return;
+        LOG.debugf("Pending member %s of group %s did not join within its session timeout", memberId, group.groupId);
+        if (group.is(GroupState.PREPARING_REBALANCE)) tryCompleteJoin(group);
+        else if (group.isForgettable() && groups.get(group.groupId) == group) groups.remove(group.groupId);
+    }
+
+    // ------------------------------------------------------------------ SyncGroup
+
+    CompletableFuture<SyncGroupResponseData> sync(String groupId, int generationId, String memberId, String groupInstanceId,
+                                                  String protocolType, String protocolName, Map<String, byte[]> assignments) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null) return completed(syncError(Errors.UNKNOWN_MEMBER_ID));
+        if (group.is(GroupState.DEAD)) return completed(syncError(Errors.COORDINATOR_NOT_AVAILABLE));
+        Errors memberError = validateMember(group, memberId, groupInstanceId);
+        if (memberError != Errors.NONE) return completed(syncError(memberError));
+        if (generationId != group.generationId) return completed(syncError(Errors.ILLEGAL_GENERATION));
+        if (inconsistent(protocolType, group.protocolType) || inconsistent(protocolName, group.protocolName))
+            return completed(syncError(Errors.INCONSISTENT_GROUP_PROTOCOL));
+        GroupMember member = group.member(memberId);
+        switch (group.state()) {
+            case PREPARING_REBALANCE -> {
+                return completed(syncError(Errors.REBALANCE_IN_PROGRESS));
+            }
+            case STABLE -> {
+                group.pendingSyncMembers.remove(memberId);
+                extendSession(member);
+                return completed(syncAnswer(group, member.assignment));
+            }
+            case COMPLETING_REBALANCE -> {
+                CompletableFuture<SyncGroupResponseData> response = new CompletableFuture<>();
+                if (member.awaitingSync != null) member.awaitingSync.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
+                member.awaitingSync = response;
+                group.pendingSyncMembers.remove(memberId);
+                extendSession(member);
+                if (group.isLeader(memberId) && !group.assignmentPending) writeAssignment(group, assignments);
+                return response;
+            }
+            default -> {
+                return completed(syncError(Errors.UNKNOWN_MEMBER_ID));
+            }
+        }
+    }
+
+    /**
+     * The leader's assignment: written first (with the members' metadata, as Kafka persists a
+     * group), then given to every member waiting in SyncGroup, and the group is Stable. If the
+     * group moved on while the write was in flight (a member left, a new join), the assignment is
+     * for a dead generation and is dropped; the members already got REBALANCE_IN_PROGRESS.
+     */
+    private void writeAssignment(ClassicGroup group, Map<String, byte[]> assignments) {
+        int generation = group.generationId;
+        Map<String, byte[]> previous = new HashMap<>();
+        for (GroupMember m : group.members.values()) {
+            previous.put(m.memberId, m.assignment);
+            m.assignment = assignments.getOrDefault(m.memberId, new byte[0]);
+        }
+        byte[] value = GroupRecords.groupValue(group);
+        // Back to the durable assignment until the write succeeds: nothing reads the new one before that.
+        for (GroupMember m : group.members.values()) m.assignment = previous.get(m.memberId);
+        group.assignmentPending = true;
+        append(List.of(new SimpleRecord(time.milliseconds(), GroupRecords.groupKey(group.groupId), value)), error -> {
+            group.assignmentPending = false;
+            if (groups.get(group.groupId) != group || !group.is(GroupState.COMPLETING_REBALANCE) || group.generationId != generation) return;
+            if (error != Errors.NONE) {
+                failPendingSyncs(group, error);
+                prepareRebalance(group, "writing the assignment failed: " + error);
+                return;
+            }
+            for (GroupMember m : group.members.values()) m.assignment = assignments.getOrDefault(m.memberId, new byte[0]);
+            group.transitionTo(GroupState.STABLE, time.milliseconds());
+            for (GroupMember m : group.members.values()) {
+                if (m.awaitingSync != null) {
+                    CompletableFuture<SyncGroupResponseData> f = m.awaitingSync;
+                    m.awaitingSync = null;
+                    f.complete(syncAnswer(group, m.assignment));
+                }
+            }
+            LOG.debugf("Group %s is stable at generation %d", group.groupId, group.generationId);
+        });
+    }
+
+    private void failPendingSyncs(ClassicGroup group, Errors error) {
+        for (GroupMember m : group.members.values()) {
+            if (m.awaitingSync != null) {
+                CompletableFuture<SyncGroupResponseData> f = m.awaitingSync;
+                m.awaitingSync = null;
+                f.complete(syncError(error));
+            }
+        }
+    }
+
+    private static SyncGroupResponseData syncAnswer(ClassicGroup group, byte[] assignment) {
+        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(group.protocolType)
+                .setProtocolName(group.protocolName).setAssignment(assignment);
+    }
+
+    static SyncGroupResponseData syncError(Errors error) {
+        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]);
+    }
+
+    private static boolean inconsistent(String requested, String actual) {
+        return requested != null && actual != null && !requested.equals(actual);
+    }
+
+    // ------------------------------------------------------------------ Heartbeat and sessions
+
+    Errors heartbeat(String groupId, int generationId, String memberId, String groupInstanceId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null) return Errors.UNKNOWN_MEMBER_ID;
+        if (group.is(GroupState.DEAD)) return Errors.COORDINATOR_NOT_AVAILABLE;
+        Errors memberError = validateMember(group, memberId, groupInstanceId);
+        if (memberError != Errors.NONE) return memberError;
+        if (generationId != group.generationId) return Errors.ILLEGAL_GENERATION;
+        GroupMember member = group.member(memberId);
+        return switch (group.state()) {
+            case EMPTY, DEAD -> Errors.UNKNOWN_MEMBER_ID;
+            case PREPARING_REBALANCE -> {
+                extendSession(member);
+                yield Errors.REBALANCE_IN_PROGRESS;
+            }
+            case COMPLETING_REBALANCE, STABLE -> {
+                extendSession(member);
+                yield Errors.NONE;
+            }
+        };
+    }
+
+    private void extendSession(GroupMember member) {
+        member.heartbeatDeadlineMs = time.milliseconds() + member.sessionTimeoutMs;
+    }
+
+    /** Arms the member's expiry timer at its deadline; the timer re-arms itself while heartbeats move the deadline. */
+    private void armExpiry(ClassicGroup group, GroupMember member) {
+        cancel(member.expiryTimer);
+        member.expiryTimer = schedule(() -> checkExpiry(group, member), Math.max(1, member.heartbeatDeadlineMs - time.milliseconds()));
+    }
+
+    private void checkExpiry(ClassicGroup group, GroupMember member) {
+        if (groups.get(group.groupId) != group || group.member(member.memberId) != member) return;
+        long now = time.milliseconds();
+        if (member.isCoveredByRebalance() && now >= member.heartbeatDeadlineMs) member.heartbeatDeadlineMs = now + member.sessionTimeoutMs;
+        if (now < member.heartbeatDeadlineMs) {
+            member.expiryTimer = schedule(() -> checkExpiry(group, member), member.heartbeatDeadlineMs - now);
+            return;
+        }
+        LOG.infof("Member %s of group %s expired: no heartbeat within %d ms", member.memberId, group.groupId, member.sessionTimeoutMs);
+        removeMember(group, member);
+        afterMemberRemoved(group, "member " + member.memberId + " expired");
+    }
+
+    /** Takes a member out, answering whatever it waits for with UNKNOWN_MEMBER_ID (so a live client rejoins). */
+    private void removeMember(ClassicGroup group, GroupMember member) {
+        cancel(member.expiryTimer);
+        if (member.awaitingJoin != null) member.awaitingJoin.complete(joinError(Errors.UNKNOWN_MEMBER_ID, member.memberId));
+        if (member.awaitingSync != null) member.awaitingSync.complete(syncError(Errors.UNKNOWN_MEMBER_ID));
+        group.remove(member.memberId);
+        member.awaitingJoin = null;
+        member.awaitingSync = null;
+    }
+
+    private void afterMemberRemoved(ClassicGroup group, String reason) {
+        switch (group.state()) {
+            case STABLE, COMPLETING_REBALANCE -> prepareRebalance(group, reason);
+            case PREPARING_REBALANCE -> tryCompleteJoin(group);
+            default -> { }
+        }
+    }
+
+    /**
+     * Kafka's member check: a static member is known by its instance id and must present the
+     * member id that instance has now (else it is a fenced, older incarnation); a dynamic member
+     * must simply be in the group.
+     */
+    private static Errors validateMember(ClassicGroup group, String memberId, String groupInstanceId) {
+        if (groupInstanceId != null) {
+            String existing = group.staticMemberId(groupInstanceId);
+            if (existing == null) return Errors.UNKNOWN_MEMBER_ID;
+            if (!existing.equals(memberId)) return Errors.FENCED_INSTANCE_ID;
+        }
+        return group.hasMember(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+    }
+
+    // ------------------------------------------------------------------ LeaveGroup
+
+    /** Returns the group-level error (NONE when per-member errors tell the story) and the per-member errors. */
+    LeaveGroupResponseData leave(String groupId, List<GroupCoordinator.LeavingMember> leaving) {
+        LeaveGroupResponseData response = new LeaveGroupResponseData().setErrorCode(Errors.NONE.code());
+        ClassicGroup group = groups.get(groupId);
+        if (group != null && group.is(GroupState.DEAD)) return response.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code());
+        boolean removedAny = false;
+        boolean removedPending = false;
+        for (GroupCoordinator.LeavingMember l : leaving) {
+            Errors error;
+            if (group == null) {
+                error = Errors.UNKNOWN_MEMBER_ID;
+            } else if (l.groupInstanceId() != null) {
+                String existing = group.staticMemberId(l.groupInstanceId());
+                if (existing == null) error = Errors.UNKNOWN_MEMBER_ID;
+                else if (!l.memberId().isEmpty() && !existing.equals(l.memberId())) error = Errors.FENCED_INSTANCE_ID;
+                else {
+                    removeMember(group, group.member(existing));
+                    removedAny = true;
+                    error = Errors.NONE;
+                }
+            } else if (group.pendingMembers.remove(l.memberId())) {
+                removedPending = true;
+                error = Errors.NONE;
+            } else if (group.hasMember(l.memberId())) {
+                removeMember(group, group.member(l.memberId()));
+                removedAny = true;
+                error = Errors.NONE;
+            } else {
+                error = Errors.UNKNOWN_MEMBER_ID;
+            }
+            response.members().add(new LeaveGroupResponseData.MemberResponse().setMemberId(l.memberId())
+                    .setGroupInstanceId(l.groupInstanceId()).setErrorCode(error.code()));
+        }
+        if (removedAny) afterMemberRemoved(group, "member(s) left");
+        else if (removedPending && group.is(GroupState.PREPARING_REBALANCE)) tryCompleteJoin(group);
+        return response;
+    }
+
+    // ------------------------------------------------------------------ Offsets
+
+    /**
+     * Commits offsets after Kafka's checks: a simple consumer (generation -1, no member) may commit
+     * to an empty or unknown group; a member must be current (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
+     * ILLEGAL_GENERATION) and not between join and sync (REBALANCE_IN_PROGRESS). The error applies to
+     * every partition. Offsets are applied once their records are in the log.
+     */
+    CompletableFuture<Map<TopicPartition, Errors>> commit(String groupId, int generationId, String memberId, String groupInstanceId,
+                                                         long expireTimestampMs, List<GroupCoordinator.OffsetCommit> commits, short apiVersion) {
+        ClassicGroup group = groups.get(groupId);
+        Errors groupError = Errors.NONE;
+        if (group == null) {
+            if (generationId >= 0) groupError = apiVersion >= 9 ? Errors.GROUP_ID_NOT_FOUND : Errors.ILLEGAL_GENERATION;
+        } else {
+            groupError = validateCommit(group, generationId, memberId, groupInstanceId);
+        }
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        if (groupError != Errors.NONE) {
+            for (GroupCoordinator.OffsetCommit c : commits) results.put(c.partition(), groupError);
+            return completed(results);
+        }
+        long now = time.milliseconds();
+        List<SimpleRecord> records = new ArrayList<>();
+        Map<TopicPartition, CommittedOffset> toApply = new LinkedHashMap<>();
+        for (GroupCoordinator.OffsetCommit c : commits) {
+            if (c.metadata() != null && c.metadata().length() > config.offsetMetadataMaxBytes()) {
+                results.put(c.partition(), Errors.OFFSET_METADATA_TOO_LARGE);
+                continue;
+            }
+            CommittedOffset offset = new CommittedOffset(c.offset(), c.leaderEpoch(), c.metadata() == null ? "" : c.metadata(),
+                    now, expireTimestampMs);
+            toApply.put(c.partition(), offset);
+            records.add(new SimpleRecord(now, GroupRecords.offsetKey(groupId, c.partition()), GroupRecords.offsetValue(offset)));
+            results.put(c.partition(), Errors.NONE);
+        }
+        if (records.isEmpty()) return completed(results);
+        CompletableFuture<Map<TopicPartition, Errors>> response = new CompletableFuture<>();
+        append(records, error -> {
+            if (error == Errors.NONE) {
+                ClassicGroup target = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, now));
+                target.offsets.putAll(toApply);
+            } else {
+                Errors mapped = error == Errors.MESSAGE_TOO_LARGE || error == Errors.RECORD_LIST_TOO_LARGE ? Errors.INVALID_COMMIT_OFFSET_SIZE : error;
+                toApply.keySet().forEach(tp -> results.put(tp, mapped));
+            }
+            response.complete(results);
+        });
+        return response;
+    }
+
+    private static Errors validateCommit(ClassicGroup group, int generationId, String memberId, String groupInstanceId) {
+        if (group.is(GroupState.DEAD)) return Errors.COORDINATOR_NOT_AVAILABLE;
+        if (generationId < 0 && group.is(GroupState.EMPTY)) return Errors.NONE; // a simple consumer or the admin client
+        if (generationId >= 0 || !memberId.isEmpty() || groupInstanceId != null) {
+            Errors memberError = validateMember(group, memberId, groupInstanceId);
+            if (memberError != Errors.NONE) return memberError;
+            if (generationId != group.generationId) return Errors.ILLEGAL_GENERATION;
+        } else if (!group.is(GroupState.EMPTY)) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        if (group.is(GroupState.COMPLETING_REBALANCE)) return Errors.REBALANCE_IN_PROGRESS;
+        return Errors.NONE;
+    }
+
+    /** Committed offsets of the partitions asked for (all of them when {@code partitions} is null). */
+    Map<TopicPartition, CommittedOffset> fetchOffsets(String groupId, List<TopicPartition> partitions) {
+        ClassicGroup group = groups.get(groupId);
+        Map<TopicPartition, CommittedOffset> result = new LinkedHashMap<>();
+        if (partitions == null) {
+            if (group != null) result.putAll(group.offsets);
+            return result;
+        }
+        for (TopicPartition tp : partitions) result.put(tp, group == null ? null : group.offsets.get(tp));
+        return result;
+    }
+
+    /**
+     * OffsetDelete: only offsets of topics the group does not consume (GROUP_SUBSCRIBED_TO_TOPIC
+     * otherwise); a non-empty group of another protocol cannot tell, so it is refused whole.
+     * Tombstones first, then the offsets are gone.
+     */
+    CompletableFuture<GroupCoordinator.OffsetDeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null || group.is(GroupState.DEAD)) return completed(new GroupCoordinator.OffsetDeleteResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
+        if (!group.is(GroupState.EMPTY) && !ConsumerProtocol.PROTOCOL_TYPE.equals(group.protocolType))
+            return completed(new GroupCoordinator.OffsetDeleteResult(Errors.NON_EMPTY_GROUP, Map.of()));
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        List<SimpleRecord> tombstones = new ArrayList<>();
+        List<TopicPartition> deleted = new ArrayList<>();
+        long now = time.milliseconds();
+        for (TopicPartition tp : partitions) {
+            if (group.isSubscribedTo(tp.topic())) {
+                results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+                continue;
+            }
+            results.put(tp, Errors.NONE);
+            if (group.offsets.containsKey(tp)) {
+                tombstones.add(new SimpleRecord(now, GroupRecords.offsetKey(groupId, tp), null));
+                deleted.add(tp);
+            }
+        }
+        if (tombstones.isEmpty()) return completed(new GroupCoordinator.OffsetDeleteResult(Errors.NONE, results));
+        CompletableFuture<GroupCoordinator.OffsetDeleteResult> response = new CompletableFuture<>();
+        append(tombstones, error -> {
+            if (error == Errors.NONE) deleted.forEach(group.offsets::remove);
+            else deleted.forEach(tp -> results.put(tp, error));
+            response.complete(new GroupCoordinator.OffsetDeleteResult(Errors.NONE, results));
+        });
+        return response;
+    }
+
+    // ------------------------------------------------------------------ Describe, list, delete
+
+    DescribeGroupsResponseData.DescribedGroup describe(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        DescribeGroupsResponseData.DescribedGroup described = new DescribeGroupsResponseData.DescribedGroup().setGroupId(groupId)
+                .setErrorCode(Errors.NONE.code());
+        if (group == null || group.is(GroupState.DEAD)) {
+            return described.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setGroupState(GroupState.DEAD.kafkaName())
+                    .setProtocolType("").setProtocolData("");
+        }
+        boolean stable = group.is(GroupState.STABLE);
+        described.setGroupState(group.state().kafkaName()).setProtocolType(group.protocolType == null ? "" : group.protocolType)
+                .setProtocolData(stable && group.protocolName != null ? group.protocolName : "");
+        for (GroupMember m : group.members.values()) {
+            described.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId)
+                    .setGroupInstanceId(m.groupInstanceId).setClientId(m.clientId).setClientHost(m.clientHost)
+                    .setMemberMetadata(stable ? m.protocols.getOrDefault(group.protocolName, new byte[0]) : new byte[0])
+                    .setMemberAssignment(stable ? m.assignment : new byte[0]));
+        }
+        return described;
+    }
+
+    List<GroupCoordinator.Listing> list() {
+        List<GroupCoordinator.Listing> listings = new ArrayList<>();
+        for (ClassicGroup g : groups.values()) {
+            if (g.is(GroupState.DEAD)) continue;
+            listings.add(new GroupCoordinator.Listing(g.groupId, g.protocolType == null ? "" : g.protocolType, g.state()));
+        }
+        return listings;
+    }
+
+    /** DeleteGroups for one group: only an empty group; its offsets and metadata get tombstones, then it is gone. */
+    CompletableFuture<Errors> deleteGroup(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null || group.is(GroupState.DEAD)) return completed(Errors.GROUP_ID_NOT_FOUND);
+        if (!group.is(GroupState.EMPTY) || !group.members.isEmpty()) return completed(Errors.NON_EMPTY_GROUP);
+        CompletableFuture<Errors> response = new CompletableFuture<>();
+        append(tombstonesOf(group), error -> {
+            if (error == Errors.NONE && groups.get(groupId) == group) {
+                forget(group);
+            }
+            response.complete(error);
+        });
+        return response;
+    }
+
+    private List<SimpleRecord> tombstonesOf(ClassicGroup group) {
+        long now = time.milliseconds();
+        List<SimpleRecord> records = new ArrayList<>();
+        for (TopicPartition tp : group.offsets.keySet()) records.add(new SimpleRecord(now, GroupRecords.offsetKey(group.groupId, tp), null));
+        records.add(new SimpleRecord(now, GroupRecords.groupKey(group.groupId), null));
+        return records;
+    }
+
+    private void forget(ClassicGroup group) {
+        group.transitionTo(GroupState.DEAD, time.milliseconds());
+        cancel(group.joinTimer);
+        cancel(group.syncTimer);
+        groups.remove(group.groupId);
+    }
+
+    // ------------------------------------------------------------------ Offset expiry
+
+    private void expireOffsetsPeriodically() {
+        expireOffsets().whenComplete((n, e) -> {
+            if (status == Status.ACTIVE) expiryTimer = schedule(this::expireOffsetsPeriodically, config.offsetsRetentionCheckIntervalMs());
+        });
+    }
+
+    /**
+     * One pass of {@code offsets.retention.minutes}: writes tombstones for every expired offset
+     * ({@link OffsetExpiry}), and for groups left Empty with no offsets, their metadata too; applies
+     * them once written. Completes with the number of offsets removed.
+     */
+    CompletableFuture<Integer> expireOffsets() {
+        long now = time.milliseconds();
+        List<SimpleRecord> records = new ArrayList<>();
+        Map<ClassicGroup, List<TopicPartition>> expired = new HashMap<>();
+        List<ClassicGroup> emptied = new ArrayList<>();
+        for (ClassicGroup group : groups.values()) {
+            List<TopicPartition> gone = OffsetExpiry.expired(group, now, config.offsetsRetentionMs());
+            if (gone.isEmpty() && !group.isForgettable()) continue;
+            expired.put(group, gone);
+            for (TopicPartition tp : gone) records.add(new SimpleRecord(now, GroupRecords.offsetKey(group.groupId, tp), null));
+            if (group.is(GroupState.EMPTY) && group.members.isEmpty() && gone.size() == group.offsets.size()) {
+                records.add(new SimpleRecord(now, GroupRecords.groupKey(group.groupId), null));
+                emptied.add(group);
+            }
+        }
+        if (records.isEmpty()) return completed(0);
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        append(records, error -> {
+            if (error != Errors.NONE) {
+                LOG.warnf("Writing expired offsets of %s failed: %s", log.topicPartition(), error);
+                done.complete(0);
+                return;
+            }
+            int count = 0;
+            for (var e : expired.entrySet()) {
+                for (TopicPartition tp : e.getValue()) {
+                    // A commit that landed while the tombstones were written is newer: keep it.
+                    CommittedOffset current = e.getKey().offsets.get(tp);
+                    if (current != null && current.commitTimestampMs() <= now) {
+                        e.getKey().offsets.remove(tp);
+                        count++;
+                    }
+                }
+            }
+            for (ClassicGroup g : emptied) {
+                if (groups.get(g.groupId) == g && g.isForgettable()) forget(g);
+            }
+            if (count > 0) LOG.infof("Expired %d offset(s) in %s", count, log.topicPartition());
+            done.complete(count);
+        });
+        return done;
+    }
+
+    // ------------------------------------------------------------------ the log and timers
+
+    private SimpleRecord groupRecord(ClassicGroup group) {
+        return new SimpleRecord(time.milliseconds(), GroupRecords.groupKey(group.groupId), GroupRecords.groupValue(group));
+    }
+
+    /**
+     * Appends records to this shard's partition and calls {@code then} on the shard thread with the
+     * outcome, mapped to the error a coordinator answers (Kafka's mapping).
+     */
+    private void append(List<SimpleRecord> records, Consumer<Errors> then) {
+        MemoryRecords batch = MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new));
+        log.appendRecordsToLeader(batch).whenCompleteAsync((AppendResult result, Throwable failure) -> {
+            Errors error = failure != null ? Errors.UNKNOWN_SERVER_ERROR : result.error();
+            if (failure != null) LOG.errorf(failure, "Append to %s failed", log.topicPartition());
+            then.accept(coordinatorError(error));
+        }, thread);
+    }
+
+    static Errors coordinatorError(Errors appendError) {
+        return switch (appendError) {
+            case NONE -> Errors.NONE;
+            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT -> Errors.COORDINATOR_NOT_AVAILABLE;
+            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
+            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.UNKNOWN_SERVER_ERROR;
+            default -> appendError;
+        };
+    }
+
+    /**
+     * A timer on the shard thread. Every pending timer is tracked so that {@link #close()} can
+     * cancel them: a scheduled executor runs its delayed tasks before it terminates.
+     */
+    private ScheduledFuture<?> schedule(Runnable task, long delayMs) {
+        if (status == Status.CLOSED) return null;
+        try {
+            ScheduledFuture<?>[] self = new ScheduledFuture<?>[1];
+            self[0] = thread.schedule(() -> {
+                timers.remove(self[0]); // runs on this thread, after self[0] is set
+                if (status != Status.CLOSED) task.run();
+            }, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
+            timers.add(self[0]);
+            return self[0];
+        } catch (RejectedExecutionException e) {
+            return null; // shutting down
+        }
+    }
+
+    private void cancel(ScheduledFuture<?> timer) {
+        if (timer == null) return;
+        timers.remove(timer);
+        timer.cancel(false);
+    }
+
+    private static <T> CompletableFuture<T> completed(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    /** For tests: the group's state, or null. Shard thread only. */
+    GroupState stateOf(String groupId) {
+        ClassicGroup g = groups.get(groupId);
+        return g == null ? null : g.state();
+    }
+
+    int groupCount() {
+        return groups.size();
+    }
+}
