@@ -16,7 +16,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.utils.Time;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +25,7 @@ import io.runnel.broker.log.LogConfig;
 import io.runnel.broker.log.PartitionLog;
 import io.runnel.broker.partition.FetchPurgatory;
 import io.runnel.broker.partition.Partition;
+import io.runnel.broker.ManualTime;
 
 /**
  * One shard over a real partition log on disk with a clock the test moves: what is written is
@@ -41,7 +41,7 @@ class GroupShardTest {
     @TempDir
     Path dataDir;
     ScheduledExecutorService io;
-    SettableClock clock;
+    ManualTime clock;
     Partition partition;
     GroupConfig config = GroupConfig.from(Map.of("offsets.retention.minutes", "60", "group.initial.rebalance.delay.ms", "0",
             "group.min.session.timeout.ms", "1"));
@@ -49,7 +49,7 @@ class GroupShardTest {
     @BeforeEach
     void open() {
         io = Executors.newSingleThreadScheduledExecutor();
-        clock = new SettableClock(1_700_000_000_000L);
+        clock = new ManualTime(1_700_000_000_000L);
         PartitionLog log = PartitionLog.open(dataDir.resolve("__consumer_offsets-0"), LogConfig.defaults(), false, clock);
         partition = new Partition(new TopicPartition(GroupConfig.OFFSETS_TOPIC, 0), Uuid.randomUuid(), log, 0, io, new FetchPurgatory(), clock);
     }
@@ -223,33 +223,5 @@ class GroupShardTest {
     private void waitForState(GroupShard shard, String group, GroupState state) throws Exception {
         for (int i = 0; i < 1000 && on(() -> CompletableFuture.completedFuture(shard.stateOf(group))) != state; i++) Thread.sleep(5);
         assertThat(on(() -> CompletableFuture.completedFuture(shard.stateOf(group)))).isEqualTo(state);
-    }
-
-    /** A clock the test moves by hand. */
-    static final class SettableClock implements Time {
-        private volatile long nowMs;
-
-        SettableClock(long startMs) {
-            nowMs = startMs;
-        }
-
-        void advance(long ms) {
-            nowMs += ms;
-        }
-
-        @Override
-        public long milliseconds() {
-            return nowMs;
-        }
-
-        @Override
-        public long nanoseconds() {
-            return nowMs * 1_000_000L;
-        }
-
-        @Override
-        public void sleep(long ms) {
-            advance(ms);
-        }
     }
 }

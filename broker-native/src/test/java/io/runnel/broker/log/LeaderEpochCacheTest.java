@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import io.runnel.broker.log.LeaderEpochCache.EpochEndOffset;
 import io.runnel.broker.log.LeaderEpochCache.EpochEntry;
+import io.runnel.broker.ManualTime;
 
 class LeaderEpochCacheTest {
     @TempDir

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.runnel.broker.ManualTime;
 
 /**
  * Crash recovery: each test damages the files the way a crash or a bad disk would, reopens, and

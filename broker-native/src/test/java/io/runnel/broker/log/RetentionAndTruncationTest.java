@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import io.runnel.broker.ManualTime;
 
 class RetentionAndTruncationTest {
     static final long DAY_MS = 24 * 60 * 60 * 1000L;
