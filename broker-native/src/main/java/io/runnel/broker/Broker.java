@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.utils.Time;
@@ -34,9 +35,11 @@ import io.runnel.broker.metadata.LocalMetadataLog;
 import io.runnel.broker.metadata.MetaProperties;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metrics.BrokerMetrics;
+import io.runnel.broker.metrics.ConsumerLagMetrics;
 import io.runnel.broker.network.KafkaServer;
 import io.runnel.broker.partition.FetchPurgatory;
 import io.runnel.broker.partition.IoThreadPool;
+import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.producer.ProducerIdManager;
 import io.runnel.broker.protocol.ApiHandler;
@@ -67,6 +70,10 @@ public final class Broker implements AutoCloseable {
     private GroupCoordinator groupCoordinator;
     private KafkaServer server;
     private long retentionTimerId = -1;
+    private long lagTimerId = -1;
+    private final ConsumerLagMetrics lagMetrics;
+    /** How often consumer-group lag gauges are recomputed. */
+    static final long LAG_REFRESH_INTERVAL_MS = 10_000;
     private volatile boolean ready;
 
     public Broker(BrokerConfig config, Vertx vertx, MeterRegistry registry, Time time) {
@@ -79,6 +86,7 @@ public final class Broker implements AutoCloseable {
         this.vertx = vertx;
         this.time = time;
         this.metrics = new BrokerMetrics(registry);
+        this.lagMetrics = new ConsumerLagMetrics(registry);
     }
 
     /** Starts the broker and returns once it accepts clients. */
@@ -101,6 +109,7 @@ public final class Broker implements AutoCloseable {
         server.start().join();
         controller.registerBroker(advertisedListeners()).join();
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
+        lagTimerId = vertx.setPeriodic(LAG_REFRESH_INTERVAL_MS, id -> refreshConsumerLag());
         ready = true;
         LOG.infof("Runnel broker %d of cluster %s ready in %d ms (log dirs %s)", config.nodeId(), clusterId,
                 (System.nanoTime() - startNanos) / 1_000_000, config.logDirs());
@@ -164,6 +173,14 @@ public final class Broker implements AutoCloseable {
         return controller;
     }
 
+    /** Recomputes the consumer-group lag gauges from committed offsets and high watermarks. */
+    public CompletableFuture<Void> refreshConsumerLag() {
+        return groupCoordinator.committedOffsets().thenAccept(committed -> lagMetrics.update(committed, tp -> {
+            Partition partition = replicaManager.partition(tp);
+            return partition == null ? -1 : partition.highWatermark();
+        }));
+    }
+
     public GroupCoordinator groupCoordinator() {
         return groupCoordinator;
     }
@@ -172,6 +189,7 @@ public final class Broker implements AutoCloseable {
     public void close() {
         ready = false;
         if (retentionTimerId >= 0) vertx.cancelTimer(retentionTimerId);
+        if (lagTimerId >= 0) vertx.cancelTimer(lagTimerId);
         if (server != null) server.close();
         // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.
         if (groupCoordinator != null) groupCoordinator.close();

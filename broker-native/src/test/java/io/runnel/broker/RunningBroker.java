@@ -20,6 +20,7 @@ public final class RunningBroker implements AutoCloseable {
     private final Map<String, String> overrides;
     private Vertx vertx;
     private Broker broker;
+    private SimpleMeterRegistry registry;
 
     public RunningBroker(Path dataDir, Map<String, String> overrides) {
         this.dataDir = dataDir;
@@ -38,7 +39,7 @@ public final class RunningBroker implements AutoCloseable {
                 "num.network.threads", "2"));
         config.putAll(overrides);
         vertx = Vertx.vertx();
-        broker = new Broker(BrokerConfig.from(config), GroupConfig.from(config), vertx, new SimpleMeterRegistry(), Time.SYSTEM);
+        broker = new Broker(BrokerConfig.from(config), GroupConfig.from(config), vertx, registry = new SimpleMeterRegistry(), Time.SYSTEM);
         broker.start();
     }
 
@@ -49,6 +50,11 @@ public final class RunningBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return broker.bootstrapServers();
+    }
+
+    /** The meters of the running broker (a fresh registry per start). */
+    public SimpleMeterRegistry registry() {
+        return registry;
     }
 
     public Broker broker() {

@@ -1,6 +1,7 @@
 package io.runnel.broker.group;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -290,6 +291,24 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** ListGroups across shards. */
     public record ListResult(Errors error, List<Listing> groups) {}
+
+    /**
+     * Every group's committed offsets, each shard read on its own thread; shards that are not
+     * loaded are left out. For lag metrics.
+     */
+    public CompletableFuture<Map<String, Map<TopicPartition, Long>>> committedOffsets() {
+        GroupShard[] s = shards;
+        if (s == null) return CompletableFuture.completedFuture(Map.of());
+        List<CompletableFuture<Map<String, Map<TopicPartition, Long>>>> parts = new ArrayList<>();
+        for (GroupShard shard : s) {
+            parts.add(onShard(shard, sh -> CompletableFuture.completedFuture(sh.committedOffsets()), err -> Map.of()));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, Map<TopicPartition, Long>> all = new HashMap<>();
+            parts.forEach(f -> all.putAll(f.join()));
+            return all;
+        });
+    }
 
     /** For tests and health: completes when every shard has finished loading. */
     public CompletableFuture<Void> loaded() {

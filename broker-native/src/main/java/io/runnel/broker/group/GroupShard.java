@@ -1051,4 +1051,16 @@ final class GroupShard {
     int groupCount() {
         return groups.size();
     }
+
+    /** Committed offsets of every group on this shard, copied; call on the shard's thread. */
+    Map<String, Map<TopicPartition, Long>> committedOffsets() {
+        Map<String, Map<TopicPartition, Long>> copy = new HashMap<>();
+        groups.forEach((id, group) -> {
+            if (group.offsets.isEmpty()) return;
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            group.offsets.forEach((tp, committed) -> offsets.put(tp, committed.offset()));
+            copy.put(id, offsets);
+        });
+        return copy;
+    }
 }

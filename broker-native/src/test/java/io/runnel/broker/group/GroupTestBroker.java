@@ -50,6 +50,10 @@ final class GroupTestBroker implements AutoCloseable {
         return broker.broker().groupCoordinator();
     }
 
+    io.runnel.broker.RunningBroker running() {
+        return broker;
+    }
+
     MetadataController controller() {
         return broker.broker().controller();
     }
