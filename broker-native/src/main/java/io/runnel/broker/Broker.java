@@ -18,6 +18,7 @@ import io.runnel.broker.api.CreateTopicsHandler;
 import io.runnel.broker.api.DeleteTopicsHandler;
 import io.runnel.broker.api.DescribeClusterHandler;
 import io.runnel.broker.api.DescribeConfigsHandler;
+import io.runnel.broker.api.DescribeLogDirsHandler;
 import io.runnel.broker.api.DescribeTopicPartitionsHandler;
 import io.runnel.broker.api.FetchHandler;
 import io.runnel.broker.api.IncrementalAlterConfigsHandler;
@@ -98,7 +99,7 @@ public final class Broker implements AutoCloseable {
 
         ioThreads = new IoThreadPool(config.numIoThreads());
         logManager = new LogManager(config.logDirs(), time);
-        replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), time);
+        replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time);
         controller = new MetadataController(config, clusterId, LocalMetadataLog.open(firstLogDir, time));
         controller.addListener(replicaManager);
         controller.start().join();
@@ -134,6 +135,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller));
         handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
+        handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
         self[0] = new SupportedApis(handlers);
         return self[0];

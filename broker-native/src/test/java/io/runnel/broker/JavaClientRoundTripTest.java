@@ -191,6 +191,25 @@ class JavaClientRoundTripTest {
     }
 
     @Test
+    void logDirsReportPartitionSizesAndDiskSpace() throws Exception {
+        createTopic("sized", 2);
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            for (int i = 0; i < 100; i++) producer.send(new ProducerRecord<>("sized", 0, "k", "x".repeat(1000)));
+            producer.flush();
+        }
+        var dirs = admin.describeLogDirs(List.of(1)).allDescriptions().get().get(1);
+        assertThat(dirs).hasSize(1);
+        var dir = dirs.values().iterator().next();
+        assertThat(dir.totalBytes()).isPresent();
+        assertThat(dir.usableBytes().getAsLong()).isPositive();
+        assertThat(dir.replicaInfos().get(new TopicPartition("sized", 0)).size()).isGreaterThan(100_000);
+        assertThat(dir.replicaInfos().get(new TopicPartition("sized", 1)).size()).isZero();
+
+        assertThat(broker.registry().get("runnel.log.size").tag("topic", "sized").tag("partition", "0").gauge().value())
+                .as("the log-size gauge of partition 0").isGreaterThan(100_000);
+    }
+
+    @Test
     void validateOnlyCreatesNothing() throws Exception {
         admin.createTopics(List.of(new NewTopic("dry-run", 2, (short) 1)), new org.apache.kafka.clients.admin.CreateTopicsOptions().validateOnly(true)).all().get();
         assertThat(admin.listTopics().names().get()).doesNotContain("dry-run");

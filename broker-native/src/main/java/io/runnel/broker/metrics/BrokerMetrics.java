@@ -3,10 +3,13 @@ package io.runnel.broker.metrics;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -20,6 +23,7 @@ public final class BrokerMetrics {
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentHashMap<ApiKeys, Timer> requestTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TopicPartition, Gauge> logSizeGauges = new ConcurrentHashMap<>();
 
     public BrokerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -47,6 +51,20 @@ public final class BrokerMetrics {
 
     public void bytesOut(String topic, long bytes) {
         counter("runnel.topic.bytes.out", topic).increment(bytes);
+    }
+
+    /** Publishes a partition's log size, read through {@code sizeBytes} at scrape time. */
+    public void partitionOpened(TopicPartition tp, LongSupplier sizeBytes) {
+        Gauge gauge = Gauge.builder("runnel.log.size", sizeBytes, s -> (double) s.getAsLong()).baseUnit("bytes")
+                .description("Size of a partition's log segments on disk")
+                .tags("topic", tp.topic(), "partition", Integer.toString(tp.partition())).register(registry);
+        Gauge previous = logSizeGauges.put(tp, gauge);
+        if (previous != null && previous != gauge) registry.remove(previous);
+    }
+
+    public void partitionClosed(TopicPartition tp) {
+        Gauge gauge = logSizeGauges.remove(tp);
+        if (gauge != null) registry.remove(gauge);
     }
 
     private Counter counter(String name, String topic) {

@@ -47,6 +47,8 @@ public final class Partition {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile int leaderEpoch;
     private volatile boolean closed;
+    /** The log's size on disk as of the partition thread's last append or retention run. */
+    private volatile long sizeBytes;
 
     private record PendingAppend(MemoryRecords records, CompletableFuture<AppendResult> result) {}
 
@@ -59,6 +61,7 @@ public final class Partition {
         this.leaderEpoch = leaderEpoch;
         this.io = io;
         this.purgatory = purgatory;
+        this.sizeBytes = log.sizeInBytes(); // not yet shared: the caller hands the log over after this
     }
 
     public TopicPartition topicPartition() {
@@ -87,6 +90,16 @@ public final class Partition {
 
     public long logEndOffset() {
         return log.logEndOffset();
+    }
+
+    /** Bytes of the partition's segments on disk; readable from any thread, refreshed by its own. */
+    public long sizeInBytes() {
+        return sizeBytes;
+    }
+
+    /** The log directory (a {@code log.dirs} entry) holding this partition. */
+    public java.nio.file.Path logDir() {
+        return log.dir().toAbsolutePath().getParent();
     }
 
     /** Queues an append; completes on the I/O thread once the records are in the log (and flushed if policy says so). */
@@ -135,6 +148,7 @@ public final class Partition {
         if (closed) return AppendResult.error(Errors.NOT_LEADER_OR_FOLLOWER, "partition " + topicPartition + " is closing");
         try {
             LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
+            sizeBytes += info.validBytes(); // a duplicate wrote nothing and reports 0
             return new AppendResult(Errors.NONE, null, info.firstOffset(), info.logAppendTimeMs(), log.logStartOffset());
         } catch (ApiException e) {
             // A client's bad batch (CRC, format, size, sequence) is named in the log; the partition serves on.
@@ -201,6 +215,7 @@ public final class Partition {
                 log.maybeRoll(nowMs);
                 log.maybeFlush(nowMs);
                 int deleted = log.deleteSegmentsPerRetention(nowMs);
+                sizeBytes = log.sizeInBytes();
                 if (deleted > 0) LOG.infof("Retention deleted %d segment(s) of %s; log start offset is now %d",
                         deleted, topicPartition, log.logStartOffset());
             } catch (RuntimeException e) {

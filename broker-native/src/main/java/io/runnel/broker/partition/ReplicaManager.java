@@ -22,6 +22,7 @@ import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.MetadataListener;
 import io.runnel.broker.metadata.PartitionImage;
 import io.runnel.broker.metadata.TopicImage;
+import io.runnel.broker.metrics.BrokerMetrics;
 
 /**
  * The partitions this broker hosts, kept in step with the metadata image: a partition that the
@@ -38,13 +39,16 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     private final LogManager logManager;
     private final IoThreadPool ioThreads;
     private final FetchPurgatory purgatory;
+    private final BrokerMetrics metrics;
     private final Time time;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     /** Logs found on disk at start, claimed by the first image; what is left over is stray. */
     private Map<TopicPartition, PartitionLog> recoveredLogs = new HashMap<>();
     private boolean logsLoaded;
 
-    public ReplicaManager(BrokerConfig config, LogManager logManager, IoThreadPool ioThreads, FetchPurgatory purgatory, Time time) {
+    public ReplicaManager(BrokerConfig config, LogManager logManager, IoThreadPool ioThreads, FetchPurgatory purgatory,
+                          BrokerMetrics metrics, Time time) {
+        this.metrics = metrics;
         this.config = config;
         this.logManager = logManager;
         this.ioThreads = ioThreads;
@@ -90,7 +94,9 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
                     }
                 } else {
                     if (existing != null) removePartition(tp);
-                    partitions.put(tp, openPartition(topic, p, tp));
+                    Partition opened = openPartition(topic, p, tp);
+                    partitions.put(tp, opened);
+                    metrics.partitionOpened(tp, opened::sizeInBytes);
                 }
             }
         }
@@ -123,6 +129,7 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     private void removePartition(TopicPartition tp) {
         Partition partition = partitions.remove(tp);
         if (partition == null) return;
+        metrics.partitionClosed(tp);
         LOG.infof("Deleting partition %s", tp);
         purgatory.wake(tp); // waiting fetches re-check and see the partition gone
         try {

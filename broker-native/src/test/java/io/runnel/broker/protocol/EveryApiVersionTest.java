@@ -70,6 +70,12 @@ class EveryApiVersionTest {
             assertThat(response.errorCode()).as("v%d", v).isZero();
             assertThat(response.apiKeys().find(ApiKeys.PRODUCE.id)).isNotNull();
         }
+        for (short v : versions(ApiKeys.DESCRIBE_LOG_DIRS)) {
+            var response = (DescribeLogDirsResponseData) client.send(ApiKeys.DESCRIBE_LOG_DIRS, v, new DescribeLogDirsRequestData().setTopics(null));
+            assertThat(response.errorCode()).as("v%d", v).isZero();
+            assertThat(response.results()).hasSize(1);
+            assertThat(response.results().get(0).topics()).isNotEmpty();
+        }
         for (short v : versions(ApiKeys.DESCRIBE_CLUSTER)) {
             var response = (DescribeClusterResponseData) client.send(ApiKeys.DESCRIBE_CLUSTER, v, new DescribeClusterRequestData());
             assertThat(response.errorCode()).as("v%d", v).isZero();
