@@ -15,6 +15,7 @@ import io.runnel.broker.api.AlterConfigsHandler;
 import io.runnel.broker.api.ApiVersionsHandler;
 import io.runnel.broker.api.CreatePartitionsHandler;
 import io.runnel.broker.api.CreateTopicsHandler;
+import io.runnel.broker.api.DeleteRecordsHandler;
 import io.runnel.broker.api.DeleteTopicsHandler;
 import io.runnel.broker.api.DescribeClusterHandler;
 import io.runnel.broker.api.DescribeConfigsHandler;
@@ -136,6 +137,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
+        handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
         self[0] = new SupportedApis(handlers);
         return self[0];

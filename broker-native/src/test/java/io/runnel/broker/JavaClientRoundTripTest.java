@@ -210,6 +210,37 @@ class JavaClientRoundTripTest {
     }
 
     @Test
+    void deleteRecordsHidesOlderRecordsAndSurvivesRestart() throws Exception {
+        admin.createTopics(List.of(new NewTopic("purged", 1, (short) 1).configs(Map.of("segment.bytes", "1048576")))).all().get();
+        TopicPartition tp = new TopicPartition("purged", 0);
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            for (int i = 0; i < 300; i++) producer.send(new ProducerRecord<>("purged", 0, "k", i + ":" + "x".repeat(10_000)));
+            producer.flush();
+        }
+        var lowWatermark = admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(150)))
+                .lowWatermarks().get(tp).get().lowWatermark();
+        assertThat(lowWatermark).isEqualTo(150);
+        assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).all().get().get(tp).offset()).isEqualTo(150);
+        assertThatThrownBy(() -> admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(301)))
+                .lowWatermarks().get(tp).get()).hasCauseInstanceOf(org.apache.kafka.common.errors.OffsetOutOfRangeException.class);
+
+        admin.close();
+        broker.restart();
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+        assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).all().get().get(tp).offset()).as("after restart").isEqualTo(150);
+        try (KafkaConsumer<String, String> consumer = consumer()) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<String, String>> records = readAll(consumer, 150);
+            assertThat(records).hasSize(150);
+            assertThat(records.get(0).offset()).isEqualTo(150);
+            assertThat(records.get(0).value()).startsWith("150:");
+        }
+        assertThat(admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(-1)))
+                .lowWatermarks().get(tp).get().lowWatermark()).as("-1 means the high watermark").isEqualTo(300);
+    }
+
+    @Test
     void validateOnlyCreatesNothing() throws Exception {
         admin.createTopics(List.of(new NewTopic("dry-run", 2, (short) 1)), new org.apache.kafka.clients.admin.CreateTopicsOptions().validateOnly(true)).all().get();
         assertThat(admin.listTopics().names().get()).doesNotContain("dry-run");

@@ -31,6 +31,8 @@ final class LogFiles {
     static final String TEMP_SUFFIX = ".tmp";
     static final String LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
     static final String RECOVERY_POINT = "recovery-point";
+    /** The log start offset set by DeleteRecords, when above the first segment's base offset. */
+    static final String LOG_START_OFFSET = "log-start-offset";
     static final String PARTITION_METADATA = "partition.metadata";
 
     private LogFiles() {}

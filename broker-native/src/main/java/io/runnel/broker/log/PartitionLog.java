@@ -48,7 +48,8 @@ import org.jboss.logging.Logger;
  * <ul>
  *   <li>segments are contiguous and ordered; the last one is the active segment;</li>
  *   <li>an empty active segment starts exactly at the log end offset;</li>
- *   <li>logStartOffset = the first segment's base offset ≤ recoveryPoint ≤ logEndOffset;</li>
+ *   <li>first segment's base offset ≤ logStartOffset ≤ logEndOffset, and logStartOffset ≤ recoveryPoint ≤ logEndOffset
+ *   (the log start is above the first base offset only after DeleteRecords);</li>
  *   <li>every byte below the recovery point has been fsynced.</li>
  * </ul>
  *
@@ -126,8 +127,9 @@ public final class PartitionLog {
         LogSegment.Tail tail = activeSegment().scanTail();
         if (tail.endPosition() != activeSegment().sizeInBytes())
             throw new IllegalStateException("active segment " + activeSegment() + " does not end on a batch boundary after recovery");
-        logStartOffset = segments.firstKey();
         logEndOffset = tail.nextOffset();
+        // DeleteRecords may have moved the start inside the first segment; a crash may have lost records after it.
+        logStartOffset = Math.min(logEndOffset, Math.max(segments.firstKey(), readLogStartOffset().orElse(segments.firstKey())));
         recoveryPointOffset = hadCleanShutdown ? logEndOffset : Math.max(logStartOffset, Math.min(recoveryPoint, logEndOffset));
         writeRecoveryPoint();
     }
@@ -466,7 +468,7 @@ public final class PartitionLog {
         if (doomed.isEmpty()) return 0;
         if (doomed.size() == segments.size()) roll(reason);
         for (LogSegment segment : doomed) segments.remove(segment.baseOffset());
-        logStartOffset = segments.firstKey();
+        logStartOffset = Math.max(logStartOffset, segments.firstKey());
         if (recoveryPointOffset < logStartOffset) {
             recoveryPointOffset = logStartOffset;
             writeRecoveryPoint();
@@ -477,6 +479,37 @@ public final class PartitionLog {
             segment.deleteFiles();
         }
         return doomed.size();
+    }
+
+    /**
+     * DeleteRecords: makes every record below {@code offset} unreadable by moving the log start
+     * there (durably, before returning), then deletes the segments that now lie wholly below it.
+     * Returns the log start offset afterwards. Never moves the start backwards.
+     *
+     * @throws OffsetOutOfRangeException if {@code offset} is beyond the log end
+     */
+    public long deleteRecordsBefore(long offset) {
+        ensureUsable();
+        if (offset > logEndOffset) throw new OffsetOutOfRangeException("cannot delete records before " + offset
+                + ": the log ends at " + logEndOffset);
+        if (offset <= logStartOffset) return logStartOffset;
+        logStartOffset = offset;
+        writeLogStartOffset(); // durable first: a crash must not bring the deleted records back
+        if (recoveryPointOffset < logStartOffset) {
+            recoveryPointOffset = logStartOffset;
+            writeRecoveryPoint();
+        }
+        epochCache.truncateFromStart(logStartOffset);
+        List<LogSegment> below = new ArrayList<>();
+        for (var entry : segments.entrySet()) {
+            Long nextBase = segments.higherKey(entry.getKey());
+            long segmentEnd = nextBase != null ? nextBase : logEndOffset;
+            if (segmentEnd > offset) break;
+            below.add(entry.getValue());
+        }
+        deleteSegments(below, "DeleteRecords");
+        LOG.infof("Deleted records of %s before offset %d", dir, offset);
+        return logStartOffset;
     }
 
     /**
@@ -527,6 +560,7 @@ public final class PartitionLog {
         }
         recoveryPointOffset = offset;
         writeRecoveryPoint();
+        writeLogStartOffset();
         epochCache.clear();
         producerState.clear();
         producerState.deleteAllSnapshots();
@@ -644,6 +678,22 @@ public final class PartitionLog {
             LOG.warnf("Ignoring unreadable %s; recovering the whole log: %s", file, e.toString());
             return OptionalLong.empty();
         }
+    }
+
+    private OptionalLong readLogStartOffset() {
+        Path file = dir.resolve(LogFiles.LOG_START_OFFSET);
+        try {
+            if (!Files.exists(file)) return OptionalLong.empty();
+            return OptionalLong.of(Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim()));
+        } catch (IOException | NumberFormatException e) {
+            // Unreadable: fall back to the first segment's base, i.e. keep more, never less.
+            LOG.warnf("Ignoring unreadable %s: %s", file, e.toString());
+            return OptionalLong.empty();
+        }
+    }
+
+    private void writeLogStartOffset() {
+        LogFiles.writeAtomically(dir.resolve(LogFiles.LOG_START_OFFSET), (logStartOffset + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private void writeRecoveryPoint() {

@@ -207,6 +207,21 @@ public final class Partition {
         });
     }
 
+    /**
+     * DeleteRecords: moves the log start to {@code offset} (-1: the high watermark); completes with
+     * the new log start, or OFFSET_OUT_OF_RANGE beyond the high watermark.
+     */
+    public CompletableFuture<Long> deleteRecordsBefore(long offset) {
+        return onIo(l -> {
+            long target = offset == -1 ? highWatermark() : offset;
+            if (target < 0 || target > highWatermark())
+                throw new OffsetOutOfRangeException("offset " + offset + " is outside [0, " + highWatermark() + "]");
+            long start = l.deleteRecordsBefore(target);
+            sizeBytes = l.sizeInBytes();
+            return start;
+        });
+    }
+
     /** Periodic housekeeping on the partition's own thread: time-based roll, then retention. */
     public void runRetention(long nowMs) {
         io.execute(() -> {

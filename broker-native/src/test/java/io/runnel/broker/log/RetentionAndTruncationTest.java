@@ -37,6 +37,51 @@ class RetentionAndTruncationTest {
         return log;
     }
 
+    // ---- DeleteRecords -----------------------------------------------------------------------
+
+    @Test
+    void deleteRecordsInsideASegmentHidesOlderRecordsAndKeepsTheStartAcrossACrash() {
+        PartitionLog log = logOf(6, time.milliseconds(), LogConfig.defaults()); // segments [0,1] [2,3] [4,5]
+
+        assertThat(log.deleteRecordsBefore(3)).isEqualTo(3);
+
+        assertThat(log.logStartOffset()).isEqualTo(3);
+        assertThat(log.segmentBaseOffsets()).as("only wholly deleted segments go").containsExactly(2L, 4L);
+        assertThatThrownBy(() -> log.read(2, 1000, Long.MAX_VALUE, true)).isInstanceOf(OffsetOutOfRangeException.class);
+        assertThat(log.deleteRecordsBefore(1)).as("never backwards").isEqualTo(3);
+        // no close(): a crash
+
+        PartitionLog reopened = PartitionLog.open(tmp.resolve("topic-0"), LogConfig.defaults(), false, time);
+        assertThat(reopened.logStartOffset()).isEqualTo(3);
+        assertThat(reopened.logEndOffset()).isEqualTo(6);
+        reopened.close();
+    }
+
+    @Test
+    void deleteRecordsAtTheLogEndEmptiesTheLogAndRefusesBeyondIt() {
+        PartitionLog log = logOf(5, time.milliseconds(), LogConfig.defaults());
+
+        assertThatThrownBy(() -> log.deleteRecordsBefore(6)).isInstanceOf(OffsetOutOfRangeException.class);
+        assertThat(log.deleteRecordsBefore(5)).isEqualTo(5);
+
+        assertThat(log.logStartOffset()).isEqualTo(5);
+        assertThat(log.segmentBaseOffsets()).containsExactly(5L);
+        assertThat(log.appendAsLeader(batch(time.milliseconds(), "next"), 1).firstOffset()).isEqualTo(5);
+        log.close();
+    }
+
+    @Test
+    void anUnreadableLogStartCheckpointKeepsMoreNotLess() throws Exception {
+        PartitionLog log = logOf(6, time.milliseconds(), LogConfig.defaults());
+        log.deleteRecordsBefore(3);
+        log.close();
+        Files.writeString(tmp.resolve("topic-0").resolve(LogFiles.LOG_START_OFFSET), "garbage");
+
+        PartitionLog reopened = open(LogConfig.defaults());
+        assertThat(reopened.logStartOffset()).as("falls back to the first segment's base").isEqualTo(2);
+        reopened.close();
+    }
+
     // ---- retention ---------------------------------------------------------------------------
 
     @Test

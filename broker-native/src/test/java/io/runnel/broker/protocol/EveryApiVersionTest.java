@@ -131,6 +131,14 @@ class EveryApiVersionTest {
             assertThat(Errors.forCode(partition.errorCode())).as("v%d", v).isEqualTo(Errors.NONE);
             assertThat(partition.offset()).isEqualTo(ApiKeys.PRODUCE.latestVersion() - ApiKeys.PRODUCE.oldestVersion() + 1);
         }
+        for (short v : versions(ApiKeys.DELETE_RECORDS)) {
+            var request = new DeleteRecordsRequestData().setTimeoutMs(10_000).setTopics(List.of(new DeleteRecordsRequestData.DeleteRecordsTopic()
+                    .setName(TOPIC).setPartitions(List.of(new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0).setOffset(0)))));
+            var response = (DeleteRecordsResponseData) client.send(ApiKeys.DELETE_RECORDS, v, request);
+            var partition = response.topics().iterator().next().partitions().iterator().next();
+            assertThat(Errors.forCode(partition.errorCode())).as("v%d", v).isEqualTo(Errors.NONE);
+            assertThat(partition.lowWatermark()).isZero();
+        }
         for (short v : versions(ApiKeys.OFFSET_FOR_LEADER_EPOCH)) {
             var topics = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
             topics.add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(TOPIC).setPartitions(List.of(
