@@ -13,9 +13,11 @@ import io.runnel.broker.protocol.RequestContext;
 import io.runnel.broker.protocol.RequestDecoder;
 import io.runnel.broker.protocol.ResponseEncoder;
 import io.runnel.broker.protocol.SupportedApis;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 
 /**
  * One client connection: splits the byte stream into size-prefixed frames, serves requests
@@ -29,7 +31,7 @@ import io.vertx.core.net.NetSocket;
 final class KafkaConnection {
     private static final Logger LOG = Logger.getLogger(KafkaConnection.class);
 
-    private final NetSocket socket;
+    private final NetSocketInternal socket;
     private final Context eventLoop;
     private final String listenerName;
     private final String connectionId;
@@ -46,15 +48,16 @@ final class KafkaConnection {
     private boolean paused;
     private boolean closed;
 
-    /** A request being served; {@code response} is set when done (null = none to send). */
+    /** A request being served; {@code response} is set when done (null = none to send); this connection owns it until written. */
     private static final class ResponseSlot {
         boolean done;
-        Buffer response;
+        ByteBuf response;
     }
 
     KafkaConnection(NetSocket socket, Context eventLoop, String listenerName, SupportedApis apis, BrokerMetrics metrics,
                     int maxRequestBytes, int maxInflight) {
-        this.socket = socket;
+        // Internal API for writeMessage: responses are pooled Netty buffers that Netty must release.
+        this.socket = (NetSocketInternal) socket;
         this.eventLoop = eventLoop;
         this.listenerName = listenerName;
         this.apis = apis;
@@ -77,6 +80,7 @@ final class KafkaConnection {
                         connectionId, pending.length(), expected < 0 ? "?" : Integer.toString(expected));
             }
             closed = true;
+            releaseUnsentResponses();
             metrics.connectionClosed();
         });
         socket.exceptionHandler(e -> LOG.debugf("Connection %s: %s", connectionId, e.toString()));
@@ -148,7 +152,7 @@ final class KafkaConnection {
             return;
         }
         short version = context.apiVersion();
-        Buffer encoded;
+        ByteBuf encoded;
         try {
             encoded = ResponseEncoder.encode(context.header().correlationId(), context.apiKey().responseHeaderVersion(version), response, version);
         } catch (RuntimeException e) {
@@ -166,12 +170,14 @@ final class KafkaConnection {
         return slot;
     }
 
-    private void complete(ResponseSlot slot, Buffer response) {
+    private void complete(ResponseSlot slot, ByteBuf response) {
         slot.done = true;
         slot.response = response;
         while (!inflight.isEmpty() && inflight.peek().done) {
             ResponseSlot head = inflight.poll();
-            if (head.response != null && !closed) socket.write(head.response);
+            if (head.response == null) continue;
+            if (closed) head.response.release();
+            else socket.writeMessage(head.response); // Netty releases the buffer once written
         }
         dispatchWaiting();
         updateReadState();
@@ -200,6 +206,17 @@ final class KafkaConnection {
         if (closed) return;
         closed = true;
         waitingFrames.clear();
+        releaseUnsentResponses();
         socket.close();
+    }
+
+    /** Responses finished but held behind an unfinished earlier one are never sent once closed. */
+    private void releaseUnsentResponses() {
+        for (ResponseSlot slot : inflight) {
+            if (slot.response != null) {
+                slot.response.release();
+                slot.response = null;
+            }
+        }
     }
 }
