@@ -11,7 +11,7 @@ import time
 
 from confluent_kafka import Consumer, TopicPartition
 
-from group_member_common import Member
+from group_member_common import Member, run
 
 
 def main():
@@ -53,8 +53,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:  # reported as a client error line the JUnit test shows
-        print("ERROR %s: %s" % (type(e).__name__, e), flush=True)
-        sys.exit(1)
+    run(main)

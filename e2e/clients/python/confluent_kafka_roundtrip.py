@@ -13,7 +13,7 @@ import confluent_kafka
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from roundtrip_common import check_replay, fail, parse_args, record
+from roundtrip_common import check_replay, fail, parse_args, record, run
 
 
 def main():
@@ -66,9 +66,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except SystemExit:
-        raise
-    except Exception as e:  # report any client error as a failure line the JUnit test shows
-        fail("%s: %s" % (type(e).__name__, e))
+    run(main)

@@ -48,3 +48,12 @@ class Member:
     def committed(self, offsets):
         if offsets:
             self.emit("COMMITTED " + ",".join("%d:%d" % (p, o) for p, o in sorted(offsets.items())))
+
+
+def run(main):
+    """Runs a member's main(); any client exception becomes an ERROR line the JUnit test shows."""
+    try:
+        main()
+    except Exception as e:
+        print("ERROR %s: %s" % (type(e).__name__, e), flush=True)
+        sys.exit(1)

@@ -13,7 +13,7 @@ import kafka
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from group_member_common import Member
+from group_member_common import Member, run
 
 
 def main():
@@ -52,8 +52,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:  # reported as a client error line the JUnit test shows
-        print("ERROR %s: %s" % (type(e).__name__, e), flush=True)
-        sys.exit(1)
+    run(main)

@@ -10,7 +10,7 @@ import kafka
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
-from roundtrip_common import check_replay, fail, parse_args, record
+from roundtrip_common import check_replay, fail, parse_args, record, run
 
 
 def main():
@@ -54,9 +54,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except SystemExit:
-        raise
-    except Exception as e:  # report any client error as a failure line the JUnit test shows
-        fail("%s: %s" % (type(e).__name__, e))
+    run(main)

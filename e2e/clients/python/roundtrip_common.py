@@ -44,3 +44,13 @@ def check_replay(count, by_partition):
     if missing:
         fail("%d of %d records missing, first %s" % (len(missing), count, missing[:5]))
     return len(set(seen.values()))
+
+
+def run(main):
+    """Runs a round trip's main(); any client exception becomes a FAIL line the JUnit test shows."""
+    try:
+        main()
+    except SystemExit:
+        raise
+    except Exception as e:
+        fail("%s: %s" % (type(e).__name__, e))
