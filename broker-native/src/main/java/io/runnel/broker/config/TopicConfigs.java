@@ -31,6 +31,8 @@ public final class TopicConfigs {
     public record Definition(String name, Type type, String brokerKey, String fixedDefault, boolean enforced) {}
 
     private static final Map<String, Definition> DEFINITIONS = definitions();
+    /** Keys in Kafka's listing order (alphabetical, as Kafka's DescribeConfigs returns them). */
+    private static final List<String> NAMES = DEFINITIONS.keySet().stream().sorted().toList();
 
     private static Map<String, Definition> definitions() {
         Map<String, Definition> d = new LinkedHashMap<>();
@@ -80,14 +82,9 @@ public final class TopicConfigs {
         return Optional.ofNullable(DEFINITIONS.get(name));
     }
 
-    /** Keys in Kafka's listing order (alphabetical, as Kafka's DescribeConfigs returns them). */
-    public static List<String> names() {
-        return DEFINITIONS.keySet().stream().sorted().toList();
-    }
-
-    /** The default a topic without an override gets on this broker. */
-    public static String defaultValue(Definition def, BrokerConfig broker) {
-        return def.brokerKey() != null ? broker.asKafkaConfigs().get(def.brokerKey()) : def.fixedDefault();
+    /** The default a topic without an override gets on a broker with these settings. */
+    private static String defaultValue(Definition def, Map<String, String> brokerConfigs) {
+        return def.brokerKey() != null ? brokerConfigs.get(def.brokerKey()) : def.fixedDefault();
     }
 
     /** Validates overrides as CreateTopics/AlterConfigs would; returns the problem, if any. */
@@ -138,9 +135,10 @@ public final class TopicConfigs {
     /** Every topic config with the value in force (override, else broker-derived default). */
     public static Map<String, String> effective(Map<String, String> overrides, BrokerConfig broker) {
         Map<String, String> all = new LinkedHashMap<>();
-        for (String name : names()) {
+        Map<String, String> brokerConfigs = broker.asKafkaConfigs(); // once, not once per key
+        for (String name : NAMES) {
             String override = overrides.get(name);
-            all.put(name, override != null ? override : defaultValue(DEFINITIONS.get(name), broker));
+            all.put(name, override != null ? override : defaultValue(DEFINITIONS.get(name), brokerConfigs));
         }
         return all;
     }
