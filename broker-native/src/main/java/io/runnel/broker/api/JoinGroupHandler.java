@@ -44,7 +44,7 @@ public final class JoinGroupHandler implements ApiHandler {
     }
 
     /** The client's host as Kafka reports it in DescribeGroups ("/127.0.0.1"). */
-    private static String clientHost(RequestContext context) {
+    static String clientHost(RequestContext context) {
         java.net.InetSocketAddress address = context.clientAddress();
         if (address == null) return "";
         return address.getAddress() != null ? address.getAddress().toString() : "/" + address.getHostString();

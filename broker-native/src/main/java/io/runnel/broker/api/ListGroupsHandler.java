@@ -15,10 +15,10 @@ import io.runnel.broker.protocol.RequestContext;
 
 /**
  * ListGroups: every group of every shard, filtered by state (v4+) and type (v5+), both
- * case-insensitive as in Kafka. Every group here is of type "classic".
+ * case-insensitive as in Kafka: "classic" groups with their classic states, "consumer" (KIP-848)
+ * groups with theirs (Empty, Assigning, Reconciling, Stable).
  */
 public final class ListGroupsHandler implements ApiHandler {
-    static final String CLASSIC = "classic";
     private final GroupCoordinator coordinator;
 
     public ListGroupsHandler(GroupCoordinator coordinator) {
@@ -33,11 +33,11 @@ public final class ListGroupsHandler implements ApiHandler {
         Set<String> types = lowerCase(version >= 5 ? data.typesFilter() : null);
         return coordinator.listGroups().thenApply(result -> {
             ListGroupsResponseData response = new ListGroupsResponseData().setErrorCode(result.error().code());
-            if (!types.isEmpty() && !types.contains(CLASSIC)) return response;
             for (GroupCoordinator.Listing g : result.groups()) {
-                if (!states.isEmpty() && !states.contains(g.state().kafkaName().toLowerCase(Locale.ROOT))) continue;
+                if (!types.isEmpty() && !types.contains(g.type())) continue;
+                if (!states.isEmpty() && !states.contains(g.state().toLowerCase(Locale.ROOT))) continue;
                 response.groups().add(new ListGroupsResponseData.ListedGroup().setGroupId(g.groupId()).setProtocolType(g.protocolType())
-                        .setGroupState(g.state().kafkaName()).setGroupType(CLASSIC));
+                        .setGroupState(g.state()).setGroupType(g.type()));
             }
             return response;
         });

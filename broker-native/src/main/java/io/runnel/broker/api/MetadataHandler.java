@@ -49,7 +49,7 @@ public final class MetadataHandler implements ApiHandler {
         List<TopicSpec> toCreate = new ArrayList<>();
         if (data.topics() != null && config.autoCreateTopicsEnable() && (context.apiVersion() < 4 || data.allowAutoTopicCreation())) {
             for (MetadataRequestData.MetadataRequestTopic t : data.topics()) {
-                if (t.name() != null && image.topic(t.name()) == null && isValidName(t.name()) && !Topic.isInternal(t.name())) {
+                if (!byId(t) && t.name() != null && image.topic(t.name()) == null && isValidName(t.name()) && !Topic.isInternal(t.name())) {
                     toCreate.add(TopicSpec.withDefaults(t.name()));
                 }
             }
@@ -81,7 +81,7 @@ public final class MetadataHandler implements ApiHandler {
     }
 
     private MetadataResponseTopic describeRequested(MetadataRequestData.MetadataRequestTopic requested, MetadataImage image, MetadataRequestData data) {
-        if (requested.name() == null) {
+        if (byId(requested) || requested.name() == null) {
             TopicImage topic = requested.topicId() == null ? null : image.topic(requested.topicId());
             if (topic == null) return new MetadataResponseTopic().setName(null).setTopicId(requested.topicId())
                     .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
@@ -92,6 +92,11 @@ public final class MetadataHandler implements ApiHandler {
         Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION;
         return new MetadataResponseTopic().setName(requested.name()).setTopicId(Uuid.ZERO_UUID).setErrorCode(error.code())
                 .setIsInternal(Topic.isInternal(requested.name())).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+    }
+
+    /** A topic asked for by id (v12+); clients leave the name empty then, and Kafka goes by the id. */
+    private static boolean byId(MetadataRequestData.MetadataRequestTopic requested) {
+        return requested.topicId() != null && !Uuid.ZERO_UUID.equals(requested.topicId());
     }
 
     private static MetadataResponseTopic describe(TopicImage topic, MetadataRequestData data) {

@@ -26,7 +26,8 @@ import io.runnel.broker.protocol.RequestContext;
  * OffsetFetch: one group (v1-v7) or many (v8+), named partitions or all of a group's (null
  * topics, v2+), topics by name or, from v10, by id. A partition with no commit answers offset -1.
  * Group-level errors go at the top (v2-v7), per group (v8+), or into every partition (v1, which
- * has no top-level code).
+ * has no top-level code). From v9 a member of a KIP-848 group names itself and its epoch, and gets
+ * UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH if it is not that member any more.
  */
 public final class OffsetFetchHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
@@ -62,7 +63,7 @@ public final class OffsetFetchHandler implements ApiHandler {
                         topics.add(version >= 10 ? byId(image, t.topicId(), t.partitionIndexes()) : new WantedTopic(t.name(), Uuid.ZERO_UUID, t.partitionIndexes()));
                     }
                 }
-                answers.add(fetch(g.groupId(), topics, image, version >= 10));
+                answers.add(fetch(g.groupId(), version >= 9 ? g.memberId() : null, version >= 9 ? g.memberEpoch() : -1, topics, image, version >= 10));
             }
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 OffsetFetchResponseData response = new OffsetFetchResponseData();
@@ -76,7 +77,7 @@ public final class OffsetFetchHandler implements ApiHandler {
             for (OffsetFetchRequestData.OffsetFetchRequestTopic t : data.topics()) topics.add(new WantedTopic(t.name(), Uuid.ZERO_UUID, t.partitionIndexes()));
         }
         List<WantedTopic> wanted = topics;
-        return fetch(data.groupId(), topics, image, false).thenApply(answer -> toSingleGroup(answer, wanted, version));
+        return fetch(data.groupId(), null, -1, topics, image, false).thenApply(answer -> toSingleGroup(answer, wanted, version));
     }
 
     private static WantedTopic byId(MetadataImage image, Uuid id, List<Integer> partitions) {
@@ -84,7 +85,8 @@ public final class OffsetFetchHandler implements ApiHandler {
         return new WantedTopic(topic == null ? null : topic.name(), id, partitions);
     }
 
-    private CompletableFuture<GroupAnswer> fetch(String groupId, List<WantedTopic> topics, MetadataImage image, boolean byId) {
+    private CompletableFuture<GroupAnswer> fetch(String groupId, String memberId, int memberEpoch, List<WantedTopic> topics, MetadataImage image,
+                                                 boolean byId) {
         if (!GroupCoordinator.isValidGroupId(groupId)) return CompletableFuture.completedFuture(new GroupAnswer(groupId, Errors.INVALID_GROUP_ID, List.of()));
         List<TopicPartition> asked = null;
         if (topics != null) {
@@ -94,7 +96,7 @@ public final class OffsetFetchHandler implements ApiHandler {
                 for (int p : t.partitions()) asked.add(new TopicPartition(t.name(), p));
             }
         }
-        return coordinator.fetchOffsets(groupId, asked).thenApply(result -> {
+        return coordinator.fetchOffsets(groupId, memberId, memberEpoch, asked).thenApply(result -> {
             if (result.error() != Errors.NONE) return new GroupAnswer(groupId, result.error(), List.of());
             List<TopicAnswer> answers = new ArrayList<>();
             if (topics != null) {

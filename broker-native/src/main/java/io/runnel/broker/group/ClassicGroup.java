@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * One classic consumer group: its members, generation, chosen protocol and committed offsets.
@@ -23,8 +22,7 @@ import org.apache.kafka.common.TopicPartition;
  * the generation only grows. Threading: confined to the thread of the {@link GroupShard} that owns
  * it; not thread-safe.
  */
-final class ClassicGroup {
-    final String groupId;
+final class ClassicGroup extends Group {
     private GroupState state = GroupState.EMPTY;
     long currentStateTimestampMs;
     int generationId;
@@ -35,7 +33,6 @@ final class ClassicGroup {
     final Map<String, String> staticMembers = new HashMap<>();
     /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined with them yet. */
     final Set<String> pendingMembers = new HashSet<>();
-    final Map<TopicPartition, CommittedOffset> offsets = new HashMap<>();
     /** Members whose JoinGroup is waiting for the current join phase to end. */
     int numMembersAwaitingJoin;
     /** The rebalance (join phase) timer and, after it, the timer waiting for every member's SyncGroup. */
@@ -52,7 +49,7 @@ final class ClassicGroup {
     boolean assignmentPending;
 
     ClassicGroup(String groupId, long nowMs) {
-        this.groupId = groupId;
+        super(groupId);
         this.currentStateTimestampMs = nowMs;
     }
 
@@ -200,6 +197,7 @@ final class ClassicGroup {
      * Whether the group consumes {@code topic} right now, for OffsetDelete and offset expiry: only a
      * non-empty group of the consumer protocol, read from its members' subscriptions.
      */
+    @Override
     boolean isSubscribedTo(String topic) {
         if (is(GroupState.EMPTY) || is(GroupState.DEAD)) return false;
         if (!ConsumerProtocol.PROTOCOL_TYPE.equals(protocolType) || protocolName == null) return true; // unknown: assume so

@@ -5,6 +5,8 @@ import java.util.Map;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.utils.Time;
 
+import io.runnel.broker.api.ConsumerGroupDescribeHandler;
+import io.runnel.broker.api.ConsumerGroupHeartbeatHandler;
 import io.runnel.broker.api.DeleteGroupsHandler;
 import io.runnel.broker.api.DescribeGroupsHandler;
 import io.runnel.broker.api.FindCoordinatorHandler;
@@ -22,8 +24,8 @@ import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.protocol.ApiHandler;
 
 /**
- * Wiring of the classic group protocol into a broker: builds the {@link GroupCoordinator} and puts
- * the handlers of its eleven APIs into the broker's handler table. The caller owns the returned
+ * Wiring of the group protocols into a broker: builds the {@link GroupCoordinator} and puts the
+ * handlers of its APIs (the classic protocol's eleven and KIP-848's two) into the broker's handler table. The caller owns the returned
  * coordinator: {@link GroupCoordinator#start()} after the metadata log is replayed,
  * {@link GroupCoordinator#close()} before the partitions and I/O threads close.
  */
@@ -44,6 +46,8 @@ public final class GroupApis {
         handlers.put(ApiKeys.LIST_GROUPS, new ListGroupsHandler(coordinator));
         handlers.put(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(coordinator));
         handlers.put(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(coordinator, controller));
+        handlers.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new ConsumerGroupHeartbeatHandler(coordinator));
+        handlers.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, new ConsumerGroupDescribeHandler(coordinator));
         return coordinator;
     }
 }

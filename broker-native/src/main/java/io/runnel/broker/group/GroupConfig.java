@@ -1,6 +1,8 @@
 package io.runnel.broker.group;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -19,6 +21,10 @@ import java.util.function.Function;
  * @param offsetsRetentionCheckIntervalMs how often expired offsets are looked for
  * @param offsetMetadataMaxBytes     longest metadata string a commit may carry
  * @param newMemberJoinTimeoutMs     how long a new member may wait in a rebalance without rejoining
+ * @param consumerSessionTimeoutMs   KIP-848 groups: how long a member may go without a heartbeat before it is removed
+ * @param consumerHeartbeatIntervalMs KIP-848 groups: the heartbeat interval the coordinator gives its members
+ * @param consumerMaxSize            KIP-848 groups: most members a group may have
+ * @param consumerAssignors          KIP-848 groups: the server-side assignors members may name; the first is the default
  */
 public record GroupConfig(
         int offsetsTopicNumPartitions,
@@ -29,7 +35,11 @@ public record GroupConfig(
         long offsetsRetentionMs,
         long offsetsRetentionCheckIntervalMs,
         int offsetMetadataMaxBytes,
-        long newMemberJoinTimeoutMs) {
+        long newMemberJoinTimeoutMs,
+        int consumerSessionTimeoutMs,
+        int consumerHeartbeatIntervalMs,
+        int consumerMaxSize,
+        List<String> consumerAssignors) {
 
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
 
@@ -47,6 +57,10 @@ public record GroupConfig(
         d.put("offsets.retention.check.interval.ms", "600000");
         d.put("offset.metadata.max.bytes", "4096");
         d.put("group.new.member.join.timeout.ms", "300000");
+        d.put("group.consumer.session.timeout.ms", "45000");
+        d.put("group.consumer.heartbeat.interval.ms", "5000");
+        d.put("group.consumer.max.size", Integer.toString(Integer.MAX_VALUE));
+        d.put("group.consumer.assignors", "uniform,range");
         return Map.copyOf(d);
     }
 
@@ -60,6 +74,15 @@ public record GroupConfig(
         if (maxSize < 1) throw new IllegalArgumentException("group.max.size must be >= 1");
         if (offsetsRetentionMs < 1 || offsetsRetentionCheckIntervalMs < 1)
             throw new IllegalArgumentException("offsets.retention.minutes / offsets.retention.check.interval.ms must be >= 1");
+        if (consumerHeartbeatIntervalMs < 1 || consumerSessionTimeoutMs <= consumerHeartbeatIntervalMs)
+            throw new IllegalArgumentException("group.consumer.heartbeat.interval.ms must be >= 1 and below group.consumer.session.timeout.ms");
+        if (consumerMaxSize < 1) throw new IllegalArgumentException("group.consumer.max.size must be >= 1");
+        consumerAssignors = List.copyOf(consumerAssignors);
+        for (String a : consumerAssignors) {
+            if (!ServerAssignors.NAMES.contains(a))
+                throw new IllegalArgumentException("group.consumer.assignors: unknown assignor '" + a + "' (known: " + ServerAssignors.NAMES + ")");
+        }
+        if (consumerAssignors.isEmpty()) throw new IllegalArgumentException("group.consumer.assignors must name at least one assignor");
     }
 
     /** Reads Kafka key names (without the {@code runnel.} prefix); absent keys take {@link #DEFAULTS}. */
@@ -74,7 +97,11 @@ public record GroupConfig(
                 Long.parseLong(get.apply("offsets.retention.minutes")) * 60_000L,
                 Long.parseLong(get.apply("offsets.retention.check.interval.ms")),
                 Integer.parseInt(get.apply("offset.metadata.max.bytes")),
-                Long.parseLong(get.apply("group.new.member.join.timeout.ms")));
+                Long.parseLong(get.apply("group.new.member.join.timeout.ms")),
+                Integer.parseInt(get.apply("group.consumer.session.timeout.ms")),
+                Integer.parseInt(get.apply("group.consumer.heartbeat.interval.ms")),
+                Integer.parseInt(get.apply("group.consumer.max.size")),
+                Arrays.stream(get.apply("group.consumer.assignors").split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList());
     }
 
     public static GroupConfig from(Map<String, String> overrides) {

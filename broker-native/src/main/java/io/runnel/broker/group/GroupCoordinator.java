@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
@@ -30,7 +33,7 @@ import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.ReplicaManager;
 
 /**
- * The classic group coordinator: routes each group to the {@link GroupShard} of its
+ * The group coordinator (classic groups and KIP-848 consumer groups): routes each group to the {@link GroupShard} of its
  * {@code __consumer_offsets} partition ({@code abs(groupId.hashCode()) % partitions}, as Kafka) and
  * creates that topic the first time a client looks for a coordinator.
  *
@@ -75,8 +78,12 @@ public final class GroupCoordinator implements AutoCloseable {
     /** A member named by a LeaveGroup. */
     public record LeavingMember(String memberId, String groupInstanceId) {}
 
-    /** A group's line in ListGroups. */
-    public record Listing(String groupId, String protocolType, GroupState state) {}
+    /** Group types as ListGroups names them. */
+    public static final String CLASSIC = "classic";
+    public static final String CONSUMER = "consumer";
+
+    /** A group's line in ListGroups: state in Kafka's words for its type. */
+    public record Listing(String groupId, String protocolType, String state, String type) {}
 
     /** OffsetDelete's answer: a group-level error, or one error per partition. */
     public record OffsetDeleteResult(Errors groupError, Map<TopicPartition, Errors> partitions) {}
@@ -151,7 +158,7 @@ public final class GroupCoordinator implements AutoCloseable {
             TopicPartition tp = new TopicPartition(GroupConfig.OFFSETS_TOPIC, p);
             Partition partition = replicas.partition(tp);
             if (partition == null) throw new IllegalStateException(tp + " is not hosted on this broker");
-            opened[p] = new GroupShard(p, partition, ioThreads.executorFor(tp), config, time);
+            opened[p] = new GroupShard(p, partition, ioThreads.executorFor(tp), config, time, controller::image);
         }
         shards = opened;
         for (GroupShard shard : opened) shard.load();
@@ -220,9 +227,22 @@ public final class GroupCoordinator implements AutoCloseable {
     /** A group's committed offsets: each asked-for partition (null value when none), or all when {@code partitions} is null. */
     public record FetchResult(Errors error, Map<TopicPartition, CommittedOffset> offsets) {}
 
-    public CompletableFuture<FetchResult> fetchOffsets(String groupId, List<TopicPartition> partitions) {
-        return call(groupId, shard -> CompletableFuture.completedFuture(new FetchResult(Errors.NONE, shard.fetchOffsets(groupId, partitions))),
+    /** {@code memberId} null (or empty) and {@code memberEpoch} -1 when the fetcher does not say it is a member. */
+    public CompletableFuture<FetchResult> fetchOffsets(String groupId, String memberId, int memberEpoch, List<TopicPartition> partitions) {
+        return call(groupId, shard -> CompletableFuture.completedFuture(shard.fetchOffsets(groupId, memberId, memberEpoch, partitions)),
                 error -> new FetchResult(error, Map.of()));
+    }
+
+    /** ConsumerGroupHeartbeat (KIP-848): join, heartbeat or leave, after the handler's validation. */
+    public CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(ConsumerGroupHeartbeatRequestData request,
+                                                                                      String clientId, String clientHost) {
+        return call(request.groupId(), shard -> shard.consumer.heartbeat(request, clientId, clientHost),
+                error -> ConsumerGroups.heartbeatError(error, null));
+    }
+
+    public CompletableFuture<ConsumerGroupDescribeResponseData.DescribedGroup> describeConsumerGroup(String groupId) {
+        return call(groupId, shard -> CompletableFuture.completedFuture(shard.consumer.describe(groupId)),
+                error -> new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId).setErrorCode(error.code()));
     }
 
     public CompletableFuture<DescribeGroupsResponseData.DescribedGroup> describeGroup(String groupId) {

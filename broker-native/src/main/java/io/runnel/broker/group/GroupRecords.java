@@ -20,7 +20,8 @@ import org.apache.kafka.coordinator.group.generated.OffsetCommitValue;
  * The records of {@code __consumer_offsets}, byte for byte as Kafka 4 writes them, so that Kafka's
  * tools can read a Runnel offsets topic and the other way round: the key is a 2-byte record type
  * (1 = offset commit, 2 = group metadata) followed by the key at version 0; the value is a 2-byte
- * version followed by the value at that version; a null value is a tombstone. Stateless.
+ * version followed by the value at that version; a null value is a tombstone. KIP-848 groups'
+ * records are in {@link ConsumerGroupRecords}. Stateless.
  */
 final class GroupRecords {
     /** Kafka writes v1 when a commit carries its own expiry (old clients), else v3. */
@@ -31,13 +32,13 @@ final class GroupRecords {
     private GroupRecords() {}
 
     /** A decoded record: an offset commit (or its tombstone) or a group's metadata (or its tombstone). */
-    sealed interface Decoded permits OffsetRecord, GroupRecord, Unknown {}
+    sealed interface Decoded permits OffsetRecord, GroupRecord, Unknown, ConsumerGroupRecords.Decoded {}
 
     record OffsetRecord(String groupId, TopicPartition partition, CommittedOffset offset) implements Decoded {}
 
     record GroupRecord(String groupId, GroupMetadataValue value) implements Decoded {}
 
-    /** A record type Runnel does not keep (KIP-848 groups, share groups): skipped on replay. */
+    /** A record type Runnel does not keep (share and streams groups, regular expressions): skipped on replay. */
     record Unknown(short type) implements Decoded {}
 
     static byte[] offsetKey(String groupId, TopicPartition tp) {
@@ -105,6 +106,7 @@ final class GroupRecords {
             GroupMetadataValue v = value == null ? null : new GroupMetadataValue(new ByteBufferAccessor(value), value.getShort());
             return new GroupRecord(k.group(), v);
         }
+        if (ConsumerGroupRecords.isConsumerGroupType(type)) return ConsumerGroupRecords.decode(type, key, value);
         return new Unknown(type);
     }
 

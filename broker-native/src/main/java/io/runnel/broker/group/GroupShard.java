@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.partition.AppendResult;
 import io.runnel.broker.partition.Partition;
 
@@ -63,17 +65,41 @@ final class GroupShard {
     private final ScheduledExecutorService thread;
     private final GroupConfig config;
     private final Time time;
+    /** Classic groups, and groups that only commit offsets; a KIP-848 group's id is never here but in {@link #consumer}. */
     private final Map<String, ClassicGroup> groups = new HashMap<>();
+    final ConsumerGroups consumer;
     private Status status = Status.LOADING;
     private ScheduledFuture<?> expiryTimer;
     private final java.util.Set<ScheduledFuture<?>> timers = new java.util.HashSet<>();
 
-    GroupShard(int partitionIndex, Partition log, ScheduledExecutorService thread, GroupConfig config, Time time) {
+    GroupShard(int partitionIndex, Partition log, ScheduledExecutorService thread, GroupConfig config, Time time,
+               Supplier<MetadataImage> image) {
         this.partitionIndex = partitionIndex;
         this.log = log;
         this.thread = thread;
         this.config = config;
         this.time = time;
+        this.consumer = new ConsumerGroups(this, config, time, image);
+    }
+
+    /** The classic (or offsets-only) group of this id, or null. */
+    ClassicGroup classicGroup(String groupId) {
+        return groups.get(groupId);
+    }
+
+    /** A classic group turned into a KIP-848 group (it had no members): forgotten here, its offsets moved over by the caller. */
+    void dropClassic(ClassicGroup group) {
+        if (groups.get(group.groupId) != group) return;
+        cancel(group.joinTimer);
+        cancel(group.syncTimer);
+        groups.remove(group.groupId);
+    }
+
+    /** Replay: a deleted KIP-848 group whose offsets are still in the log keeps them as an offsets-only group. */
+    void restoreOffsetsOnly(ConsumerGroup gone) {
+        ClassicGroup group = new ClassicGroup(gone.groupId, time.milliseconds());
+        group.offsets.putAll(gone.offsets);
+        groups.put(gone.groupId, group);
     }
 
     ScheduledExecutorService thread() {
@@ -155,20 +181,25 @@ final class GroupShard {
         long now = time.milliseconds();
         switch (decoded) {
             case GroupRecords.OffsetRecord r -> {
+                Group group = anyGroup(r.groupId());
                 if (r.offset() == null) {
-                    ClassicGroup group = groups.get(r.groupId());
                     if (group != null) group.offsets.remove(r.partition());
                 } else {
-                    groups.computeIfAbsent(r.groupId(), id -> new ClassicGroup(id, now)).offsets.put(r.partition(), r.offset());
+                    if (group == null) group = groups.computeIfAbsent(r.groupId(), id -> new ClassicGroup(id, now));
+                    group.offsets.put(r.partition(), r.offset());
                 }
             }
             case GroupRecords.GroupRecord r -> {
                 if (r.value() == null) {
                     groups.remove(r.groupId());
                 } else {
-                    GroupRecords.restore(groups.computeIfAbsent(r.groupId(), id -> new ClassicGroup(id, now)), r.value());
+                    ClassicGroup group = groups.computeIfAbsent(r.groupId(), id -> new ClassicGroup(id, now));
+                    ConsumerGroup converted = consumer.groups.remove(r.groupId()); // a KIP-848 group that went back to classic
+                    if (converted != null) group.offsets.putAll(converted.offsets);
+                    GroupRecords.restore(group, r.value());
                 }
             }
+            case ConsumerGroupRecords.Decoded r -> consumer.replay(r);
             case GroupRecords.Unknown u -> LOG.debugf("Skipping record type %d in %s", u.type(), log.topicPartition());
         }
     }
@@ -182,13 +213,15 @@ final class GroupShard {
                 armExpiry(group, member);
             }
         }
+        consumer.finishLoad(now);
         expiryTimer = schedule(this::expireOffsetsPeriodically, config.offsetsRetentionCheckIntervalMs());
-        if (records > 0) LOG.infof("Loaded %d group(s) from %d record(s) of %s", groups.size(), records, log.topicPartition());
+        if (records > 0) LOG.infof("Loaded %d group(s) from %d record(s) of %s", groupCount(), records, log.topicPartition());
     }
 
     /** Stops timers and answers whatever waits, so that the I/O thread can stop. Shard thread only. */
     void close() {
         status = Status.CLOSED;
+        consumer.close();
         for (ScheduledFuture<?> t : timers) t.cancel(false);
         timers.clear();
         for (ClassicGroup group : groups.values()) {
@@ -212,6 +245,16 @@ final class GroupShard {
             return completed(joinError(Errors.INVALID_SESSION_TIMEOUT, p.memberId()));
         }
         boolean unknownMember = p.memberId().isEmpty();
+        ConsumerGroup modern = consumer.groups.get(p.groupId());
+        if (modern != null) {
+            if (!modern.members.isEmpty() || consumer.isBusy(p.groupId())) {
+                LOG.infof("JoinGroup for %s refused: it is a consumer-protocol group with members", p.groupId());
+                return completed(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, p.memberId()));
+            }
+            // An empty KIP-848 group becomes classic; its group record is written when the first generation is.
+            consumer.groups.remove(p.groupId());
+            restoreOffsetsOnly(modern);
+        }
         ClassicGroup group = groups.get(p.groupId());
         boolean created = false;
         if (group == null) {
@@ -766,8 +809,11 @@ final class GroupShard {
     CompletableFuture<Map<TopicPartition, Errors>> commit(String groupId, int generationId, String memberId, String groupInstanceId,
                                                          long expireTimestampMs, List<GroupCoordinator.OffsetCommit> commits, short apiVersion) {
         ClassicGroup group = groups.get(groupId);
+        ConsumerGroup modern = consumer.groups.get(groupId);
         Errors groupError = Errors.NONE;
-        if (group == null) {
+        if (modern != null) {
+            groupError = ConsumerGroups.validateCommit(modern, generationId, memberId, apiVersion);
+        } else if (group == null) {
             if (generationId >= 0) groupError = apiVersion >= 9 ? Errors.GROUP_ID_NOT_FOUND : Errors.ILLEGAL_GENERATION;
         } else {
             groupError = validateCommit(group, generationId, memberId, groupInstanceId);
@@ -795,7 +841,8 @@ final class GroupShard {
         CompletableFuture<Map<TopicPartition, Errors>> response = new CompletableFuture<>();
         append(records, error -> {
             if (error == Errors.NONE) {
-                ClassicGroup target = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, now));
+                Group target = anyGroup(groupId);
+                if (target == null) target = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, now));
                 target.offsets.putAll(toApply);
             } else {
                 Errors mapped = error == Errors.MESSAGE_TOO_LARGE || error == Errors.RECORD_LIST_TOO_LARGE ? Errors.INVALID_COMMIT_OFFSET_SIZE : error;
@@ -820,16 +867,29 @@ final class GroupShard {
         return Errors.NONE;
     }
 
-    /** Committed offsets of the partitions asked for (all of them when {@code partitions} is null). */
-    Map<TopicPartition, CommittedOffset> fetchOffsets(String groupId, List<TopicPartition> partitions) {
-        ClassicGroup group = groups.get(groupId);
+    /**
+     * Committed offsets of the partitions asked for (all of them when {@code partitions} is null).
+     * A member of a KIP-848 group that names itself must be one, at its current epoch.
+     */
+    GroupCoordinator.FetchResult fetchOffsets(String groupId, String memberId, int memberEpoch, List<TopicPartition> partitions) {
+        Group group = anyGroup(groupId);
+        if (group instanceof ConsumerGroup modern) {
+            Errors error = ConsumerGroups.validateFetch(modern, memberId, memberEpoch);
+            if (error != Errors.NONE) return new GroupCoordinator.FetchResult(error, Map.of());
+        }
         Map<TopicPartition, CommittedOffset> result = new LinkedHashMap<>();
         if (partitions == null) {
             if (group != null) result.putAll(group.offsets);
-            return result;
+        } else {
+            for (TopicPartition tp : partitions) result.put(tp, group == null ? null : group.offsets.get(tp));
         }
-        for (TopicPartition tp : partitions) result.put(tp, group == null ? null : group.offsets.get(tp));
-        return result;
+        return new GroupCoordinator.FetchResult(Errors.NONE, result);
+    }
+
+    /** The group of this id, classic or KIP-848, or null. */
+    Group anyGroup(String groupId) {
+        ConsumerGroup modern = consumer.groups.get(groupId);
+        return modern != null ? modern : groups.get(groupId);
     }
 
     /**
@@ -838,9 +898,10 @@ final class GroupShard {
      * Tombstones first, then the offsets are gone.
      */
     CompletableFuture<GroupCoordinator.OffsetDeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {
-        ClassicGroup group = groups.get(groupId);
-        if (group == null || group.is(GroupState.DEAD)) return completed(new GroupCoordinator.OffsetDeleteResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
-        if (!group.is(GroupState.EMPTY) && !ConsumerProtocol.PROTOCOL_TYPE.equals(group.protocolType))
+        Group group = anyGroup(groupId);
+        if (group == null || group instanceof ClassicGroup c && c.is(GroupState.DEAD))
+            return completed(new GroupCoordinator.OffsetDeleteResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
+        if (group instanceof ClassicGroup c && !c.is(GroupState.EMPTY) && !ConsumerProtocol.PROTOCOL_TYPE.equals(c.protocolType))
             return completed(new GroupCoordinator.OffsetDeleteResult(Errors.NON_EMPTY_GROUP, Map.of()));
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
         List<SimpleRecord> tombstones = new ArrayList<>();
@@ -893,13 +954,19 @@ final class GroupShard {
         List<GroupCoordinator.Listing> listings = new ArrayList<>();
         for (ClassicGroup g : groups.values()) {
             if (g.is(GroupState.DEAD)) continue;
-            listings.add(new GroupCoordinator.Listing(g.groupId, g.protocolType == null ? "" : g.protocolType, g.state()));
+            listings.add(new GroupCoordinator.Listing(g.groupId, g.protocolType == null ? "" : g.protocolType, g.state().kafkaName(),
+                    GroupCoordinator.CLASSIC));
+        }
+        for (ConsumerGroup g : consumer.groups.values()) {
+            listings.add(new GroupCoordinator.Listing(g.groupId, ConsumerProtocol.PROTOCOL_TYPE, g.state(), GroupCoordinator.CONSUMER));
         }
         return listings;
     }
 
     /** DeleteGroups for one group: only an empty group; its offsets and metadata get tombstones, then it is gone. */
     CompletableFuture<Errors> deleteGroup(String groupId) {
+        ConsumerGroup modern = consumer.groups.get(groupId);
+        if (modern != null) return consumer.delete(modern);
         ClassicGroup group = groups.get(groupId);
         if (group == null || group.is(GroupState.DEAD)) return completed(Errors.GROUP_ID_NOT_FOUND);
         if (!group.is(GroupState.EMPTY) || !group.members.isEmpty()) return completed(Errors.NON_EMPTY_GROUP);
@@ -956,6 +1023,20 @@ final class GroupShard {
                 emptied.add(group);
             }
         }
+        Map<ConsumerGroup, List<TopicPartition>> expiredModern = new HashMap<>();
+        List<ConsumerGroup> emptiedModern = new ArrayList<>();
+        for (ConsumerGroup group : consumer.groups.values()) {
+            List<TopicPartition> gone = OffsetExpiry.expired(group, now, config.offsetsRetentionMs());
+            boolean forget = group.members.isEmpty() && gone.size() == group.offsets.size() && !consumer.isBusy(group.groupId);
+            if (gone.isEmpty() && !forget) continue;
+            expiredModern.put(group, gone);
+            if (forget) {
+                records.addAll(consumer.tombstones(group, new java.util.HashSet<>(gone)));
+                emptiedModern.add(group);
+            } else {
+                for (TopicPartition tp : gone) records.add(new SimpleRecord(now, GroupRecords.offsetKey(group.groupId, tp), null));
+            }
+        }
         if (records.isEmpty()) return completed(0);
         CompletableFuture<Integer> done = new CompletableFuture<>();
         append(records, error -> {
@@ -978,6 +1059,18 @@ final class GroupShard {
             for (ClassicGroup g : emptied) {
                 if (groups.get(g.groupId) == g && g.isForgettable()) forget(g);
             }
+            for (var e : expiredModern.entrySet()) {
+                for (TopicPartition tp : e.getValue()) {
+                    CommittedOffset current = e.getKey().offsets.get(tp);
+                    if (current != null && current.commitTimestampMs() <= now) {
+                        e.getKey().offsets.remove(tp);
+                        count++;
+                    }
+                }
+            }
+            for (ConsumerGroup g : emptiedModern) {
+                if (g.members.isEmpty() && g.offsets.isEmpty() && !consumer.isBusy(g.groupId)) consumer.groups.remove(g.groupId, g);
+            }
             if (count > 0) LOG.infof("Expired %d offset(s) in %s", count, log.topicPartition());
             done.complete(count);
         });
@@ -994,7 +1087,7 @@ final class GroupShard {
      * Appends records to this shard's partition and calls {@code then} on the shard thread with the
      * outcome, mapped to the error a coordinator answers (Kafka's mapping).
      */
-    private void append(List<SimpleRecord> records, Consumer<Errors> then) {
+    void append(List<SimpleRecord> records, Consumer<Errors> then) {
         MemoryRecords batch = MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new));
         log.appendRecordsToLeader(batch).whenCompleteAsync((AppendResult result, Throwable failure) -> {
             Errors error = failure != null ? Errors.UNKNOWN_SERVER_ERROR : result.error();
@@ -1017,7 +1110,7 @@ final class GroupShard {
      * A timer on the shard thread. Every pending timer is tracked so that {@link #close()} can
      * cancel them: a scheduled executor runs its delayed tasks before it terminates.
      */
-    private ScheduledFuture<?> schedule(Runnable task, long delayMs) {
+    ScheduledFuture<?> schedule(Runnable task, long delayMs) {
         if (status == Status.CLOSED) return null;
         try {
             ScheduledFuture<?>[] self = new ScheduledFuture<?>[1];
@@ -1032,7 +1125,7 @@ final class GroupShard {
         }
     }
 
-    private void cancel(ScheduledFuture<?> timer) {
+    void cancel(ScheduledFuture<?> timer) {
         if (timer == null) return;
         timers.remove(timer);
         timer.cancel(false);
@@ -1049,18 +1142,20 @@ final class GroupShard {
     }
 
     int groupCount() {
-        return groups.size();
+        return groups.size() + consumer.groups.size();
     }
 
     /** Committed offsets of every group on this shard, copied; call on the shard's thread. */
     Map<String, Map<TopicPartition, Long>> committedOffsets() {
         Map<String, Map<TopicPartition, Long>> copy = new HashMap<>();
-        groups.forEach((id, group) -> {
+        java.util.function.BiConsumer<String, Group> copyOne = (id, group) -> {
             if (group.offsets.isEmpty()) return;
             Map<TopicPartition, Long> offsets = new HashMap<>();
             group.offsets.forEach((tp, committed) -> offsets.put(tp, committed.offset()));
             copy.put(id, offsets);
-        });
+        };
+        groups.forEach(copyOne);
+        consumer.groups.forEach(copyOne);
         return copy;
     }
 }

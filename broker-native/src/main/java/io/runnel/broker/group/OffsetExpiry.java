@@ -46,6 +46,19 @@ final class OffsetExpiry {
         return expired;
     }
 
+    /**
+     * A KIP-848 group, as Kafka decides it: an offset of a topic no member subscribes to (all of
+     * them once the group is empty) expires the retention after its commit.
+     */
+    static List<TopicPartition> expired(ConsumerGroup group, long nowMs, long retentionMs) {
+        List<TopicPartition> expired = new ArrayList<>();
+        for (Map.Entry<TopicPartition, CommittedOffset> e : group.offsets.entrySet()) {
+            if (!group.isSubscribedTo(e.getKey().topic()) && isExpired(e.getValue(), nowMs, retentionMs, e.getValue().commitTimestampMs()))
+                expired.add(e.getKey());
+        }
+        return expired;
+    }
+
     private static boolean isExpired(CommittedOffset o, long nowMs, long retentionMs, long baseTimestampMs) {
         if (o.expireTimestampMs() >= 0) return nowMs >= o.expireTimestampMs();
         return nowMs - baseTimestampMs >= retentionMs;

@@ -20,7 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Real Java kafka-clients set up for quick group tests (classic protocol, short sessions). Test only. */
+/** Real Java kafka-clients set up for quick group tests (classic protocol with short sessions, or KIP-848). Test only. */
 final class GroupClients {
     private GroupClients() {}
 
@@ -47,7 +47,19 @@ final class GroupClients {
         p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "15000");
         p.put(ConsumerConfig.RETRY_BACKOFF_MS_CONFIG, "50");
         p.putAll(extra);
+        if ("consumer".equals(p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG))) {
+            // KIP-848 members get their session and heartbeat interval from the broker; the client refuses these.
+            p.remove(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+            p.remove(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG);
+        }
         return new KafkaConsumer<>(p);
+    }
+
+    /** A KIP-848 ({@code group.protocol=consumer}) member. */
+    static KafkaConsumer<String, String> modernConsumer(String bootstrap, String group, Map<String, Object> extra) {
+        Map<String, Object> all = new HashMap<>(extra);
+        all.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        return consumer(bootstrap, group, all);
     }
 
     static KafkaConsumer<String, String> consumer(String bootstrap, String group) {

@@ -85,4 +85,43 @@ class GroupRestartTest {
             }
         }
     }
+    @Test
+    void aConsumerProtocolGroupSurvivesABrokerRestartAndItsLiveMemberCarriesOnWithTheSameEpochAndNothingReadTwice() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String topic = "kip848-restart-topic";
+        String group = "kip848-restart-group";
+        try (GroupTestBroker broker = new GroupTestBroker(dataDir, Map.of("listeners", "PLAINTEXT://127.0.0.1:" + port,
+                "group.consumer.heartbeat.interval.ms", "200"))) {
+            String bootstrap = broker.bootstrapServers();
+            Reads reads = new Reads();
+            try (Admin admin = admin(bootstrap); var producer = producer(bootstrap);
+                 var consumer = modernConsumer(bootstrap, group, Map.of())) {
+                createTopic(admin, topic, 2);
+                produce(producer, topic, 2, 0, 100);
+                consumer.subscribe(List.of(topic));
+                pollUntil(List.of(consumer), reads, () -> reads.all().size() >= 100, true);
+                ConsumerGroupDescription before = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                assertThat(before.type()).isEqualTo(org.apache.kafka.common.GroupType.CONSUMER);
+                assertThat(before.groupState()).isEqualTo(GroupState.STABLE);
+
+                broker.restart();
+
+                produce(producer, topic, 2, 100, 100);
+                pollUntil(List.of(consumer), reads, () -> reads.all().size() >= 200, true);
+                assertThat(reads.all()).hasSize(200);
+                assertThat(reads.distinctValues()).hasSize(200);
+                ConsumerGroupDescription after = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                assertThat(after.groupState()).isEqualTo(GroupState.STABLE);
+                // The member, its epoch and the group epoch came back from the log: no new join happened.
+                assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
+                assertThat(after.members()).extracting(m -> m.consumerId() + "@" + m.memberEpoch())
+                        .containsExactlyElementsOf(before.members().stream().map(m -> m.consumerId() + "@" + m.memberEpoch()).toList());
+                var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                assertThat(committed.values()).allSatisfy(o -> assertThat(o.offset()).isEqualTo(100));
+            }
+        }
+    }
 }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.runnel.broker.log.LogConfig;
+import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.log.PartitionLog;
 import io.runnel.broker.partition.FetchPurgatory;
 import io.runnel.broker.partition.Partition;
@@ -61,7 +62,7 @@ class GroupShardTest {
     }
 
     GroupShard loadedShard() throws Exception {
-        GroupShard shard = new GroupShard(0, partition, io, config, clock);
+        GroupShard shard = new GroupShard(0, partition, io, config, clock, () -> MetadataImage.empty("test"));
         shard.load().get(10, TimeUnit.SECONDS);
         return shard;
     }
@@ -76,7 +77,7 @@ class GroupShardTest {
     }
 
     Map<TopicPartition, CommittedOffset> offsets(GroupShard shard, String group) throws Exception {
-        return on(() -> CompletableFuture.completedFuture(shard.fetchOffsets(group, null)));
+        return on(() -> CompletableFuture.completedFuture(shard.fetchOffsets(group, null, -1, null).offsets()));
     }
 
     @Test
