@@ -10,9 +10,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Java kafka-clients group members with {@code group.protocol=classic} (threads in the test JVM,
- * {@link JavaGroupMember}) against the broker process, through the same scenarios as the other
- * clients. broker-native's own tests cover the coordinator in depth; this is the process-level
+ * Java kafka-clients group members with {@code group.protocol=classic} and with
+ * {@code group.protocol=consumer} (KIP-848) (threads in the test JVM, {@link JavaGroupMember})
+ * against the broker process, through the same scenarios as the other clients. broker-native's own tests cover the coordinator in depth; this is the process-level
  * check.
  */
 class ConsumerGroupJavaIT {
@@ -20,7 +20,8 @@ class ConsumerGroupJavaIT {
 
     @BeforeAll
     static void startBroker() {
-        broker = BrokerProcess.builder("group-java").config("group.initial.rebalance.delay.ms", "0").start();
+        broker = BrokerProcess.builder("group-java").config("group.initial.rebalance.delay.ms", "0")
+                .config("group.consumer.heartbeat.interval.ms", "500").config("group.consumer.min.heartbeat.interval.ms", "500").start();
     }
 
     @AfterAll
@@ -44,6 +45,21 @@ class ConsumerGroupJavaIT {
         GroupScenarios.memberJoinAndLeaveResumeFromCommittedOffsets(broker, "java-cooperative",
                 (name, group, topic, throttleMs) -> JavaGroupMember.start(broker.bootstrap(), name, group, topic, throttleMs,
                         CooperativeStickyAssignor.class.getName()), 800);
+    }
+
+    @Test
+    void consumerProtocolMembersSplitPartitionsCommitAndANewMemberStartsAfterTheLastCommit() {
+        GroupScenarios.twoMembersSplitThenNewMemberResumes(broker, "java-kip848", ConsumerGroupJavaIT::consumerProtocolMember, 400, 40);
+    }
+
+    /** KIP-848: the broker moves partitions member by member (revoke, then assign); no stop-the-world rebalance. */
+    @Test
+    void consumerProtocolMembersJoiningAndLeavingResumeFromCommittedOffsets() {
+        GroupScenarios.memberJoinAndLeaveResumeFromCommittedOffsets(broker, "java-kip848", ConsumerGroupJavaIT::consumerProtocolMember, 800);
+    }
+
+    static GroupMember consumerProtocolMember(String name, String group, String topic, int throttleMs) {
+        return JavaGroupMember.startConsumerProtocol(broker.bootstrap(), name, group, topic, throttleMs);
     }
 
     static GroupMember member(String name, String group, String topic, int throttleMs) {

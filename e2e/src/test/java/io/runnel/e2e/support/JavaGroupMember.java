@@ -19,8 +19,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * A Java kafka-clients group member ({@code group.protocol=classic}, eager range assignor unless
- * another is given) on its
+ * A Java kafka-clients group member ({@code group.protocol=classic} with the eager range assignor
+ * unless another is given, or {@code group.protocol=consumer}: KIP-848 with the broker's assignor) on its
  * own thread in the test JVM, talking to the broker process over the network like any other
  * client, and reporting in {@link GroupMember}'s line protocol: it commits what it consumed when
  * partitions are revoked and when it stops, then closes (LeaveGroup).
@@ -33,6 +33,7 @@ public final class JavaGroupMember implements GroupMember {
     private volatile KafkaConsumer<String, String> consumer;
     private volatile Throwable failure;
 
+    /** @param assignor a client-side assignor class (classic protocol), or null for the KIP-848 protocol */
     private JavaGroupMember(String name, String bootstrap, String group, String topic, int throttleMs, String assignor) {
         this.name = name;
         this.thread = new Thread(() -> run(bootstrap, group, topic, throttleMs, assignor), "group-member-" + name);
@@ -50,6 +51,11 @@ public final class JavaGroupMember implements GroupMember {
         return new JavaGroupMember(name, bootstrap, group, topic, throttleMs, assignorClass);
     }
 
+    /** A KIP-848 member ({@code group.protocol=consumer}): the broker assigns, heartbeats and sessions come from it. */
+    public static GroupMember startConsumerProtocol(String bootstrap, String name, String group, String topic, int throttleMs) {
+        return new JavaGroupMember(name, bootstrap, group, topic, throttleMs, null);
+    }
+
     private void emit(String line) {
         out.append(line).append('\n');
     }
@@ -59,14 +65,18 @@ public final class JavaGroupMember implements GroupMember {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
-        props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
-        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+        if (assignor == null) {
+            props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        } else {
+            props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+            props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+            props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+            props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor);
+        }
         // Small polls: a throttled member gets back to poll() (and so to a rebalance) quickly.
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20");
-        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();

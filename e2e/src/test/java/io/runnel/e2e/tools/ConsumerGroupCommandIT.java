@@ -39,7 +39,8 @@ class ConsumerGroupCommandIT {
 
     @BeforeAll
     static void startBroker() {
-        broker = BrokerProcess.builder("group-tools").config("group.initial.rebalance.delay.ms", "0").start();
+        broker = BrokerProcess.builder("group-tools").config("group.initial.rebalance.delay.ms", "0")
+                .config("group.consumer.heartbeat.interval.ms", "500").config("group.consumer.min.heartbeat.interval.ms", "500").start();
     }
 
     @AfterAll
@@ -173,6 +174,46 @@ class ConsumerGroupCommandIT {
             assertThat(ok(describeEmpty)).as(describeEmpty.describe()).containsPattern("(?m)^" + group + "\\s.*\\sEmpty\\s+0\\s*$");
             assertThat(GroupScenariosView.committed(broker, group)).as("the member committed when it stopped\n" + member.describe())
                     .isEqualTo(Map.of(new TopicPartition(topic, 0), 4L, new TopicPartition(topic, 1), 4L, new TopicPartition(topic, 2), 4L));
+        } finally {
+            member.close();
+        }
+    }
+
+    @Test
+    void consumerGroupsToolDescribesAndListsAConsumerProtocolGroup() {
+        String topic = broker.topic("tools-kip848");
+        String group = broker.topic("tools-kip848-g");
+        KafkaClients.createTopic(broker.bootstrap(), topic, 3);
+        produceTimestamped(topic, 3, 0, 4);
+        GroupMember member = JavaGroupMember.startConsumerProtocol(broker.bootstrap(), "tools-kip848-member", group, topic, 0);
+        try {
+            Instant deadline = Instant.now().plus(KafkaClients.PATIENCE);
+            while (member.view().records().size() < 12 || member.view().assignment().size() < 3) {
+                assertThat(Instant.now()).as("the member consumed all 12 records (hang guard)\n" + member.describe()).isBefore(deadline);
+                sleep(100);
+            }
+            ExternalCommand.Result state = groups("--describe", "--group", group, "--state");
+            List<String[]> stateRows = ok(state).lines().map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length >= 5 && f[0].equals(group)).toList();
+            assertThat(stateRows).as(state.describe()).hasSize(1);
+            String[] stateRow = stateRows.get(0);
+            // The server-side assignor, the KIP-848 state name, one member.
+            assertThat(List.of(stateRow).subList(stateRow.length - 3, stateRow.length)).as("ASSIGNMENT-STRATEGY STATE #MEMBERS\n" + state.describe())
+                    .containsExactly("uniform", "Stable", "1");
+
+            ExternalCommand.Result members = groups("--describe", "--group", group, "--members");
+            List<String[]> memberRows = ok(members).lines().map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length >= 5 && f[0].equals(group)).toList();
+            assertThat(memberRows).as(members.describe()).hasSize(1);
+            assertThat(memberRows.get(0)).as(members.describe()).contains("tools-kip848-member", "3");
+
+            assertThat(listed(groups("--list", "--type", "consumer"))).contains(group);
+            assertThat(listed(groups("--list", "--type", "classic"))).doesNotContain(group);
+
+            assertThat(member.stop()).as(member.describe()).isZero();
+            ExternalCommand.Result describe = groups("--describe", "--group", group);
+            assertThat(describeRows(describe, group, topic)).as(describe.describe())
+                    .isEqualTo(Map.of(0, List.of(4L, 4L, 0L), 1, List.of(4L, 4L, 0L), 2, List.of(4L, 4L, 0L)));
         } finally {
             member.close();
         }
