@@ -30,6 +30,8 @@ final class ConsumerGroup extends Group {
     /** A hash of the subscribed topics' ids and partition counts when the epoch was last bumped. */
     long metadataHash;
     int assignmentEpoch;
+    /** When the target was last computed (not persisted: after a restart the next one may come at once). */
+    long lastAssignmentMs = Long.MIN_VALUE / 2;
     final LinkedHashMap<String, ConsumerGroupMember> members = new LinkedHashMap<>();
     final Map<String, String> staticMembers = new HashMap<>();
     Map<String, Map<Uuid, Set<Integer>>> targetAssignment = Map.of();

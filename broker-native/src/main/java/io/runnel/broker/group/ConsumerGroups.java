@@ -35,7 +35,9 @@ import io.runnel.broker.metadata.TopicImage;
  * applied and answered only when they are in the log. Operations on one group run one at a time
  * ({@link #exclusive}): the next starts when the previous one's append is done, so each computes
  * from applied state. Other members pick up a new target on their own next heartbeat; nothing
- * stops the world.
+ * stops the world. A new target is computed at most once per
+ * {@code group.consumer.assignment.interval.ms}: members that join in between get their share
+ * with the next one (the group is Assigning meanwhile), as in Kafka.
  *
  * <p>Threading: the shard's thread only, like {@link GroupShard}, which owns this and hands it
  * its log, its timers and its classic groups.
@@ -223,7 +225,7 @@ final class ConsumerGroups {
             Map<Uuid, Set<Integer>> inherited = target.remove(replacedMemberId);
             if (inherited != null) target.put(memberId, inherited);
         }
-        boolean newTarget = groupEpoch > group.assignmentEpoch;
+        boolean newTarget = groupEpoch > group.assignmentEpoch && now - group.lastAssignmentMs >= config.consumerAssignmentIntervalMs();
         int assignmentEpoch = group.assignmentEpoch;
         if (newTarget) {
             String assignor = preferredAssignor(after);
@@ -274,6 +276,7 @@ final class ConsumerGroups {
             }
             g.targetAssignment = finalTarget;
             g.assignmentEpoch = finalAssignmentEpoch;
+            if (newTarget) g.lastAssignmentMs = now;
             g.putMember(reconciled);
             touchSession(g, memberId, now);
             if (next.state() == MemberState.UNREVOKED_PARTITIONS) {

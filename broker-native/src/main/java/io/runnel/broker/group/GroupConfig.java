@@ -25,6 +25,9 @@ import java.util.function.Function;
  * @param consumerHeartbeatIntervalMs KIP-848 groups: the heartbeat interval the coordinator gives its members
  * @param consumerMaxSize            KIP-848 groups: most members a group may have
  * @param consumerAssignors          KIP-848 groups: the server-side assignors members may name; the first is the default
+ * @param consumerAssignmentIntervalMs KIP-848 groups: a new target assignment is computed at most this often
+ *                                   (joins in between wait for the next one), so a burst of N joins costs a few
+ *                                   assignments instead of N
  */
 public record GroupConfig(
         int offsetsTopicNumPartitions,
@@ -39,7 +42,8 @@ public record GroupConfig(
         int consumerSessionTimeoutMs,
         int consumerHeartbeatIntervalMs,
         int consumerMaxSize,
-        List<String> consumerAssignors) {
+        List<String> consumerAssignors,
+        long consumerAssignmentIntervalMs) {
 
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
 
@@ -61,6 +65,7 @@ public record GroupConfig(
         d.put("group.consumer.heartbeat.interval.ms", "5000");
         d.put("group.consumer.max.size", Integer.toString(Integer.MAX_VALUE));
         d.put("group.consumer.assignors", "uniform,range");
+        d.put("group.consumer.assignment.interval.ms", "1000");
         return Map.copyOf(d);
     }
 
@@ -83,6 +88,7 @@ public record GroupConfig(
                 throw new IllegalArgumentException("group.consumer.assignors: unknown assignor '" + a + "' (known: " + ServerAssignors.NAMES + ")");
         }
         if (consumerAssignors.isEmpty()) throw new IllegalArgumentException("group.consumer.assignors must name at least one assignor");
+        if (consumerAssignmentIntervalMs < 0) throw new IllegalArgumentException("group.consumer.assignment.interval.ms must be >= 0");
     }
 
     /** Reads Kafka key names (without the {@code runnel.} prefix); absent keys take {@link #DEFAULTS}. */
@@ -101,7 +107,8 @@ public record GroupConfig(
                 Integer.parseInt(get.apply("group.consumer.session.timeout.ms")),
                 Integer.parseInt(get.apply("group.consumer.heartbeat.interval.ms")),
                 Integer.parseInt(get.apply("group.consumer.max.size")),
-                Arrays.stream(get.apply("group.consumer.assignors").split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList());
+                Arrays.stream(get.apply("group.consumer.assignors").split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList(),
+                Long.parseLong(get.apply("group.consumer.assignment.interval.ms")));
     }
 
     public static GroupConfig from(Map<String, String> overrides) {

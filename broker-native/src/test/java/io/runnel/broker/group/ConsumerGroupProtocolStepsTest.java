@@ -48,7 +48,7 @@ class ConsumerGroupProtocolStepsTest {
     @BeforeAll
     static void start() throws Exception {
         broker = new GroupTestBroker(dataDir, Map.of("group.consumer.session.timeout.ms", "1500",
-                "group.consumer.heartbeat.interval.ms", "200"));
+                "group.consumer.heartbeat.interval.ms", "200", "group.consumer.assignment.interval.ms", "0"));
         client = new RawKafkaClient(broker.host(), broker.port());
         CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(10_000);
         create.topics().add(new CreateTopicsRequestData.CreatableTopic().setName(TOPIC).setNumPartitions(2).setReplicationFactor((short) 1));
