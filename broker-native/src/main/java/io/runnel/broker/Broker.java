@@ -41,6 +41,7 @@ import io.runnel.broker.metrics.ConsumerLagMetrics;
 import io.runnel.broker.network.KafkaServer;
 import io.runnel.broker.partition.FetchPurgatory;
 import io.runnel.broker.partition.IoThreadPool;
+import io.runnel.broker.partition.LogCleaner;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.producer.ProducerIdManager;
@@ -69,6 +70,7 @@ public final class Broker implements AutoCloseable {
     private LogManager logManager;
     private MetadataController controller;
     private ReplicaManager replicaManager;
+    private LogCleaner logCleaner;
     private GroupCoordinator groupCoordinator;
     private KafkaServer server;
     private long retentionTimerId = -1;
@@ -112,6 +114,8 @@ public final class Broker implements AutoCloseable {
         controller.registerBroker(advertisedListeners()).join();
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
         lagTimerId = vertx.setPeriodic(LAG_REFRESH_INTERVAL_MS, id -> refreshConsumerLag());
+        logCleaner = new LogCleaner(replicaManager, config.logCleaner(), time);
+        logCleaner.start();
         ready = true;
         LOG.infof("Runnel broker %d of cluster %s ready in %d ms (log dirs %s)", config.nodeId(), clusterId,
                 (System.nanoTime() - startNanos) / 1_000_000, config.logDirs());
@@ -169,6 +173,10 @@ public final class Broker implements AutoCloseable {
         return config.listeners().get(0).host() + ":" + boundPorts().get(0);
     }
 
+    public LogCleaner logCleaner() {
+        return logCleaner;
+    }
+
     public ReplicaManager replicaManager() {
         return replicaManager;
     }
@@ -195,6 +203,7 @@ public final class Broker implements AutoCloseable {
         if (retentionTimerId >= 0) vertx.cancelTimer(retentionTimerId);
         if (lagTimerId >= 0) vertx.cancelTimer(lagTimerId);
         if (server != null) server.close();
+        if (logCleaner != null) logCleaner.close(); // a pass in flight finishes its chunk; its install then finds the partitions gone or completes at next open
         // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.
         if (groupCoordinator != null) groupCoordinator.close();
         if (replicaManager != null) replicaManager.close();

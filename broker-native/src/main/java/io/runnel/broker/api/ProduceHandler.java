@@ -81,14 +81,9 @@ public final class ProduceHandler implements ApiHandler {
                     continue;
                 }
                 MemoryRecords records = (MemoryRecords) partitionData.records();
-                Errors precheck = precheck(records, acks, policyOf(resolved.topic()));
-                if (precheck != Errors.NONE) {
-                    fail(partitionResponse, precheck, switch (precheck) {
-                        case NOT_ENOUGH_REPLICAS -> "The size of the current ISR is 1, below min.insync.replicas";
-                        case INVALID_RECORD -> "Transactional and control batches are not supported yet";
-                        case INVALID_TIMESTAMP -> "A record's timestamp is outside message.timestamp.before.max.ms/after.max.ms of the broker's time";
-                        default -> null;
-                    });
+                Rejection rejection = precheck(records, acks, policyOf(resolved.topic()));
+                if (rejection != null) {
+                    fail(partitionResponse, rejection.error(), rejection.message());
                     continue;
                 }
                 String topic = resolved.topic().name();
@@ -111,32 +106,44 @@ public final class ProduceHandler implements ApiHandler {
         });
     }
 
+    /** Why a partition's records are refused before they reach the log. */
+    private record Rejection(Errors error, String message) {}
+
     /**
      * Checks that need no disk: a records field, no transactional batches yet, timestamps within
-     * the topic's bounds (CreateTime topics), min.insync.replicas.
+     * the topic's bounds (CreateTime topics), a key on every record of a compacted topic (Kafka
+     * decodes the records for that too), min.insync.replicas. Null when the records may go on.
      */
-    private Errors precheck(MemoryRecords records, short acks, ProducePolicy policy) {
-        if (records == null || records.sizeInBytes() == 0) return Errors.INVALID_RECORD;
+    private Rejection precheck(MemoryRecords records, short acks, ProducePolicy policy) {
+        if (records == null || records.sizeInBytes() == 0) return new Rejection(Errors.INVALID_RECORD, "No records");
         long nowMs = System.currentTimeMillis();
         long latestMs = saturatedAdd(nowMs, policy.timestampAfterMaxMs());
         try {
             for (MutableRecordBatch batch : records.batches()) {
                 // Transactional batches need the transaction coordinator, which does not exist yet.
-                if (batch.isTransactional() || batch.isControlBatch()) return Errors.INVALID_RECORD;
+                if (batch.isTransactional() || batch.isControlBatch())
+                    return new Rejection(Errors.INVALID_RECORD, "Transactional and control batches are not supported yet");
                 if (policy.createTime() && !timestampsWithinBounds(batch, nowMs, latestMs, policy.timestampBeforeMaxMs()))
-                    return Errors.INVALID_TIMESTAMP;
+                    return new Rejection(Errors.INVALID_TIMESTAMP,
+                            "A record's timestamp is outside message.timestamp.before.max.ms/after.max.ms of the broker's time");
+                if (policy.compacted()) {
+                    for (org.apache.kafka.common.record.internal.Record record : batch) {
+                        if (!record.hasKey()) return new Rejection(Errors.INVALID_RECORD, "Compacted topic cannot accept message without key");
+                    }
+                }
             }
         } catch (org.apache.kafka.common.KafkaException e) {
-            return Errors.CORRUPT_MESSAGE; // a batch header that cannot even be walked
+            return new Rejection(Errors.CORRUPT_MESSAGE, null); // a batch that cannot even be walked
         }
         int isrSize = 1; // one node: this replica is the whole ISR
-        if (acks == -1 && isrSize < policy.minInsyncReplicas()) return Errors.NOT_ENOUGH_REPLICAS;
-        return Errors.NONE;
+        if (acks == -1 && isrSize < policy.minInsyncReplicas())
+            return new Rejection(Errors.NOT_ENOUGH_REPLICAS, "The size of the current ISR is 1, below min.insync.replicas");
+        return null;
     }
 
     /** The produce-time settings of a topic, parsed once per config version, not per request. */
     private record ProducePolicy(Map<String, String> overrides, boolean createTime, long timestampAfterMaxMs,
-                                 long timestampBeforeMaxMs, int minInsyncReplicas) {}
+                                 long timestampBeforeMaxMs, int minInsyncReplicas, boolean compacted) {}
 
     private ProducePolicy policyOf(TopicImage topic) {
         ProducePolicy cached = policies.get(topic.id());
@@ -144,7 +151,8 @@ public final class ProduceHandler implements ApiHandler {
         Map<String, String> c = TopicConfigs.effective(topic.configs(), config);
         ProducePolicy policy = new ProducePolicy(topic.configs(), c.get("message.timestamp.type").equals("CreateTime"),
                 Long.parseLong(c.get("message.timestamp.after.max.ms")), Long.parseLong(c.get("message.timestamp.before.max.ms")),
-                Integer.parseInt(c.get("min.insync.replicas")));
+                Integer.parseInt(c.get("min.insync.replicas")),
+                List.of(c.get("cleanup.policy").replace(" ", "").split(",")).contains("compact"));
         policies.put(topic.id(), policy);
         return policy;
     }

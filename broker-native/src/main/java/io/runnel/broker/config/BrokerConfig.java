@@ -41,7 +41,8 @@ public record BrokerConfig(
         long logFlushIntervalMs,
         String logMessageTimestampType,
         int minInsyncReplicas,
-        String compressionType) {
+        String compressionType,
+        CleanerConfig logCleaner) {
 
     /** One {@code NAME://host:port} entry of {@code listeners}. */
     public record Listener(String name, String host, int port) {
@@ -94,6 +95,7 @@ public record BrokerConfig(
         d.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         d.put("log.flush.interval.ms", Long.toString(Long.MAX_VALUE));
         d.put("log.message.timestamp.type", "CreateTime");
+        d.putAll(CleanerConfig.DEFAULTS);
         d.put("min.insync.replicas", "1");
         d.put("compression.type", "producer");
         return Map.copyOf(d);
@@ -142,7 +144,8 @@ public record BrokerConfig(
                 Long.parseLong(get.apply("log.flush.interval.ms")),
                 get.apply("log.message.timestamp.type"),
                 Integer.parseInt(get.apply("min.insync.replicas")),
-                get.apply("compression.type"));
+                get.apply("compression.type"),
+                CleanerConfig.from(get));
         config.validate();
         return config;
     }
@@ -196,6 +199,7 @@ public record BrokerConfig(
         m.put("log.message.timestamp.type", logMessageTimestampType);
         m.put("min.insync.replicas", Integer.toString(minInsyncReplicas));
         m.put("compression.type", compressionType);
+        logCleaner.putKafkaConfigs(m);
         return m;
     }
 

@@ -50,17 +50,17 @@ public final class TopicConfigs {
         add(d, "min.insync.replicas", Type.INT, "min.insync.replicas", null, true);
         add(d, "message.timestamp.after.max.ms", Type.LONG, null, "3600000", true);
         add(d, "message.timestamp.before.max.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), true);
+        add(d, "cleanup.policy", Type.LIST, null, "delete", true);
+        add(d, "delete.retention.ms", Type.LONG, null, "86400000", true);
+        add(d, "max.compaction.lag.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), true);
+        add(d, "min.compaction.lag.ms", Type.LONG, null, "0", true);
+        add(d, "min.cleanable.dirty.ratio", Type.DOUBLE, null, "0.5", true);
         // Accepted and reported, enforced by later work (log lifecycle, replication issues).
-        add(d, "cleanup.policy", Type.LIST, null, "delete", false);
         add(d, "compression.type", Type.STRING, "compression.type", null, false);
         add(d, "compression.gzip.level", Type.INT, null, "-1", false);
         add(d, "compression.lz4.level", Type.INT, null, "9", false);
         add(d, "compression.zstd.level", Type.INT, null, "3", false);
-        add(d, "delete.retention.ms", Type.LONG, null, "86400000", false);
         add(d, "file.delete.delay.ms", Type.LONG, null, "60000", false);
-        add(d, "max.compaction.lag.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), false);
-        add(d, "min.compaction.lag.ms", Type.LONG, null, "0", false);
-        add(d, "min.cleanable.dirty.ratio", Type.DOUBLE, null, "0.5", false);
         add(d, "preallocate", Type.BOOLEAN, null, "false", false);
         add(d, "segment.jitter.ms", Type.LONG, null, "0", false);
         add(d, "unclean.leader.election.enable", Type.BOOLEAN, null, "false", false);
@@ -127,6 +127,11 @@ public final class TopicConfigs {
             case "min.insync.replicas", "segment.ms", "index.interval.bytes", "segment.index.bytes", "flush.messages", "flush.ms" ->
                     Long.parseLong(value) >= (def.name().equals("index.interval.bytes") ? 0 : 1) ? Optional.empty()
                             : Optional.of(bad + ": Value must be at least 1");
+            case "min.cleanable.dirty.ratio" -> Double.parseDouble(value) >= 0 && Double.parseDouble(value) <= 1 ? Optional.empty()
+                    : Optional.of(bad + ": Value must be no more than 1");
+            case "delete.retention.ms", "min.compaction.lag.ms" -> Long.parseLong(value) >= 0 ? Optional.empty()
+                    : Optional.of(bad + ": Value must be at least 0");
+            case "max.compaction.lag.ms" -> Long.parseLong(value) >= 1 ? Optional.empty() : Optional.of(bad + ": Value must be at least 1");
             case "max.message.bytes" -> Integer.parseInt(value) >= 0 ? Optional.empty() : Optional.of(bad + ": Value must be at least 0");
             default -> Optional.empty();
         };
@@ -156,6 +161,13 @@ public final class TopicConfigs {
                 Integer.parseInt(c.get("max.message.bytes")),
                 Long.parseLong(c.get("flush.messages")),
                 Long.parseLong(c.get("flush.ms")),
-                c.get("message.timestamp.type").equals("LogAppendTime") ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME);
+                c.get("message.timestamp.type").equals("LogAppendTime") ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
+                new io.runnel.broker.log.CompactionConfig(
+                        List.of(c.get("cleanup.policy").replace(" ", "").split(",")).contains("compact"),
+                        List.of(c.get("cleanup.policy").replace(" ", "").split(",")).contains("delete"),
+                        Long.parseLong(c.get("delete.retention.ms")),
+                        Long.parseLong(c.get("min.compaction.lag.ms")),
+                        Long.parseLong(c.get("max.compaction.lag.ms")),
+                        Double.parseDouble(c.get("min.cleanable.dirty.ratio"))));
     }
 }

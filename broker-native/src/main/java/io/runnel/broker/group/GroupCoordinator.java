@@ -136,15 +136,12 @@ public final class GroupCoordinator implements AutoCloseable {
         return attempt;
     }
 
-    /** Kafka's settings for the offsets topic, plus no time retention: compaction (issue 4) is not there yet. */
+    /** Kafka's settings for the offsets topic: compacted (never time-retained), 100 MiB segments. */
     private TopicSpec offsetsTopicSpec() {
         return new TopicSpec(GroupConfig.OFFSETS_TOPIC, config.offsetsTopicNumPartitions(), (short) 1, Map.of(), Map.of(
                 "cleanup.policy", "compact",
                 "compression.type", "producer",
-                "segment.bytes", "104857600",
-                // Until the log cleaner exists, compact topics are still under time retention here;
-                // committed offsets must not be deleted with old segments.
-                "retention.ms", "-1"));
+                "segment.bytes", "104857600"));
     }
 
     private synchronized void openShards(TopicImage topic) {

@@ -7,7 +7,7 @@ import org.apache.kafka.common.record.TimestampType;
  * ({@code segment.bytes}, {@code segment.ms}, {@code segment.index.bytes},
  * {@code index.interval.bytes}, {@code retention.ms}, {@code retention.bytes},
  * {@code max.message.bytes}, {@code flush.messages}, {@code flush.ms},
- * {@code message.timestamp.type}).
+ * {@code message.timestamp.type}), and how the log is cleaned up ({@link CompactionConfig}).
  *
  * <p>Immutable; safe to share between threads. {@code -1} means "no limit" for
  * {@code retentionMs} and {@code retentionBytes}, as in Kafka.
@@ -22,7 +22,8 @@ public record LogConfig(
         int maxMessageBytes,
         long flushIntervalMessages,
         long flushIntervalMs,
-        TimestampType messageTimestampType) {
+        TimestampType messageTimestampType,
+        CompactionConfig compaction) {
 
     public static final int DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
     public static final long DEFAULT_SEGMENT_MS = 7L * 24 * 60 * 60 * 1000;
@@ -44,62 +45,68 @@ public record LogConfig(
         if (flushIntervalMs <= 0) throw new IllegalArgumentException("flushIntervalMs must be > 0: " + flushIntervalMs);
         if (messageTimestampType != TimestampType.CREATE_TIME && messageTimestampType != TimestampType.LOG_APPEND_TIME)
             throw new IllegalArgumentException("messageTimestampType must be CREATE_TIME or LOG_APPEND_TIME: " + messageTimestampType);
+        if (compaction == null) throw new IllegalArgumentException("compaction must be set");
     }
 
     /** Kafka's defaults. */
     public static LogConfig defaults() {
         return new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS, DEFAULT_SEGMENT_INDEX_BYTES,
                 DEFAULT_INDEX_INTERVAL_BYTES, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_BYTES,
-                DEFAULT_MAX_MESSAGE_BYTES, Long.MAX_VALUE, Long.MAX_VALUE, TimestampType.CREATE_TIME);
+                DEFAULT_MAX_MESSAGE_BYTES, Long.MAX_VALUE, Long.MAX_VALUE, TimestampType.CREATE_TIME, CompactionConfig.DEFAULT);
     }
 
     public LogConfig withSegmentBytes(int value) {
         return new LogConfig(value, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
     }
 
     public LogConfig withSegmentMs(long value) {
         return new LogConfig(segmentBytes, value, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
     }
 
     public LogConfig withSegmentIndexBytes(int value) {
         return new LogConfig(segmentBytes, segmentMs, value, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
     }
 
     public LogConfig withIndexIntervalBytes(int value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, value, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
     }
 
     public LogConfig withRetentionMs(long value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, value, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
     }
 
     public LogConfig withRetentionBytes(long value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, value,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
     }
 
     public LogConfig withMaxMessageBytes(int value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                value, flushIntervalMessages, flushIntervalMs, messageTimestampType);
+                value, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
     }
 
     public LogConfig withFlushIntervalMessages(long value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, value, flushIntervalMs, messageTimestampType);
+                maxMessageBytes, value, flushIntervalMs, messageTimestampType, compaction);
     }
 
     public LogConfig withFlushIntervalMs(long value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, value, messageTimestampType);
+                maxMessageBytes, flushIntervalMessages, value, messageTimestampType, compaction);
     }
 
     public LogConfig withMessageTimestampType(TimestampType value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, value);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, value, compaction);
+    }
+
+    public LogConfig withCompaction(CompactionConfig value) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, value);
     }
 }

@@ -34,6 +34,12 @@ final class LogFiles {
     /** The log start offset set by DeleteRecords, when above the first segment's base offset. */
     static final String LOG_START_OFFSET = "log-start-offset";
     static final String PARTITION_METADATA = "partition.metadata";
+    /** The log cleaner's first dirty offset: everything below it has been compacted once. */
+    static final String CLEANER_CHECKPOINT = "cleaner-checkpoint";
+    /** A cleaned segment being written (incomplete: deleted at open). */
+    static final String CLEANED_SUFFIX = ".log.cleaned";
+    /** A cleaned segment ready to replace the segments it covers (completed at open). */
+    static final String SWAP_SUFFIX = ".log.swap";
 
     private LogFiles() {}
 
@@ -52,6 +58,23 @@ final class LogFiles {
 
     static Path timeIndexFile(Path dir, long baseOffset) {
         return dir.resolve(baseName(baseOffset) + TIME_INDEX_SUFFIX);
+    }
+
+    static Path cleanedFile(Path dir, long baseOffset) {
+        return dir.resolve(baseName(baseOffset) + CLEANED_SUFFIX);
+    }
+
+    static Path swapFile(Path dir, long baseOffset) {
+        return dir.resolve(baseName(baseOffset) + SWAP_SUFFIX);
+    }
+
+    /** fsyncs a directory, so that renames and deletions in it survive a crash. */
+    static void fsyncDirectory(Path dir) {
+        try {
+            Utils.flushDir(dir);
+        } catch (IOException e) {
+            throw storageError("syncing directory " + dir, e);
+        }
     }
 
     static Path snapshotFile(Path dir, long offset) {

@@ -308,7 +308,8 @@ final class LogSegment {
         }
     }
 
-    private long firstBatchTimestamp() {
+    /** The first batch's max timestamp: when the segment's oldest data arrived, roughly. */
+    long firstBatchTimestamp() {
         if (!firstBatchTimestampKnown && !isEmpty()) {
             firstBatchTimestamp = log.batches().iterator().next().maxTimestamp();
             firstBatchTimestampKnown = true;

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -102,6 +104,7 @@ public final class PartitionLog {
             throw LogFiles.storageError("creating " + dir, e);
         }
         LogFiles.deleteTempFiles(dir);
+        completeInterruptedCompaction(dir);
         PartitionLog log = new PartitionLog(dir, config, time);
         log.loadSegments(hadCleanShutdown);
         log.loadLeaderEpochs();
@@ -430,7 +433,8 @@ public final class PartitionLog {
     // ---- retention and truncation ---------------------------------------------------------
 
     /**
-     * Deletes the oldest segments that break retention (Kafka's rules): first those whose newest
+     * Deletes the oldest segments that break retention (Kafka's rules, and only when
+     * {@code cleanup.policy} includes delete): first those whose newest
      * timestamp is more than {@code retentionMs} old, then the oldest while the log stays at or
      * above {@code retentionBytes} without them. The active segment is included when it qualifies
      * and is not empty — it is rolled first, so the log keeps an (empty) active segment at its end.
@@ -439,6 +443,7 @@ public final class PartitionLog {
     public int deleteSegmentsPerRetention(long nowMs) {
         ensureUsable();
         int deleted = 0;
+        if (!config.compaction().delete()) return 0; // cleanup.policy=compact alone: only the cleaner removes records
         if (config.retentionMs() >= 0) {
             deleted += deleteSegments(deletableSegments(s -> nowMs - s.largestTimestampMs() > config.retentionMs()), "retention.ms");
         }
@@ -522,6 +527,7 @@ public final class PartitionLog {
         ensureUsable();
         if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
         if (offset >= logEndOffset) return;
+        discardCleanerOutput(offset);
         if (offset < logStartOffset) {
             truncateFullyAndStartAt(offset);
             return;
@@ -548,6 +554,7 @@ public final class PartitionLog {
     public void truncateFullyAndStartAt(long offset) {
         ensureUsable();
         if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
+        discardCleanerOutput(-1);
         for (LogSegment segment : segments.values()) segment.deleteFiles();
         segments.clear();
         segments.put(offset, LogSegment.create(dir, offset, config, time.milliseconds()));
@@ -678,6 +685,174 @@ public final class PartitionLog {
             LOG.warnf("Ignoring unreadable %s; recovering the whole log: %s", file, e.toString());
             return OptionalLong.empty();
         }
+    }
+
+    // ---- compaction -----------------------------------------------------------------------
+
+    /**
+     * What a cleaning pass should clean now, if anything (Kafka's rules): only with
+     * {@code cleanup.policy=compact}; never the active segment nor a segment holding a record younger
+     * than {@code min.compaction.lag.ms}; only when the dirty part (above the cleaner checkpoint) is
+     * at least {@code min.cleanable.dirty.ratio} of the cleanable log, or its oldest record has
+     * waited longer than {@code max.compaction.lag.ms}.
+     */
+    public Optional<LogCompactor.Plan> compactionPlan(long nowMs) {
+        ensureUsable();
+        CompactionConfig c = config.compaction();
+        if (!c.compact() || segments.size() < 2) return Optional.empty();
+        long checkpoint = readCleanerCheckpoint().orElse(logStartOffset);
+        long firstDirty = checkpoint > logEndOffset ? logStartOffset : Math.max(logStartOffset, checkpoint);
+        long firstUncleanable = activeSegment().baseOffset();
+        for (LogSegment s : segments.headMap(activeSegment().baseOffset(), false).values()) {
+            if (c.minCompactionLagMs() > 0 && nowMs - s.largestTimestampMs() < c.minCompactionLagMs()) {
+                firstUncleanable = s.baseOffset();
+                break;
+            }
+        }
+        if (firstDirty >= firstUncleanable) return Optional.empty();
+        List<LogCompactor.Plan.Source> sources = new ArrayList<>();
+        long cleanBytes = 0;
+        long dirtyBytes = 0;
+        long oldestDirtyTimestamp = Long.MAX_VALUE;
+        for (var e : segments.headMap(firstUncleanable, false).entrySet()) {
+            long next = segments.higherKey(e.getKey());
+            LogSegment s = e.getValue();
+            sources.add(new LogCompactor.Plan.Source(e.getKey(), next, s.records()));
+            if (next <= firstDirty) {
+                cleanBytes += s.sizeInBytes();
+            } else {
+                dirtyBytes += s.sizeInBytes();
+                long first = s.firstBatchTimestamp();
+                if (first != org.apache.kafka.common.record.internal.RecordBatch.NO_TIMESTAMP) oldestDirtyTimestamp = Math.min(oldestDirtyTimestamp, first);
+            }
+        }
+        if (dirtyBytes == 0) return Optional.empty();
+        double ratio = dirtyBytes / (double) (cleanBytes + dirtyBytes);
+        boolean overdue = c.maxCompactionLagMs() < Long.MAX_VALUE && oldestDirtyTimestamp != Long.MAX_VALUE
+                && nowMs - oldestDirtyTimestamp > c.maxCompactionLagMs();
+        if (ratio < c.minCleanableDirtyRatio() && !overdue) return Optional.empty();
+        return Optional.of(new LogCompactor.Plan(dir, List.copyOf(sources), firstDirty, firstUncleanable, producerState.lastOffsets(), c,
+                config.segmentBytes(), nowMs, ratio));
+    }
+
+    /**
+     * Swaps the cleaner's segments in, each group in this order so that a crash at any point
+     * leaves either the old segments or the cleaned one ({@link #completeInterruptedCompaction}):
+     * the group's other old segments are deleted, then the {@code .swap} file is renamed over the
+     * group's first segment. Returns false, deleting the cleaned files, if any replaced segment
+     * was removed meanwhile (retention, DeleteRecords, truncation).
+     */
+    public boolean installCompaction(LogCompactor.Result result) {
+        ensureUsable();
+        for (LogCompactor.CleanedGroup group : result.groups()) {
+            for (LogCompactor.CleanedGroup.Source source : group.replaced()) {
+                LogSegment current = segments.get(source.baseOffset());
+                if (current == null || current.records() != source.records() || current == activeSegment()) {
+                    LOG.infof("Discarding a cleaning pass of %s: segment %d changed while it was cleaned", dir, source.baseOffset());
+                    for (LogCompactor.CleanedGroup g : result.groups()) LogFiles.deleteIfExists(g.swapFile());
+                    return false;
+                }
+            }
+        }
+        long now = time.milliseconds();
+        for (LogCompactor.CleanedGroup group : result.groups()) {
+            for (LogCompactor.CleanedGroup.Source source : group.replaced()) {
+                if (source.baseOffset() == group.baseOffset()) continue;
+                segments.remove(source.baseOffset()).deleteFiles();
+            }
+            LogSegment first = segments.remove(group.baseOffset());
+            first.close();
+            LogFiles.deleteIfExists(LogFiles.indexFile(dir, group.baseOffset()));
+            LogFiles.deleteIfExists(LogFiles.timeIndexFile(dir, group.baseOffset()));
+            try {
+                Files.move(group.swapFile(), LogFiles.logFile(dir, group.baseOffset()), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                failure = LogFiles.storageError("installing " + group.swapFile(), e); // reopening completes the swap
+                throw failure;
+            }
+            LogSegment cleaned = LogSegment.open(dir, group.baseOffset(), config, now);
+            cleaned.rebuildIndexes();
+            cleaned.onBecomeInactive();
+            segments.put(group.baseOffset(), cleaned);
+        }
+        LogFiles.fsyncDirectory(dir);
+        writeCleanerCheckpoint(result.cleanedUpTo());
+        LogCompactor.logResult(dir, result);
+        return true;
+    }
+
+    /**
+     * At open, before the segments load: a {@code .cleaned} file is an unfinished pass and is
+     * deleted; a {@code .swap} file is a finished one whose install was interrupted, so the old
+     * segments it covers are deleted and it takes its first segment's place. A swap whose first
+     * segment is gone (deleted by retention before the install) is stale and deleted.
+     */
+    static void completeInterruptedCompaction(Path dir) {
+        for (long base : LogFiles.offsetsOf(dir, LogFiles.CLEANED_SUFFIX)) {
+            LOG.infof("Deleting %s: a cleaning pass did not finish", LogFiles.cleanedFile(dir, base));
+            LogFiles.deleteIfExists(LogFiles.cleanedFile(dir, base));
+        }
+        for (long base : LogFiles.offsetsOf(dir, LogFiles.SWAP_SUFFIX)) {
+            Path swap = LogFiles.swapFile(dir, base);
+            if (!Files.exists(LogFiles.logFile(dir, base))) {
+                LOG.warnf("Deleting %s: the segment it replaces is gone", swap);
+                LogFiles.deleteIfExists(swap);
+                continue;
+            }
+            long next;
+            try (FileRecords records = FileRecords.open(swap.toFile(), false)) {
+                long last = base - 1;
+                for (RecordBatch batch : records.batches()) last = batch.lastOffset();
+                next = last + 1;
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("Deleting %s: unreadable (%s)", swap, e.toString());
+                LogFiles.deleteIfExists(swap);
+                continue;
+            }
+            for (long covered : LogFiles.offsetsOf(dir, LogFiles.LOG_SUFFIX)) {
+                if (covered > base && covered < next) {
+                    LogFiles.deleteIfExists(LogFiles.logFile(dir, covered));
+                    LogFiles.deleteIfExists(LogFiles.indexFile(dir, covered));
+                    LogFiles.deleteIfExists(LogFiles.timeIndexFile(dir, covered));
+                }
+            }
+            LogFiles.deleteIfExists(LogFiles.indexFile(dir, base));
+            LogFiles.deleteIfExists(LogFiles.timeIndexFile(dir, base));
+            try {
+                Files.move(swap, LogFiles.logFile(dir, base), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw LogFiles.storageError("completing " + swap, e);
+            }
+            LOG.infof("Completed the interrupted install of %s", swap);
+        }
+        LogFiles.fsyncDirectory(dir);
+    }
+
+    /**
+     * Before a truncation: cleaned segments not yet installed describe data that is about to go,
+     * so they must not be completed after a crash; a checkpoint past the new end is dropped.
+     */
+    private void discardCleanerOutput(long truncationOffset) {
+        for (long base : LogFiles.offsetsOf(dir, LogFiles.SWAP_SUFFIX)) LogFiles.deleteIfExists(LogFiles.swapFile(dir, base));
+        for (long base : LogFiles.offsetsOf(dir, LogFiles.CLEANED_SUFFIX)) LogFiles.deleteIfExists(LogFiles.cleanedFile(dir, base));
+        if (readCleanerCheckpoint().orElse(-1) > truncationOffset) LogFiles.deleteIfExists(dir.resolve(LogFiles.CLEANER_CHECKPOINT));
+        LogFiles.fsyncDirectory(dir);
+    }
+
+    private OptionalLong readCleanerCheckpoint() {
+        Path file = dir.resolve(LogFiles.CLEANER_CHECKPOINT);
+        try {
+            if (!Files.exists(file)) return OptionalLong.empty();
+            return OptionalLong.of(Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim()));
+        } catch (IOException | NumberFormatException e) {
+            LOG.warnf("Ignoring unreadable %s: %s", file, e.toString()); // the next pass treats the whole log as dirty
+            return OptionalLong.empty();
+        }
+    }
+
+    private void writeCleanerCheckpoint(long offset) {
+        LogFiles.writeAtomically(dir.resolve(LogFiles.CLEANER_CHECKPOINT), (offset + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private OptionalLong readLogStartOffset() {

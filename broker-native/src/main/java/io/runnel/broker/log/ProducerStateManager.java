@@ -52,6 +52,16 @@ final class ProducerStateManager {
         return Optional.ofNullable(producers.get(producerId)).map(ProducerStateEntry::copy);
     }
 
+    /** Each producer's last batch's last offset, for the log cleaner (which keeps that batch). */
+    Map<Long, Long> lastOffsets() {
+        Map<Long, Long> last = new HashMap<>();
+        producers.forEach((id, entry) -> {
+            List<BatchMetadata> batches = entry.batches();
+            if (!batches.isEmpty()) last.put(id, batches.get(batches.size() - 1).lastOffset());
+        });
+        return last;
+    }
+
     int producerCount() {
         return producers.size();
     }

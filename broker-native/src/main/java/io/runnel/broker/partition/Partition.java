@@ -22,6 +22,7 @@ import org.jboss.logging.Logger;
 
 import io.runnel.broker.log.LogAppendInfo;
 import io.runnel.broker.log.LogConfig;
+import io.runnel.broker.log.LogCompactor;
 import io.runnel.broker.log.PartitionLog;
 
 /**
@@ -236,6 +237,20 @@ public final class Partition {
             } catch (RuntimeException e) {
                 LOG.errorf(e, "Retention of %s failed", topicPartition);
             }
+        });
+    }
+
+    /** For the log cleaner: what a cleaning pass should clean now, worked out on the partition's thread. */
+    public CompletableFuture<Optional<LogCompactor.Plan>> compactionPlan(long nowMs) {
+        return onIo(l -> l.compactionPlan(nowMs));
+    }
+
+    /** For the log cleaner: swaps a finished pass in on the partition's thread; false if the log changed meanwhile. */
+    public CompletableFuture<Boolean> installCompaction(LogCompactor.Result result) {
+        return onIo(l -> {
+            boolean installed = l.installCompaction(result);
+            sizeBytes = l.sizeInBytes();
+            return installed;
         });
     }
 
