@@ -51,15 +51,16 @@ public final class TopicConfigs {
         add(d, "message.timestamp.after.max.ms", Type.LONG, null, "3600000", true);
         add(d, "message.timestamp.before.max.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), true);
         add(d, "cleanup.policy", Type.LIST, null, "delete", true);
+        add(d, "compression.type", Type.STRING, "compression.type", null, true);
+        add(d, "compression.gzip.level", Type.INT, null, "-1", true);
+        add(d, "compression.lz4.level", Type.INT, null, "9", true);
+        add(d, "compression.zstd.level", Type.INT, null, "3", true);
         add(d, "delete.retention.ms", Type.LONG, null, "86400000", true);
         add(d, "max.compaction.lag.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), true);
         add(d, "min.compaction.lag.ms", Type.LONG, null, "0", true);
         add(d, "min.cleanable.dirty.ratio", Type.DOUBLE, null, "0.5", true);
         // Accepted and reported, enforced by later work (log lifecycle, replication issues).
-        add(d, "compression.type", Type.STRING, "compression.type", null, false);
-        add(d, "compression.gzip.level", Type.INT, null, "-1", false);
-        add(d, "compression.lz4.level", Type.INT, null, "9", false);
-        add(d, "compression.zstd.level", Type.INT, null, "3", false);
+
         add(d, "file.delete.delay.ms", Type.LONG, null, "60000", false);
         add(d, "preallocate", Type.BOOLEAN, null, "false", false);
         add(d, "segment.jitter.ms", Type.LONG, null, "0", false);
@@ -168,6 +169,23 @@ public final class TopicConfigs {
                         Long.parseLong(c.get("delete.retention.ms")),
                         Long.parseLong(c.get("min.compaction.lag.ms")),
                         Long.parseLong(c.get("max.compaction.lag.ms")),
-                        Double.parseDouble(c.get("min.cleanable.dirty.ratio"))));
+                        Double.parseDouble(c.get("min.cleanable.dirty.ratio"))),
+                storedCompression(c));
+    }
+
+    /**
+     * The codec {@code compression.type} stores batches with: null for "producer" (as sent),
+     * otherwise that codec at the topic's {@code compression.<codec>.level}.
+     */
+    static org.apache.kafka.common.compress.Compression storedCompression(Map<String, String> c) {
+        return switch (c.get("compression.type")) {
+            case "producer" -> null;
+            case "uncompressed" -> org.apache.kafka.common.compress.Compression.NONE;
+            case "gzip" -> org.apache.kafka.common.compress.Compression.gzip().level(Integer.parseInt(c.get("compression.gzip.level"))).build();
+            case "lz4" -> org.apache.kafka.common.compress.Compression.lz4().level(Integer.parseInt(c.get("compression.lz4.level"))).build();
+            case "zstd" -> org.apache.kafka.common.compress.Compression.zstd().level(Integer.parseInt(c.get("compression.zstd.level"))).build();
+            case "snappy" -> org.apache.kafka.common.compress.Compression.snappy().build();
+            default -> throw new IllegalArgumentException("compression.type " + c.get("compression.type"));
+        };
     }
 }

@@ -1,5 +1,6 @@
 package io.runnel.broker.log;
 
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
 
 /**
@@ -7,7 +8,8 @@ import org.apache.kafka.common.record.TimestampType;
  * ({@code segment.bytes}, {@code segment.ms}, {@code segment.index.bytes},
  * {@code index.interval.bytes}, {@code retention.ms}, {@code retention.bytes},
  * {@code max.message.bytes}, {@code flush.messages}, {@code flush.ms},
- * {@code message.timestamp.type}), and how the log is cleaned up ({@link CompactionConfig}).
+ * {@code message.timestamp.type}), how the log is cleaned up ({@link CompactionConfig}), and the
+ * codec batches are stored with ({@code compression.type}: null for "producer", keep what came).
  *
  * <p>Immutable; safe to share between threads. {@code -1} means "no limit" for
  * {@code retentionMs} and {@code retentionBytes}, as in Kafka.
@@ -23,7 +25,8 @@ public record LogConfig(
         long flushIntervalMessages,
         long flushIntervalMs,
         TimestampType messageTimestampType,
-        CompactionConfig compaction) {
+        CompactionConfig compaction,
+        Compression compression) {
 
     public static final int DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
     public static final long DEFAULT_SEGMENT_MS = 7L * 24 * 60 * 60 * 1000;
@@ -52,61 +55,67 @@ public record LogConfig(
     public static LogConfig defaults() {
         return new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS, DEFAULT_SEGMENT_INDEX_BYTES,
                 DEFAULT_INDEX_INTERVAL_BYTES, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_BYTES,
-                DEFAULT_MAX_MESSAGE_BYTES, Long.MAX_VALUE, Long.MAX_VALUE, TimestampType.CREATE_TIME, CompactionConfig.DEFAULT);
+                DEFAULT_MAX_MESSAGE_BYTES, Long.MAX_VALUE, Long.MAX_VALUE, TimestampType.CREATE_TIME, CompactionConfig.DEFAULT, null);
     }
 
     public LogConfig withSegmentBytes(int value) {
         return new LogConfig(value, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withSegmentMs(long value) {
         return new LogConfig(segmentBytes, value, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withSegmentIndexBytes(int value) {
         return new LogConfig(segmentBytes, segmentMs, value, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withIndexIntervalBytes(int value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, value, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withRetentionMs(long value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, value, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withRetentionBytes(long value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, value,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withMaxMessageBytes(int value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                value, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction);
+                value, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withFlushIntervalMessages(long value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, value, flushIntervalMs, messageTimestampType, compaction);
+                maxMessageBytes, value, flushIntervalMs, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withFlushIntervalMs(long value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, value, messageTimestampType, compaction);
+                maxMessageBytes, flushIntervalMessages, value, messageTimestampType, compaction, compression);
     }
 
     public LogConfig withMessageTimestampType(TimestampType value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, value, compaction);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, value, compaction, compression);
     }
 
     public LogConfig withCompaction(CompactionConfig value) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
-                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, value);
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, value, compression);
+    }
+
+    /** {@code value} null keeps the producer's codec. */
+    public LogConfig withCompression(Compression value) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, retentionMs, retentionBytes,
+                maxMessageBytes, flushIntervalMessages, flushIntervalMs, messageTimestampType, compaction, value);
     }
 }

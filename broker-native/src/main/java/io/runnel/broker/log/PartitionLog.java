@@ -29,6 +29,8 @@ import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRec
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.Time;
@@ -194,6 +196,10 @@ public final class PartitionLog {
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
         ensureUsable();
         List<MutableRecordBatch> batches = validate(records);
+        if (needsRecompression(batches)) {
+            records = recompress(batches, config.compression());
+            batches = validate(records);
+        }
         long now = time.milliseconds();
         boolean logAppendTime = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
 
@@ -223,6 +229,38 @@ public final class PartitionLog {
         unflushedMessages += recordCount; // the caller runs maybeFlush once per group of appends (group commit)
         return new LogAppendInfo(firstOffset, lastOffset, maxTimestamp, logAppendTime ? now : RecordBatch.NO_TIMESTAMP,
                 logStartOffset, recordCount, records.sizeInBytes(), false);
+    }
+
+    /** With a {@code compression.type} other than "producer", batches in another codec are rewritten. */
+    private boolean needsRecompression(List<MutableRecordBatch> batches) {
+        if (config.compression() == null) return false;
+        for (MutableRecordBatch batch : batches) {
+            if (batch.compressionType() != config.compression().type()) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Rewrites each batch with {@code target}, one batch for one (so producer sequences, epochs and
+     * batch boundaries stay as sent), records unchanged: Kafka's broker-side recompression.
+     */
+    static MemoryRecords recompress(List<MutableRecordBatch> batches, org.apache.kafka.common.compress.Compression target) {
+        List<ByteBuffer> rewritten = new ArrayList<>();
+        int total = 0;
+        for (MutableRecordBatch batch : batches) {
+            MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(Math.max(256, batch.sizeInBytes() * 2)),
+                    RecordBatch.MAGIC_VALUE_V2, target, batch.timestampType(), batch.baseOffset(), RecordBatch.NO_TIMESTAMP,
+                    batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.isTransactional(), false,
+                    batch.partitionLeaderEpoch());
+            for (Record record : batch) builder.appendWithOffset(record.offset(), record.timestamp(), record.key(), record.value(), record.headers());
+            ByteBuffer built = builder.build().buffer();
+            rewritten.add(built);
+            total += built.remaining();
+        }
+        ByteBuffer all = ByteBuffer.allocate(total);
+        rewritten.forEach(all::put);
+        all.flip();
+        return MemoryRecords.readableRecords(all);
     }
 
     private List<MutableRecordBatch> validate(MemoryRecords records) {
