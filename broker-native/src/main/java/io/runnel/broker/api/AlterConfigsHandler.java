@@ -32,19 +32,23 @@ public final class AlterConfigsHandler implements ApiHandler {
         for (AlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
             var response = new AlterConfigsResponseData.AlterConfigsResourceResponse()
                     .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
-            if (resource.resourceType() != ConfigResource.Type.TOPIC.id()) {
+            boolean topic = resource.resourceType() == ConfigResource.Type.TOPIC.id();
+            if (!topic && resource.resourceType() != ConfigResource.Type.BROKER.id()) {
                 results.add(CompletableFuture.completedFuture(response.setErrorCode(Errors.INVALID_REQUEST.code())
-                        .setErrorMessage("Only topic configs can be altered on Runnel so far")));
+                        .setErrorMessage("Only topic and broker configs can be altered on Runnel so far")));
                 continue;
             }
             Map<String, String> overrides = new HashMap<>();
             resource.configs().forEach(c -> overrides.put(c.name(), c.value()));
-            results.add(controller.alterTopicConfigs(resource.resourceName(), current -> {
-                        current.clear();
-                        current.putAll(overrides);
-                        return null;
-                    }, data.validateOnly())
-                    .thenApply(r -> response.setErrorCode(r.error().code()).setErrorMessage(r.message())));
+            // AlterConfigs replaces the resource's whole set of overrides.
+            MetadataController.ConfigChange replace = current -> {
+                current.clear();
+                current.putAll(overrides);
+                return null;
+            };
+            var result = topic ? controller.alterTopicConfigs(resource.resourceName(), replace, data.validateOnly())
+                    : controller.alterBrokerConfigs(resource.resourceName(), replace, data.validateOnly());
+            results.add(result.thenApply(r -> response.setErrorCode(r.error().code()).setErrorMessage(r.message())));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
             AlterConfigsResponseData response = new AlterConfigsResponseData();

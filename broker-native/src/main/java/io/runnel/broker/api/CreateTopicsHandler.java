@@ -66,7 +66,7 @@ public final class CreateTopicsHandler implements ApiHandler {
         result.setTopicId(r.topic().id())
                 .setNumPartitions(r.topic().partitionCount())
                 .setReplicationFactor((short) r.topic().partition(0).replicas().size());
-        for (DescribedConfig c : DescribedConfig.ofTopic(r.topic().configs(), config)) {
+        for (DescribedConfig c : DescribedConfig.ofTopic(r.topic().configs(), controller.image().brokerConfig(config))) {
             result.configs().add(new CreatableTopicConfigs().setName(c.name()).setValue(c.value())
                     .setReadOnly(c.readOnly()).setConfigSource(c.source()).setIsSensitive(false));
         }

@@ -19,7 +19,11 @@ import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
 
-/** DescribeConfigs for topics (overrides and defaults) and for this broker (its static settings). */
+/**
+ * DescribeConfigs for topics (overrides over the broker's defaults) and for this broker (static
+ * settings under dynamic ones) or the cluster-wide dynamic defaults, with sources and, when asked
+ * (v1+), synonyms as Kafka lists them.
+ */
 public final class DescribeConfigsHandler implements ApiHandler {
     private final MetadataController controller;
     private final BrokerConfig config;
@@ -34,12 +38,12 @@ public final class DescribeConfigsHandler implements ApiHandler {
         DescribeConfigsRequestData data = (DescribeConfigsRequestData) request;
         DescribeConfigsResponseData response = new DescribeConfigsResponseData();
         for (DescribeConfigsRequestData.DescribeConfigsResource resource : data.resources()) {
-            response.results().add(describe(resource));
+            response.results().add(describe(resource, context.apiVersion() >= 1 && data.includeSynonyms()));
         }
         return CompletableFuture.completedFuture(response);
     }
 
-    private DescribeConfigsResult describe(DescribeConfigsRequestData.DescribeConfigsResource resource) {
+    private DescribeConfigsResult describe(DescribeConfigsRequestData.DescribeConfigsResource resource, boolean includeSynonyms) {
         DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
                 .setResourceName(resource.resourceName()).setErrorCode(Errors.NONE.code());
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
@@ -49,13 +53,11 @@ public final class DescribeConfigsHandler implements ApiHandler {
                 TopicImage topic = controller.image().topic(resource.resourceName());
                 if (topic == null) return result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                         .setErrorMessage("Topic " + resource.resourceName() + " does not exist.");
-                configs = DescribedConfig.ofTopic(topic.configs(), config);
+                configs = DescribedConfig.ofTopic(topic.configs(), controller.image().brokerConfig(config));
             }
             case BROKER -> {
-                if (resource.resourceName().isEmpty()) {
-                    configs = List.of(); // cluster-wide dynamic defaults: none can be set yet
-                } else if (resource.resourceName().equals(Integer.toString(config.nodeId()))) {
-                    configs = DescribedConfig.ofBroker(config);
+                if (resource.resourceName().isEmpty() || resource.resourceName().equals(Integer.toString(config.nodeId()))) {
+                    configs = DescribedConfig.ofBroker(controller.image().brokerConfig(config), resource.resourceName().isEmpty());
                 } else {
                     return result.setErrorCode(Errors.INVALID_REQUEST.code())
                             .setErrorMessage("Unexpected broker id, expected " + config.nodeId() + " but received " + resource.resourceName());
@@ -70,9 +72,15 @@ public final class DescribeConfigsHandler implements ApiHandler {
         boolean all = keys == null || keys.isEmpty(); // as Kafka: no keys named means every key
         for (DescribedConfig c : configs) {
             if (!all && !keys.contains(c.name())) continue;
-            result.configs().add(new DescribeConfigsResourceResult().setName(c.name()).setValue(c.value())
-                    .setReadOnly(c.readOnly())
-                    .setConfigSource(c.source()).setIsSensitive(false).setConfigType(c.type()));
+            DescribeConfigsResourceResult described = new DescribeConfigsResourceResult().setName(c.name()).setValue(c.value())
+                    .setReadOnly(c.readOnly()).setConfigSource(c.source()).setIsSensitive(false).setConfigType(c.type());
+            if (includeSynonyms) {
+                for (var s : c.synonyms()) {
+                    described.synonyms().add(new DescribeConfigsResponseData.DescribeConfigsSynonym().setName(s.name()).setValue(s.value())
+                            .setSource(s.source()));
+                }
+            }
+            result.configs().add(described);
         }
         return result;
     }

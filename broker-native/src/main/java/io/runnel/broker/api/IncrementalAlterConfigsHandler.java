@@ -39,13 +39,15 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
         List<CompletableFuture<AlterConfigsResourceResponse>> results = new ArrayList<>();
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
             var response = new AlterConfigsResourceResponse().setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
-            if (resource.resourceType() != ConfigResource.Type.TOPIC.id()) {
+            boolean topic = resource.resourceType() == ConfigResource.Type.TOPIC.id();
+            if (!topic && resource.resourceType() != ConfigResource.Type.BROKER.id()) {
                 results.add(CompletableFuture.completedFuture(response.setErrorCode(Errors.INVALID_REQUEST.code())
-                        .setErrorMessage("Only topic configs can be altered on Runnel so far")));
+                        .setErrorMessage("Only topic and broker configs can be altered on Runnel so far")));
                 continue;
             }
-            results.add(controller.alterTopicConfigs(resource.resourceName(), overrides -> apply(resource, overrides), data.validateOnly())
-                    .thenApply(r -> response.setErrorCode(r.error().code()).setErrorMessage(r.message())));
+            var result = topic ? controller.alterTopicConfigs(resource.resourceName(), overrides -> apply(resource, overrides, true), data.validateOnly())
+                    : controller.alterBrokerConfigs(resource.resourceName(), overrides -> apply(resource, overrides, false), data.validateOnly());
+            results.add(result.thenApply(r -> response.setErrorCode(r.error().code()).setErrorMessage(r.message())));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
             IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
@@ -55,13 +57,21 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
     }
 
     /** Applies the operations to {@code overrides}; returns the problem, if any. */
-    private static String apply(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, Map<String, String> overrides) {
+    private static String apply(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, Map<String, String> overrides, boolean topic) {
         Set<String> seen = new java.util.HashSet<>();
         for (IncrementalAlterConfigsRequestData.AlterableConfig c : resource.configs()) {
             if (!seen.add(c.name())) return "Error due to duplicate config keys: " + c.name();
-            var def = TopicConfigs.definition(c.name());
-            if (def.isEmpty()) return "Unknown topic config name: " + c.name();
-            AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(c.configOperation());
+            // Broker keys are checked (dynamic or not) by the controller; list semantics come from their topic synonym.
+            var def = topic ? TopicConfigs.definition(c.name()) : TopicConfigs.forBrokerKey(c.name());
+            if (def.isEmpty()) {
+                if (topic) return "Unknown topic config name: " + c.name();
+                if (op(c) == AlterConfigOp.OpType.SET && c.value() != null) {
+                    overrides.put(c.name(), c.value());
+                    continue;
+                }
+                return "Cannot update these configs dynamically: [" + c.name() + "]";
+            }
+            AlterConfigOp.OpType op = op(c);
             if (op == null) return "Unknown config operation " + c.configOperation() + " for " + c.name();
             switch (op) {
                 case SET -> {
@@ -79,6 +89,10 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
             }
         }
         return null;
+    }
+
+    private static AlterConfigOp.OpType op(IncrementalAlterConfigsRequestData.AlterableConfig c) {
+        return AlterConfigOp.OpType.forId(c.configOperation());
     }
 
     private static List<String> list(String value) {

@@ -142,14 +142,16 @@ public final class ProduceHandler implements ApiHandler {
     }
 
     /** The produce-time settings of a topic, parsed once per config version, not per request. */
-    private record ProducePolicy(Map<String, String> overrides, boolean createTime, long timestampAfterMaxMs,
+    private record ProducePolicy(Map<String, String> overrides, Map<String, Map<String, String>> brokerDefaults, boolean createTime, long timestampAfterMaxMs,
                                  long timestampBeforeMaxMs, int minInsyncReplicas, boolean compacted) {}
 
     private ProducePolicy policyOf(TopicImage topic) {
         ProducePolicy cached = policies.get(topic.id());
-        if (cached != null && cached.overrides() == topic.configs()) return cached;
-        Map<String, String> c = TopicConfigs.effective(topic.configs(), config);
-        ProducePolicy policy = new ProducePolicy(topic.configs(), c.get("message.timestamp.type").equals("CreateTime"),
+        var image = controller.image();
+        var brokerDefaults = image.brokerConfigs(); // replaced, not mutated, when a dynamic broker config changes
+        if (cached != null && cached.overrides() == topic.configs() && cached.brokerDefaults() == brokerDefaults) return cached;
+        Map<String, String> c = TopicConfigs.effective(topic.configs(), image.brokerConfig(config));
+        ProducePolicy policy = new ProducePolicy(topic.configs(), brokerDefaults, c.get("message.timestamp.type").equals("CreateTime"),
                 Long.parseLong(c.get("message.timestamp.after.max.ms")), Long.parseLong(c.get("message.timestamp.before.max.ms")),
                 Integer.parseInt(c.get("min.insync.replicas")),
                 List.of(c.get("cleanup.policy").replace(" ", "").split(",")).contains("compact"));

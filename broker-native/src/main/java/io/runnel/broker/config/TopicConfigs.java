@@ -27,7 +27,11 @@ public final class TopicConfigs {
         }
     }
 
-    /** One topic config key; {@code brokerKey} names the broker setting its default follows, if any. */
+    /**
+     * One topic config key; {@code brokerKey} names the broker setting its default follows (Kafka's
+     * synonym), if any; {@code fixedDefault} is the default where the static broker config does not
+     * know that setting.
+     */
     public record Definition(String name, Type type, String brokerKey, String fixedDefault, boolean enforced) {}
 
     private static final Map<String, Definition> DEFINITIONS = definitions();
@@ -48,27 +52,27 @@ public final class TopicConfigs {
         add(d, "flush.ms", Type.LONG, "log.flush.interval.ms", null, true);
         add(d, "message.timestamp.type", Type.STRING, "log.message.timestamp.type", null, true);
         add(d, "min.insync.replicas", Type.INT, "min.insync.replicas", null, true);
-        add(d, "message.timestamp.after.max.ms", Type.LONG, null, "3600000", true);
-        add(d, "message.timestamp.before.max.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), true);
-        add(d, "cleanup.policy", Type.LIST, null, "delete", true);
+        add(d, "message.timestamp.after.max.ms", Type.LONG, "log.message.timestamp.after.max.ms", "3600000", true);
+        add(d, "message.timestamp.before.max.ms", Type.LONG, "log.message.timestamp.before.max.ms", Long.toString(Long.MAX_VALUE), true);
+        add(d, "cleanup.policy", Type.LIST, "log.cleanup.policy", "delete", true);
         add(d, "compression.type", Type.STRING, "compression.type", null, true);
-        add(d, "compression.gzip.level", Type.INT, null, "-1", true);
-        add(d, "compression.lz4.level", Type.INT, null, "9", true);
-        add(d, "compression.zstd.level", Type.INT, null, "3", true);
-        add(d, "delete.retention.ms", Type.LONG, null, "86400000", true);
-        add(d, "max.compaction.lag.ms", Type.LONG, null, Long.toString(Long.MAX_VALUE), true);
-        add(d, "min.compaction.lag.ms", Type.LONG, null, "0", true);
-        add(d, "min.cleanable.dirty.ratio", Type.DOUBLE, null, "0.5", true);
+        add(d, "compression.gzip.level", Type.INT, "compression.gzip.level", "-1", true);
+        add(d, "compression.lz4.level", Type.INT, "compression.lz4.level", "9", true);
+        add(d, "compression.zstd.level", Type.INT, "compression.zstd.level", "3", true);
+        add(d, "delete.retention.ms", Type.LONG, "log.cleaner.delete.retention.ms", "86400000", true);
+        add(d, "max.compaction.lag.ms", Type.LONG, "log.cleaner.max.compaction.lag.ms", Long.toString(Long.MAX_VALUE), true);
+        add(d, "min.compaction.lag.ms", Type.LONG, "log.cleaner.min.compaction.lag.ms", "0", true);
+        add(d, "min.cleanable.dirty.ratio", Type.DOUBLE, "log.cleaner.min.cleanable.ratio", "0.5", true);
         // Accepted and reported, enforced by later work (log lifecycle, replication issues).
 
-        add(d, "file.delete.delay.ms", Type.LONG, null, "60000", false);
-        add(d, "preallocate", Type.BOOLEAN, null, "false", false);
-        add(d, "segment.jitter.ms", Type.LONG, null, "0", false);
-        add(d, "unclean.leader.election.enable", Type.BOOLEAN, null, "false", false);
+        add(d, "file.delete.delay.ms", Type.LONG, "log.segment.delete.delay.ms", "60000", false);
+        add(d, "preallocate", Type.BOOLEAN, "log.preallocate", "false", false);
+        add(d, "segment.jitter.ms", Type.LONG, "log.roll.jitter.ms", "0", false);
+        add(d, "unclean.leader.election.enable", Type.BOOLEAN, "unclean.leader.election.enable", "false", false);
         add(d, "leader.replication.throttled.replicas", Type.LIST, null, "", false);
         add(d, "follower.replication.throttled.replicas", Type.LIST, null, "", false);
-        add(d, "local.retention.bytes", Type.LONG, null, "-2", false);
-        add(d, "local.retention.ms", Type.LONG, null, "-2", false);
+        add(d, "local.retention.bytes", Type.LONG, "log.local.retention.bytes", "-2", false);
+        add(d, "local.retention.ms", Type.LONG, "log.local.retention.ms", "-2", false);
         add(d, "remote.storage.enable", Type.BOOLEAN, null, "false", false);
         return Map.copyOf(d);
     }
@@ -84,8 +88,21 @@ public final class TopicConfigs {
     }
 
     /** The default a topic without an override gets on a broker with these settings. */
-    private static String defaultValue(Definition def, Map<String, String> brokerConfigs) {
-        return def.brokerKey() != null ? brokerConfigs.get(def.brokerKey()) : def.fixedDefault();
+    private static String defaultValue(Definition def, EffectiveBrokerConfig broker) {
+        return def.brokerKey() != null ? broker.value(def.brokerKey(), def.fixedDefault()) : def.fixedDefault();
+    }
+
+    /** The topic key whose default a broker setting is, if it is one: what makes it dynamically alterable. */
+    public static Optional<Definition> forBrokerKey(String brokerKey) {
+        return DEFINITIONS.values().stream().filter(d -> brokerKey.equals(d.brokerKey())).findFirst();
+    }
+
+    /** Validates one broker-level default the way its topic config is validated; the problem, if any. */
+    public static Optional<String> validateBrokerDefault(String brokerKey, String value) {
+        Optional<Definition> def = forBrokerKey(brokerKey);
+        if (def.isEmpty()) return Optional.of("Cannot update these configs dynamically: [" + brokerKey + "]");
+        if (value == null) return Optional.empty();
+        return validateValue(def.get(), value.trim()).map(p -> p.replace("configuration " + def.get().name(), "configuration " + brokerKey));
     }
 
     /** Validates overrides as CreateTopics/AlterConfigs would; returns the problem, if any. */
@@ -138,19 +155,32 @@ public final class TopicConfigs {
         };
     }
 
-    /** Every topic config with the value in force (override, else broker-derived default). */
-    public static Map<String, String> effective(Map<String, String> overrides, BrokerConfig broker) {
+    /** Every topic config with the value in force (override, else the broker's default, dynamic or static). */
+    public static Map<String, String> effective(Map<String, String> overrides, EffectiveBrokerConfig broker) {
         Map<String, String> all = new LinkedHashMap<>();
-        Map<String, String> brokerConfigs = broker.asKafkaConfigs(); // once, not once per key
         for (String name : NAMES) {
             String override = overrides.get(name);
-            all.put(name, override != null ? override : defaultValue(DEFINITIONS.get(name), brokerConfigs));
+            all.put(name, override != null ? override : defaultValue(DEFINITIONS.get(name), broker));
         }
         return all;
     }
 
+    /** With the static broker settings only. */
+    public static Map<String, String> effective(Map<String, String> overrides, BrokerConfig broker) {
+        return effective(overrides, EffectiveBrokerConfig.staticOnly(broker));
+    }
+
+    /** Topic keys in Kafka's listing order. */
+    public static List<String> names() {
+        return NAMES;
+    }
+
     /** The log settings a partition of a topic with these overrides runs with. */
     public static LogConfig toLogConfig(Map<String, String> overrides, BrokerConfig broker) {
+        return toLogConfig(overrides, EffectiveBrokerConfig.staticOnly(broker));
+    }
+
+    public static LogConfig toLogConfig(Map<String, String> overrides, EffectiveBrokerConfig broker) {
         Map<String, String> c = effective(overrides, broker);
         return new LogConfig(
                 Integer.parseInt(c.get("segment.bytes")),

@@ -304,6 +304,43 @@ public final class MetadataController implements AutoCloseable {
         });
     }
 
+    /**
+     * Alters dynamic broker configs of a BROKER resource ("" for the cluster-wide defaults, else this
+     * broker's id): only settings that are topic defaults can change at run time, as in Kafka; each
+     * value is validated as its topic config is. Persisted as ConfigRecords; applied through the image.
+     */
+    public CompletableFuture<TopicResult> alterBrokerConfigs(String resourceName, ConfigChange change, boolean validateOnly) {
+        return submit(() -> {
+            if (!resourceName.isEmpty() && !resourceName.equals(Integer.toString(config.nodeId())))
+                return TopicResult.error(resourceName, Errors.INVALID_REQUEST,
+                        "Unexpected broker id, expected " + config.nodeId() + " or empty string, but received " + resourceName);
+            Map<String, String> current = image.brokerConfigs(resourceName);
+            Map<String, String> updated = new HashMap<>(current);
+            String changeProblem = change.applyTo(updated);
+            if (changeProblem != null) return TopicResult.error(resourceName, Errors.INVALID_CONFIG, changeProblem);
+            for (Map.Entry<String, String> e : updated.entrySet()) {
+                if (e.getValue().equals(current.get(e.getKey()))) continue;
+                var problem = TopicConfigs.validateBrokerDefault(e.getKey(), e.getValue());
+                if (problem.isPresent()) {
+                    Errors error = TopicConfigs.forBrokerKey(e.getKey()).isEmpty() ? Errors.INVALID_REQUEST : Errors.INVALID_CONFIG;
+                    return TopicResult.error(resourceName, error, problem.get());
+                }
+            }
+            List<ApiMessageAndVersion> records = new ArrayList<>();
+            updated.forEach((k, v) -> {
+                if (!v.trim().equals(current.get(k))) records.add(brokerConfigRecord(resourceName, k, v.trim()));
+            });
+            current.keySet().stream().filter(k -> !updated.containsKey(k)).sorted().forEach(k -> records.add(brokerConfigRecord(resourceName, k, null)));
+            if (!records.isEmpty() && !validateOnly) commit(records);
+            return TopicResult.ok(resourceName, null);
+        });
+    }
+
+    private static ApiMessageAndVersion brokerConfigRecord(String resourceName, String key, String value) {
+        return new ApiMessageAndVersion(new ConfigRecord().setResourceType(ConfigResource.Type.BROKER.id())
+                .setResourceName(resourceName).setName(key).setValue(value), (short) 0);
+    }
+
     /** Reserves a block of producer ids and returns the first; ids are never reused, even after restarts. */
     public CompletableFuture<Long> allocateProducerIdBlock() {
         return submit(() -> {

@@ -29,16 +29,28 @@ public record MetadataImage(
         SortedMap<String, TopicImage> topicsByName,
         Map<Uuid, TopicImage> topicsById,
         SortedMap<Integer, BrokerImage> brokers,
-        long nextProducerId) {
+        long nextProducerId,
+        Map<String, Map<String, String>> brokerConfigs) {
 
     public static MetadataImage empty(String clusterId) {
-        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0);
+        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of());
     }
 
     public MetadataImage {
         topicsByName = Collections.unmodifiableSortedMap(topicsByName);
         topicsById = Collections.unmodifiableMap(topicsById);
         brokers = Collections.unmodifiableSortedMap(brokers);
+        brokerConfigs = Map.copyOf(brokerConfigs); // the same instance when unchanged, so callers may cache on it
+    }
+
+    /** The settings broker {@code statics.nodeId()} runs with: its static config under the dynamic ones in this image. */
+    public io.runnel.broker.config.EffectiveBrokerConfig brokerConfig(io.runnel.broker.config.BrokerConfig statics) {
+        return new io.runnel.broker.config.EffectiveBrokerConfig(statics, brokerConfigs(""), brokerConfigs(Integer.toString(statics.nodeId())));
+    }
+
+    /** Dynamic broker configs of a BROKER resource: "" for the cluster-wide defaults, else a broker id. */
+    public Map<String, String> brokerConfigs(String resourceName) {
+        return brokerConfigs.getOrDefault(resourceName, Map.of());
     }
 
     public TopicImage topic(String name) {
@@ -61,12 +73,14 @@ public record MetadataImage(
         private final MetadataImage base;
         private final Map<String, TopicImage> topics;
         private final Map<Integer, BrokerImage> brokers;
+        private final Map<String, Map<String, String>> brokerConfigs;
         private long nextProducerId;
 
         Delta(MetadataImage base) {
             this.base = base;
             this.topics = new HashMap<>(base.topicsByName);
             this.brokers = new HashMap<>(base.brokers);
+            this.brokerConfigs = new HashMap<>(base.brokerConfigs);
             this.nextProducerId = base.nextProducerId;
         }
 
@@ -111,7 +125,13 @@ public record MetadataImage(
         }
 
         private void applyConfig(ConfigRecord r) {
-            if (r.resourceType() != ConfigResource.Type.TOPIC.id()) return; // broker dynamic configs: not yet
+            if (r.resourceType() == ConfigResource.Type.BROKER.id()) {
+                Map<String, String> configs = new HashMap<>(brokerConfigs.getOrDefault(r.resourceName(), Map.of()));
+                if (r.value() == null) configs.remove(r.name()); else configs.put(r.name(), r.value());
+                brokerConfigs.put(r.resourceName(), Map.copyOf(configs));
+                return;
+            }
+            if (r.resourceType() != ConfigResource.Type.TOPIC.id()) return;
             TopicImage topic = topics.get(r.resourceName());
             if (topic == null) return;
             Map<String, String> configs = new HashMap<>(topic.configs());
@@ -122,7 +142,8 @@ public record MetadataImage(
         MetadataImage build(long offset) {
             Map<Uuid, TopicImage> byId = new HashMap<>();
             for (TopicImage t : topics.values()) byId.put(t.id(), t);
-            return new MetadataImage(offset, base.clusterId, new TreeMap<>(topics), byId, new TreeMap<>(brokers), nextProducerId);
+            return new MetadataImage(offset, base.clusterId, new TreeMap<>(topics), byId, new TreeMap<>(brokers), nextProducerId,
+                    brokerConfigs.equals(base.brokerConfigs) ? base.brokerConfigs : Map.copyOf(brokerConfigs));
         }
     }
 }

@@ -61,7 +61,7 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
         logsLoaded = true;
         recoveredLogs = new HashMap<>(logManager.loadLogs(tp -> {
             TopicImage topic = image.topic(tp.topic());
-            return TopicConfigs.toLogConfig(topic == null ? Map.of() : topic.configs(), config);
+            return TopicConfigs.toLogConfig(topic == null ? Map.of() : topic.configs(), image.brokerConfig(config));
         }));
         LOG.infof("Loaded %d partition log(s) from %s", recoveredLogs.size(), config.logDirs());
     }
@@ -81,6 +81,10 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     @Override
     public void onImage(MetadataImage previous, MetadataImage current) {
         if (!logsLoaded) loadLogs(current);
+        // A dynamic broker config (kafka-configs --entity-type brokers) changes every topic's defaults.
+        var brokerConfig = current.brokerConfig(config);
+        boolean brokerDefaultsChanged = !previous.brokerConfigs("").equals(current.brokerConfigs(""))
+                || !previous.brokerConfigs(Integer.toString(config.nodeId())).equals(current.brokerConfigs(Integer.toString(config.nodeId())));
         for (TopicImage topic : current.topicsByName().values()) {
             for (PartitionImage p : topic.partitions().values()) {
                 if (!p.replicas().contains(config.nodeId())) continue;
@@ -89,12 +93,12 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
                 if (existing != null && existing.topicId().equals(topic.id())) {
                     existing.setLeaderEpoch(p.leaderEpoch());
                     TopicImage before = previous.topic(topic.name());
-                    if (before != null && !before.configs().equals(topic.configs())) {
-                        existing.updateConfig(TopicConfigs.toLogConfig(topic.configs(), config));
+                    if (brokerDefaultsChanged || before != null && !before.configs().equals(topic.configs())) {
+                        existing.updateConfig(TopicConfigs.toLogConfig(topic.configs(), brokerConfig));
                     }
                 } else {
                     if (existing != null) removePartition(tp);
-                    Partition opened = openPartition(topic, p, tp);
+                    Partition opened = openPartition(topic, p, tp, brokerConfig);
                     partitions.put(tp, opened);
                     metrics.partitionOpened(tp, opened::sizeInBytes);
                 }
@@ -110,7 +114,7 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
         deleteStrayLogs();
     }
 
-    private Partition openPartition(TopicImage topic, PartitionImage p, TopicPartition tp) {
+    private Partition openPartition(TopicImage topic, PartitionImage p, TopicPartition tp, io.runnel.broker.config.EffectiveBrokerConfig brokerConfig) {
         PartitionLog log = recoveredLogs.remove(tp);
         Optional<Uuid> diskTopicId = logManager.topicId(tp);
         if (log != null && diskTopicId.isPresent() && !diskTopicId.get().equals(topic.id())) {
@@ -120,7 +124,7 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
             logManager.deleteLog(tp);
             log = null;
         }
-        if (log == null) log = logManager.createLog(tp, topic.id(), TopicConfigs.toLogConfig(topic.configs(), config));
+        if (log == null) log = logManager.createLog(tp, topic.id(), TopicConfigs.toLogConfig(topic.configs(), brokerConfig));
         Partition partition = new Partition(tp, topic.id(), log, p.leaderEpoch(), ioThreads.executorFor(tp), purgatory, time);
         LOG.debugf("Hosting %s (topic id %s) at leader epoch %d, log end offset %d", tp, topic.id(), p.leaderEpoch(), log.logEndOffset());
         return partition;
