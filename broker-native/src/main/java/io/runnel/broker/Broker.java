@@ -114,7 +114,7 @@ public final class Broker implements AutoCloseable {
         controller.registerBroker(advertisedListeners()).join();
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
         lagTimerId = vertx.setPeriodic(LAG_REFRESH_INTERVAL_MS, id -> refreshConsumerLag());
-        logCleaner = new LogCleaner(replicaManager, config.logCleaner(), time);
+        logCleaner = new LogCleaner(replicaManager, config.logCleaner(), metrics, time);
         logCleaner.start();
         ready = true;
         LOG.infof("Runnel broker %d of cluster %s ready in %d ms (log dirs %s)", config.nodeId(), clusterId,

@@ -105,6 +105,8 @@ class CompactedTopicTest {
             int before = readAll(bootstrap, "user-signups").size();
 
             assertThat(broker.broker().logCleaner().cleanNow()).isGreaterThanOrEqualTo(1);
+            assertThat(broker.registry().get("runnel.log.cleaner.passes").counter().count()).isGreaterThanOrEqualTo(1);
+            assertThat(broker.registry().get("runnel.log.cleaner.records.removed").counter().count()).isGreaterThan(0);
 
             List<ConsumerRecord<String, String>> after = readAll(bootstrap, "user-signups");
             assertThat(after.size()).isLessThan(before);

@@ -67,6 +67,20 @@ public final class BrokerMetrics {
         if (gauge != null) registry.remove(gauge);
     }
 
+    /** One installed log-cleaner pass: what it read and kept, and how long it took. */
+    public void cleanerPass(long bytesRead, long bytesWritten, long recordsRemoved, long durationNanos) {
+        cleanerCounter("runnel.log.cleaner.passes", "Cleaning passes installed").increment();
+        cleanerCounter("runnel.log.cleaner.bytes.read", "Bytes the cleaner read from segments it rewrote").increment(bytesRead);
+        cleanerCounter("runnel.log.cleaner.bytes.written", "Bytes of the cleaned segments it wrote").increment(bytesWritten);
+        cleanerCounter("runnel.log.cleaner.records.removed", "Superseded records and expired tombstones removed").increment(recordsRemoved);
+        Timer.builder("runnel.log.cleaner.pass.duration").description("Time to clean one log, from plan to install")
+                .register(registry).record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Counter cleanerCounter(String name, String description) {
+        return counters.computeIfAbsent(name, k -> Counter.builder(name).description(description).register(registry));
+    }
+
     private Counter counter(String name, String topic) {
         return counters.computeIfAbsent(name + '\0' + topic, k -> Counter.builder(name).tag("topic", topic).register(registry));
     }

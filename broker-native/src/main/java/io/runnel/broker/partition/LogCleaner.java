@@ -34,14 +34,16 @@ public final class LogCleaner implements AutoCloseable {
 
     private final ReplicaManager replicas;
     private final CleanerConfig config;
+    private final io.runnel.broker.metrics.BrokerMetrics metrics;
     private final Time time;
     private final ScheduledExecutorService thread;
     private final AtomicLong passes = new AtomicLong();
     private volatile boolean closed;
 
-    public LogCleaner(ReplicaManager replicas, CleanerConfig config, Time time) {
+    public LogCleaner(ReplicaManager replicas, CleanerConfig config, io.runnel.broker.metrics.BrokerMetrics metrics, Time time) {
         this.replicas = replicas;
         this.config = config;
+        this.metrics = metrics;
         this.time = time;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "runnel-log-cleaner");
@@ -94,10 +96,13 @@ public final class LogCleaner implements AutoCloseable {
         for (Candidate c : candidates) {
             if (closed) break;
             try {
+                long startNanos = System.nanoTime();
                 LogCompactor.Result result = LogCompactor.clean(c.plan(), config.dedupeBufferBytes(), throttle);
                 if (c.partition().installCompaction(result).join()) {
                     installed++;
                     passes.incrementAndGet();
+                    metrics.cleanerPass(result.bytesRead(), result.bytesWritten(), result.recordsRead() - result.recordsKept(),
+                            System.nanoTime() - startNanos);
                 }
             } catch (CancellationException e) {
                 break; // closing
