@@ -9,19 +9,15 @@
 //     reads TOPIC through kafkajs' consumer, which only works with consumer groups.
 //
 // Why the fetch half uses kafkajs internals: kafkajs has no assign()/seek() consumer; its public
-// consumer always joins a group. Until the broker has groups, the read goes through kafkajs' own
-// Cluster/Broker classes (the same code its consumer uses underneath: its Fetch request encoder
-// and its record-batch decoder), pointed at each partition's leader from offset 0.
+// consumer always joins a group. The read goes through partition_reader.js (kafkajs' own Fetch
+// encoder and record-batch decoder, pointed at each partition's leader from offset 0).
 //
 // Prints one line starting with "OK " on success; otherwise "FAIL ..." and exits 1.
 'use strict'
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
 const { Kafka, logLevel } = require('kafkajs')
-const Cluster = require('kafkajs/src/cluster')
-const { createLogger } = require('kafkajs/src/loggers')
-const LoggerConsole = require('kafkajs/src/loggers/console')
-const socketFactory = require('kafkajs/src/network/socketFactory')
+const { readFromZero } = require('./partition_reader')
 
 const [mode, bootstrap, topic, countArg, partitionsArg] = process.argv.slice(2)
 const count = Number(countArg)
@@ -72,7 +68,7 @@ async function produceAndFetch() {
   if (total !== count) fail(`fetchTopicOffsets shows ${total} records, produced ${count}: ${JSON.stringify(offsets)}`)
   await admin.disconnect()
 
-  const fetched = await fetchAll(offsets)
+  const fetched = await readFromZero({ bootstrap, clientId: 'runnel-e2e-kafkajs-fetch', topic, partitionEnds: offsets })
   const seen = new Map()
   for (const [partition, records] of fetched) {
     let previous = -1
@@ -88,52 +84,6 @@ async function produceAndFetch() {
   if (seen.size !== count) fail(`read ${seen.size} distinct records, produced ${count}`)
   const used = new Set(seen.values()).size
   console.log(`OK produced=${count} fetched=${seen.size} partitions=${partitionCount} partitionsUsed=${used}`)
-}
-
-// Fetches each partition from offset 0 up to its high watermark with kafkajs' Fetch encoder and
-// batch decoder, through the partition leader's connection.
-async function fetchAll(offsets) {
-  const cluster = new Cluster({
-    logger: createLogger({ level: logLevel.WARN, logCreator: LoggerConsole }),
-    socketFactory: socketFactory(),
-    connectionTimeout: 10000,
-    requestTimeout: 60000,
-    enforceRequestTimeout: true,
-    allowAutoTopicCreation: false,
-    brokers: [bootstrap],
-    clientId: 'runnel-e2e-kafkajs-fetch',
-    retry: { retries: 5 },
-  })
-  await cluster.connect()
-  await cluster.addTargetTopic(topic)
-  const result = new Map()
-  for (const { partition, high } of offsets) {
-    const records = []
-    let next = 0
-    let attempts = 0
-    while (next < Number(high)) {
-      if (++attempts > 1000) fail(`partition ${partition}: no progress past offset ${next}`)
-      const leader = cluster.findTopicPartitionMetadata(topic).find(p => p.partitionId === partition).leader
-      const broker = await cluster.findBroker({ nodeId: String(leader) })
-      const response = await broker.fetch({
-        maxWaitTime: 100,
-        minBytes: 1,
-        maxBytes: 1048576,
-        topics: [{ topic, partitions: [{ partition, fetchOffset: String(next), maxBytes: 1048576 }] }],
-      })
-      const data = response.responses[0].partitions[0]
-      if (data.errorCode !== 0) fail(`fetch partition ${partition} offset ${next}: error code ${data.errorCode}`)
-      for (const message of data.messages) {
-        if (Number(message.offset) < next) continue // a batch may start before the fetch offset
-        if (Number(message.offset) !== next) fail(`partition ${partition}: offset ${message.offset} where ${next} was expected`)
-        records.push(message)
-        next++
-      }
-    }
-    result.set(partition, records)
-  }
-  await cluster.disconnect()
-  return result
 }
 
 async function groupConsume() {

@@ -2,17 +2,16 @@
 (ConfluentKafkaRoundTripIT).
 
 Run with Debian's /usr/bin/python3: BOOTSTRAP TOPIC COUNT PARTITIONS. Creates the topic with
-AdminClient, produces with an idempotent acks=all producer, reads back with assign() at offset 0.
-librdkafka insists on a group.id for a Consumer; with assign(), explicit offsets and no commits it
-never needs the group coordinator.
+AdminClient, produces with an idempotent acks=all producer, reads back with assign() at offset 0
+(confluent_kafka_common.read_to_eof).
 """
 import sys
-import time
 
 import confluent_kafka
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from confluent_kafka_common import read_to_eof, reader
 from roundtrip_common import check_replay, fail, parse_args, record, run
 
 
@@ -37,26 +36,9 @@ def main():
     if remaining or errors or len(delivered) != count:
         fail("produce: %d undelivered, errors %s" % (remaining, errors[:3]))
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "runnel-e2e-unused",
-                         "enable.auto.commit": False, "enable.auto.offset.store": False,
-                         "enable.partition.eof": True})
-    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-    by_partition = {p: [] for p in range(partitions)}
-    at_eof = set()
-    deadline = time.monotonic() + 120  # a hang guard, not a speed check
-    while len(at_eof) < partitions:
-        if time.monotonic() > deadline:
-            fail("no progress: %d partitions at end, read %s" % (len(at_eof), {p: len(r) for p, r in by_partition.items()}))
-        message = consumer.poll(0.5)
-        if message is None:
-            continue
-        if message.error():
-            if message.error().code() == KafkaError._PARTITION_EOF:
-                at_eof.add(message.partition())
-                continue
-            fail("consume: %s" % message.error())
-        at_eof.discard(message.partition())
-        by_partition[message.partition()].append((message.offset(), message.key(), message.value()))
+    consumer = reader(bootstrap)
+    read = read_to_eof(consumer, [TopicPartition(topic, p, 0) for p in range(partitions)])
+    by_partition = {p: [(m.offset(), m.key(), m.value()) for m in messages] for (_, p), messages in read.items()}
     consumer.close()
 
     used = check_replay(count, by_partition)

@@ -4,13 +4,13 @@ Run with Debian's /usr/bin/python3: BOOTSTRAP TOPIC COUNT PARTITIONS. Creates th
 KafkaAdminClient, produces with acks=all, reads back with assign()+seek (no consumer group).
 """
 import sys
-import time
 
 import kafka
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
-from roundtrip_common import check_replay, fail, parse_args, record, run
+from kafka_python_common import read_from_zero, reader
+from roundtrip_common import check_replay, parse_args, record, run
 
 
 def main():
@@ -30,20 +30,9 @@ def main():
     api_version = producer.config["api_version"]
     producer.close()
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             auto_offset_reset="none", request_timeout_ms=30000)
-    tps = [TopicPartition(topic, p) for p in range(partitions)]
-    consumer.assign(tps)
-    for tp in tps:
-        consumer.seek(tp, 0)
-    end = consumer.end_offsets(tps)
-    by_partition = {p: [] for p in range(partitions)}
-    deadline = time.monotonic() + 120  # a hang guard, not a speed check
-    while any(consumer.position(tp) < end[tp] for tp in tps):
-        if time.monotonic() > deadline:
-            fail("no progress: positions %s, end offsets %s" % ({tp.partition: consumer.position(tp) for tp in tps}, end))
-        for tp, messages in consumer.poll(timeout_ms=500).items():
-            by_partition[tp.partition].extend((m.offset, m.key, m.value) for m in messages)
+    consumer = reader(bootstrap)
+    read = read_from_zero(consumer, [TopicPartition(topic, p) for p in range(partitions)])
+    by_partition = {tp.partition: [(m.offset, m.key, m.value) for m in messages] for tp, messages in read.items()}
     consumer.close()
 
     used = check_replay(count, by_partition)

@@ -3,8 +3,10 @@ package io.runnel.e2e.support;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
 
@@ -17,18 +19,28 @@ public final class BrokerApis {
     private BrokerApis() {}
 
     public static Set<ApiKeys> advertised(String bootstrap) {
-        try (RawKafkaConnection connection = RawKafkaConnection.open(bootstrap)) {
-            ApiVersionsResponse response = connection.request(ApiKeys.API_VERSIONS, Requests.API_VERSIONS_V, Requests.apiVersions());
-            return response.data().apiKeys().stream()
-                    .map(k -> Arrays.stream(ApiKeys.values()).filter(a -> a.id == k.apiKey()).findFirst().orElse(null))
-                    .filter(java.util.Objects::nonNull)
-                    .collect(Collectors.toSet());
-        } catch (IOException e) {
-            throw new UncheckedIOException("ApiVersions to " + bootstrap, e);
-        }
+        return apiVersions(bootstrap).data().apiKeys().stream()
+                .map(k -> Arrays.stream(ApiKeys.values()).filter(a -> a.id == k.apiKey()).findFirst().orElse(null))
+                .filter(Objects::nonNull)
+                .collect(Collectors.toSet());
     }
 
     public static boolean supportsAll(String bootstrap, Set<ApiKeys> apis) {
         return advertised(bootstrap).containsAll(apis);
+    }
+
+    /** The lowest version of {@code api} the broker advertises; fails the caller if it advertises none. */
+    public static short minVersion(String bootstrap, ApiKeys api) {
+        ApiVersionsResponseData.ApiVersion version = apiVersions(bootstrap).data().apiKeys().find(api.id);
+        if (version == null) throw new AssertionError(bootstrap + " does not advertise " + api + " in ApiVersions");
+        return version.minVersion();
+    }
+
+    private static ApiVersionsResponse apiVersions(String bootstrap) {
+        try (RawKafkaConnection connection = RawKafkaConnection.open(bootstrap)) {
+            return connection.request(ApiKeys.API_VERSIONS, Requests.API_VERSIONS_V, Requests.apiVersions());
+        } catch (IOException e) {
+            throw new UncheckedIOException("ApiVersions to " + bootstrap, e);
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,7 +21,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -43,8 +46,13 @@ public final class KafkaClients {
     }
 
     public static void createTopic(String bootstrap, String topic, int partitions) {
+        createTopic(bootstrap, topic, partitions, Map.of());
+    }
+
+    /** A topic with topic configs ({@code compression.type}, ...) set at creation. */
+    public static void createTopic(String bootstrap, String topic, int partitions, Map<String, String> configs) {
         try (Admin admin = admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all()
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all()
                     .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new AssertionError("creating topic " + topic + " on " + bootstrap + " failed", e);
@@ -62,6 +70,26 @@ public final class KafkaClients {
 
     public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         return new KafkaProducer<>(producerProps(bootstrap));
+    }
+
+    /** An acks=all producer that compresses every batch with {@code codec}. */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap, CompressionType codec) {
+        Properties props = producerProps(bootstrap);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec.name);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(props);
+    }
+
+    /** Waits for every send to be acknowledged; a failed or unanswered one fails the caller, naming {@code what}. */
+    public static void awaitAcks(List<Future<RecordMetadata>> acks, String what) {
+        try {
+            for (Future<RecordMetadata> ack : acks) ack.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError(what + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
