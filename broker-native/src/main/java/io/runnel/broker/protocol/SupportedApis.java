@@ -26,11 +26,20 @@ public final class SupportedApis {
         return handlers.containsKey(key) && version >= key.oldestVersion() && version <= key.latestVersion();
     }
 
+    /**
+     * Kafka 4 refuses Produce v0-v2 but still advertises Produce from v0: librdkafka only compresses
+     * gzip, snappy and lz4 when the broker's range starts at v0 (it silently sends them uncompressed
+     * otherwise). Every other API advertises exactly what is served.
+     */
+    static short advertisedMinVersion(ApiKeys key) {
+        return key == ApiKeys.PRODUCE ? ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION : key.oldestVersion();
+    }
+
     public ApiVersionsResponseData.ApiVersionCollection versions() {
         ApiVersionsResponseData.ApiVersionCollection versions = new ApiVersionsResponseData.ApiVersionCollection();
         for (ApiKeys key : handlers.keySet()) {
             versions.add(new ApiVersionsResponseData.ApiVersion().setApiKey(key.id)
-                    .setMinVersion(key.oldestVersion()).setMaxVersion(key.latestVersion()));
+                    .setMinVersion(advertisedMinVersion(key)).setMaxVersion(key.latestVersion()));
         }
         return versions;
     }

@@ -69,6 +69,8 @@ class EveryApiVersionTest {
             var response = (ApiVersionsResponseData) client.send(ApiKeys.API_VERSIONS, v, request);
             assertThat(response.errorCode()).as("v%d", v).isZero();
             assertThat(response.apiKeys().find(ApiKeys.PRODUCE.id)).isNotNull();
+            // As Kafka 4: Produce advertised from v0 though v0-v2 are refused, or librdkafka will not compress gzip/snappy/lz4.
+            assertThat(response.apiKeys().find(ApiKeys.PRODUCE.id).minVersion()).isZero();
         }
         for (short v : versions(ApiKeys.DESCRIBE_LOG_DIRS)) {
             var response = (DescribeLogDirsResponseData) client.send(ApiKeys.DESCRIBE_LOG_DIRS, v, new DescribeLogDirsRequestData().setTopics(null));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
-import io.runnel.e2e.support.BrokerApis;
 import io.runnel.e2e.support.BrokerProcess;
 import io.runnel.e2e.support.CodecClient;
 import io.runnel.e2e.support.KafkaClients;
@@ -29,10 +28,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicTest;
@@ -56,9 +53,9 @@ import org.junit.jupiter.api.TestFactory;
  * producer and reader, proven: the reader gets exactly the producer's records,
  * keys and values intact, at offsets 0, 1, 2... in send order, none missing, none twice. Every
  * client does every codec (kafka-python with Debian's python3-snappy, -lz4 and -zstandard; kafkajs
- * with the plugins e2e/clients/node/codecs.js registers). The only cells left out are those of
- * librdkafka-written gzip, snappy and lz4 batches, and only while the broker does not advertise
- * Produce v0 ({@link #assumeNotPending} says why). 14 client processes run (kcat: one per topic; the others
+ * with the plugins e2e/clients/node/codecs.js registers). No cell is left out. (librdkafka only
+ * compresses gzip, snappy and lz4 when the broker advertises Produce from v0, as Kafka 4 does
+ * although it refuses v0-v2; this suite is what found that Runnel did not.) 14 client processes run (kcat: one per topic; the others
  * once to produce, once to read), the Java client in this JVM.
  *
  * <p>Each cell is a dynamic test, so a failure names its codec, producer and reader; a client
@@ -103,43 +100,20 @@ class CompressionMatrixIT {
                     .ifPresent(failure -> readFailures.put(reader, failure));
         }
 
-        short produceMinVersion = BrokerApis.minVersion(broker.bootstrap(), ApiKeys.PRODUCE);
         return codecByTopic.entrySet().stream().map(topicAndCodec -> {
             String topic = topicAndCodec.getKey();
             CompressionType codec = topicAndCodec.getValue();
             Stream<DynamicTest> writeCells = Arrays.stream(CodecClient.values()).map(producer -> dynamicTest(
                     producer.label + " writes " + codec.name + " batches and the broker serves them as sent", () -> {
-                        assumeNotPending(producer, codec, produceMinVersion);
                         assertProducedAs(producer, topic, codec, produceFailures.get(producer));
                     }));
             Stream<DynamicTest> readCells = Arrays.stream(CodecClient.values()).flatMap(reader -> Arrays.stream(CodecClient.values())
                     .map(producer -> dynamicTest(reader.label + " reads " + producer.label + "'s " + codec.name + " records", () -> {
-                        assumeNotPending(producer, codec, produceMinVersion);
                         assertReadBack(reader, reads.get(reader), readFailures.get(reader), producer, topic,
                                 produceFailures.get(producer));
                     })));
             return dynamicContainer(codec.name, Stream.concat(writeCells, readCells));
         });
-    }
-
-    /**
-     * The cells left out, each with its reason, while the broker gives the reason:
-     *
-     * <p>librdkafka (kcat and confluent-kafka; 2.0.2 here) compresses a gzip, snappy or lz4 batch
-     * only if the Produce versions the broker advertises in ApiVersions include v0 (its codec table
-     * says "Produce v0 and up" for those three, "v7 and up" for zstd); otherwise it sends the batch
-     * uncompressed, with no error. Kafka 4.x refuses Produce v0-v2 requests yet still advertises
-     * Produce from v0 for exactly this reason ({@code ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION}).
-     * Against a broker that advertises Produce from v3 only, librdkafka's gzip, snappy and lz4 cells
-     * would read back uncompressed records and prove nothing about those codecs, so they are
-     * skipped as pending, with this reason; they run once the broker advertises Produce v0.
-     */
-    private static void assumeNotPending(CodecClient producer, CompressionType codec, short produceMinVersion) {
-        boolean librdkafka = producer == CodecClient.KCAT || producer == CodecClient.CONFLUENT_KAFKA;
-        Assumptions.assumeFalse(librdkafka && codec != CompressionType.ZSTD && produceMinVersion > 0,
-                () -> "PENDING broker fix: the broker advertises Produce from v" + produceMinVersion + ", not v0 as Kafka 4.x"
-                        + " does, so librdkafka (" + producer.label + ") sends " + codec.name + " batches uncompressed;"
-                        + " see docs/testing.md");
     }
 
     /**

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
 
@@ -27,13 +26,6 @@ public final class BrokerApis {
 
     public static boolean supportsAll(String bootstrap, Set<ApiKeys> apis) {
         return advertised(bootstrap).containsAll(apis);
-    }
-
-    /** The lowest version of {@code api} the broker advertises; fails the caller if it advertises none. */
-    public static short minVersion(String bootstrap, ApiKeys api) {
-        ApiVersionsResponseData.ApiVersion version = apiVersions(bootstrap).data().apiKeys().find(api.id);
-        if (version == null) throw new AssertionError(bootstrap + " does not advertise " + api + " in ApiVersions");
-        return version.minVersion();
     }
 
     private static ApiVersionsResponse apiVersions(String bootstrap) {
