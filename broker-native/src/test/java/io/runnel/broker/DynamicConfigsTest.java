@@ -68,8 +68,8 @@ class DynamicConfigsTest {
             ConfigEntry initial = describe(admin, topic("plain"), "retention.ms");
             assertThat(initial.value()).isEqualTo("86400000");
             assertThat(initial.source()).isEqualTo(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG);
-            assertThat(synonyms(initial)).containsExactly("STATIC_BROKER_CONFIG:log.retention.ms=86400000",
-                    "DEFAULT_CONFIG:log.retention.ms=604800000");
+            // As Kafka: log.retention.ms has no default of its own (it falls back to log.retention.hours), so no DEFAULT_CONFIG synonym.
+            assertThat(synonyms(initial)).containsExactly("STATIC_BROKER_CONFIG:log.retention.ms=86400000");
 
             set(admin, CLUSTER_DEFAULT, "log.retention.ms", "3600000");
             ConfigEntry clusterWide = describe(admin, topic("plain"), "retention.ms");
@@ -81,8 +81,8 @@ class DynamicConfigsTest {
             ConfigEntry perBroker = describe(admin, topic("plain"), "retention.ms");
             assertThat(perBroker.value()).isEqualTo("1000");
             assertThat(synonyms(perBroker)).containsExactly("DYNAMIC_BROKER_CONFIG:log.retention.ms=1000",
-                    "DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=3600000", "STATIC_BROKER_CONFIG:log.retention.ms=86400000",
-                    "DEFAULT_CONFIG:log.retention.ms=604800000");
+                    "DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=3600000", "STATIC_BROKER_CONFIG:log.retention.ms=86400000");
+            assertThat(synonyms(describe(admin, topic("plain"), "segment.bytes"))).containsExactly("DEFAULT_CONFIG:log.segment.bytes=1073741824");
             ConfigEntry pinned = describe(admin, topic("pinned"), "retention.ms");
             assertThat(pinned.value()).as("a topic override wins").isEqualTo("5000");
             assertThat(pinned.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);

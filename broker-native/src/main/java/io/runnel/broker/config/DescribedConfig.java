@@ -27,7 +27,8 @@ public record DescribedConfig(String name, String value, byte source, byte type,
             } else {
                 synonyms.add(new EffectiveBrokerConfig.Synonym(name, def.fixedDefault(), DEFAULT_CONFIG));
             }
-            EffectiveBrokerConfig.Synonym inForce = synonyms.get(0);
+            EffectiveBrokerConfig.Synonym inForce = synonyms.isEmpty()
+                    ? new EffectiveBrokerConfig.Synonym(name, broker.value(def.brokerKey(), def.fixedDefault()), DEFAULT_CONFIG) : synonyms.get(0);
             configs.add(new DescribedConfig(name, inForce.value(), inForce.source(), def.type().id, false, List.copyOf(synonyms)));
         }
         return configs;
@@ -50,7 +51,8 @@ public record DescribedConfig(String name, String value, byte source, byte type,
         names.addAll(broker.thisBroker().keySet());
         for (String name : names) {
             List<EffectiveBrokerConfig.Synonym> synonyms = broker.synonyms(name, null);
-            EffectiveBrokerConfig.Synonym inForce = synonyms.get(0);
+            EffectiveBrokerConfig.Synonym inForce = synonyms.isEmpty()
+                    ? new EffectiveBrokerConfig.Synonym(name, broker.value(name, null), DEFAULT_CONFIG) : synonyms.get(0);
             configs.add(new DescribedConfig(name, inForce.value(), inForce.source(), typeOf(name),
                     TopicConfigs.forBrokerKey(name).isEmpty(), List.copyOf(synonyms)));
         }

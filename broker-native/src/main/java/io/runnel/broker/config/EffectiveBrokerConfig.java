@@ -19,6 +19,13 @@ public final class EffectiveBrokerConfig {
     public static final byte STATIC_BROKER_CONFIG = 4;
     public static final byte DEFAULT_CONFIG = 5;
 
+    /**
+     * Broker keys that have no default of their own in Kafka (their value falls back to an hours or
+     * scheduler setting): Kafka lists no DEFAULT_CONFIG synonym for them, and neither do we.
+     */
+    private static final java.util.Set<String> NO_KAFKA_DEFAULT =
+            java.util.Set.of("log.retention.ms", "log.roll.ms", "log.flush.interval.ms", "log.roll.jitter.ms");
+
     private final BrokerConfig statics;
     private final Map<String, String> staticValues;
     private final Map<String, String> clusterDefaults;
@@ -61,14 +68,19 @@ public final class EffectiveBrokerConfig {
         if (clusterDefaults.containsKey(brokerKey)) out.add(new Synonym(brokerKey, clusterDefaults.get(brokerKey), DYNAMIC_DEFAULT_BROKER_CONFIG));
         String staticValue = staticValues.get(brokerKey);
         if (staticValue != null && !statics.isDefault(brokerKey, staticValue)) out.add(new Synonym(brokerKey, staticValue, STATIC_BROKER_CONFIG));
-        String defaultValue = staticValue != null && statics.isDefault(brokerKey, staticValue) ? staticValue
-                : BrokerConfig.DEFAULTS.getOrDefault(brokerKey, fallback);
-        out.add(new Synonym(brokerKey, defaultValue, DEFAULT_CONFIG));
+        if (!NO_KAFKA_DEFAULT.contains(brokerKey)) out.add(new Synonym(brokerKey, defaultValue(brokerKey, fallback), DEFAULT_CONFIG));
         return out;
+    }
+
+    private String defaultValue(String brokerKey, String fallback) {
+        String staticValue = staticValues.get(brokerKey);
+        return staticValue != null && statics.isDefault(brokerKey, staticValue) ? staticValue
+                : BrokerConfig.DEFAULTS.getOrDefault(brokerKey, fallback);
     }
 
     /** The value in force for {@code brokerKey}. */
     public String value(String brokerKey, String fallback) {
-        return synonyms(brokerKey, fallback).get(0).value();
+        List<Synonym> synonyms = synonyms(brokerKey, fallback);
+        return synonyms.isEmpty() ? defaultValue(brokerKey, fallback) : synonyms.get(0).value();
     }
 }
