@@ -231,6 +231,21 @@ class ConsumerGroupProtocolStepsTest {
         assertThat(fetchOffset(classic)).isEqualTo(42L);
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(120) // a hang guard: a backtracking engine would take longer than the universe
+    void aPathologicalRegexSubscriptionIsMatchedInLinearTimeAndTheCoordinatorKeepsServing() throws Exception {
+        String longName = "a".repeat(60);
+        CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(10_000);
+        create.topics().add(new CreateTopicsRequestData.CreatableTopic().setName(longName).setNumPartitions(1).setReplicationFactor((short) 1));
+        client.send(ApiKeys.CREATE_TOPICS, ApiKeys.CREATE_TOPICS.latestVersion(), create);
+        String group = newGroup();
+        var joined = send(join(group, "regex-member").setSubscribedTopicNames(null).setSubscribedTopicRegex("(a*)*b"));
+        assertThat(code(joined)).isEqualTo(Errors.NONE);
+        assertThat(joined.assignment().topicPartitions()).as("nothing matches").isEmpty();
+        var matching = send(join(newGroup(), "regex-member-2").setSubscribedTopicNames(null).setSubscribedTopicRegex("(a*)*"));
+        assertThat(matching.assignment().topicPartitions()).extracting(t -> t.partitions().size()).containsExactly(1);
+    }
+
     static Errors code(ConsumerGroupHeartbeatResponseData r) {
         return Errors.forCode(r.errorCode());
     }
