@@ -37,6 +37,7 @@ import io.runnel.broker.metadata.LocalMetadataLog;
 import io.runnel.broker.metadata.MetaProperties;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metrics.BrokerMetrics;
+import io.runnel.broker.metrics.ConsumerGroupMetrics;
 import io.runnel.broker.metrics.ConsumerLagMetrics;
 import io.runnel.broker.network.KafkaServer;
 import io.runnel.broker.partition.FetchPurgatory;
@@ -76,6 +77,7 @@ public final class Broker implements AutoCloseable {
     private long retentionTimerId = -1;
     private long lagTimerId = -1;
     private final ConsumerLagMetrics lagMetrics;
+    private final ConsumerGroupMetrics groupMetrics;
     /** How often consumer-group lag gauges are recomputed. */
     static final long LAG_REFRESH_INTERVAL_MS = 10_000;
     private volatile boolean ready;
@@ -91,6 +93,7 @@ public final class Broker implements AutoCloseable {
         this.time = time;
         this.metrics = new BrokerMetrics(registry);
         this.lagMetrics = new ConsumerLagMetrics(registry);
+        this.groupMetrics = new ConsumerGroupMetrics(registry);
     }
 
     /** Starts the broker and returns once it accepts clients. */
@@ -106,6 +109,7 @@ public final class Broker implements AutoCloseable {
         controller = new MetadataController(config, clusterId, LocalMetadataLog.open(firstLogDir, time));
         controller.addListener(replicaManager);
         controller.start().join();
+        metrics.brokerGauges(config.logDirs(), config.nodeId(), controller::image);
 
         SupportedApis apis = supportedApis();
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
@@ -143,6 +147,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
+        metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
     }
@@ -185,12 +190,12 @@ public final class Broker implements AutoCloseable {
         return controller;
     }
 
-    /** Recomputes the consumer-group lag gauges from committed offsets and high watermarks. */
+    /** Recomputes the consumer-group lag gauges from committed offsets and high watermarks, and the group state and member gauges. */
     public CompletableFuture<Void> refreshConsumerLag() {
         return groupCoordinator.committedOffsets().thenAccept(committed -> lagMetrics.update(committed, tp -> {
             Partition partition = replicaManager.partition(tp);
             return partition == null ? -1 : partition.highWatermark();
-        }));
+        })).thenCompose(v -> groupMetrics.refresh(groupCoordinator));
     }
 
     public GroupCoordinator groupCoordinator() {

@@ -1,33 +1,66 @@
 package io.runnel.broker.metrics;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.protocol.ApiHandler;
 
 /**
- * The broker's Micrometer meters: requests and their latency per API, bytes and records in/out per
- * topic, open connections. Meters are created once and cached; recording is lock-free, so any
- * thread may record. Names follow Prometheus conventions under {@code runnel_}.
+ * The broker's Micrometer meters: requests, their latency (with histogram buckets, for
+ * {@code histogram_quantile}) and error codes per API, bytes and records in/out per topic, open
+ * connections, and through {@link PartitionMetrics} the hosted partitions and log dirs. Meters are
+ * created once and cached; recording is lock-free, so any thread may record. Names follow
+ * Prometheus conventions under {@code runnel_}.
  */
 public final class BrokerMetrics {
+    private static final Duration MIN_LATENCY = Duration.ofNanos(100_000);
+    private static final Duration MAX_LATENCY = Duration.ofSeconds(60);
     private final MeterRegistry registry;
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentHashMap<ApiKeys, Timer> requestTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<TopicPartition, Gauge> logSizeGauges = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ApiKeys, ConcurrentHashMap<Errors, Counter>> errorCounters = new ConcurrentHashMap<>();
+    private final PartitionMetrics partitions;
 
     public BrokerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.partitions = new PartitionMetrics(registry);
         registry.gauge("runnel.network.connections", connections);
+    }
+
+    /** Publishes free/total/used bytes of each log dir, and the partition and leader counts of {@code nodeId}. */
+    public void brokerGauges(List<Path> logDirs, int nodeId, Supplier<MetadataImage> image) {
+        partitions.logDirs(logDirs);
+        partitions.leadership(nodeId, image);
+    }
+
+    /** Wraps every handler so that the error codes of its responses are counted per API. */
+    public void countErrors(Map<ApiKeys, ApiHandler> handlers) {
+        handlers.replaceAll((api, handler) -> new ErrorCountingHandler(api, handler, this));
+    }
+
+    void recordErrors(ApiKeys api, Map<Errors, Integer> counts) {
+        counts.forEach((error, n) -> {
+            if (error == Errors.NONE) return;
+            errorCounters.computeIfAbsent(api, k -> new ConcurrentHashMap<>()).computeIfAbsent(error, e -> Counter.builder("runnel.request.errors")
+                    .description("Error codes in responses, counted per topic, partition or group entry as Kafka counts them")
+                    .tags("api", api.name, "error", e.name()).register(registry)).increment(n);
+        });
     }
 
     public void connectionOpened() {
@@ -41,6 +74,8 @@ public final class BrokerMetrics {
     public void recordRequest(ApiKeys api, long latencyNanos) {
         requestTimers.computeIfAbsent(api, k -> Timer.builder("runnel.request.latency")
                 .description("Time from a request's arrival to its response being queued")
+                // Buckets from 100 us to 60 s (Micrometer's 1-4-7 series): long-poll fetches wait up to fetch.max.wait.ms.
+                .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
                 .tag("api", k.name).register(registry)).record(latencyNanos, TimeUnit.NANOSECONDS);
     }
 
@@ -53,18 +88,13 @@ public final class BrokerMetrics {
         counter("runnel.topic.bytes.out", topic).increment(bytes);
     }
 
-    /** Publishes a partition's log size, read through {@code sizeBytes} at scrape time. */
-    public void partitionOpened(TopicPartition tp, LongSupplier sizeBytes) {
-        Gauge gauge = Gauge.builder("runnel.log.size", sizeBytes, s -> (double) s.getAsLong()).baseUnit("bytes")
-                .description("Size of a partition's log segments on disk")
-                .tags("topic", tp.topic(), "partition", Integer.toString(tp.partition())).register(registry);
-        Gauge previous = logSizeGauges.put(tp, gauge);
-        if (previous != null && previous != gauge) registry.remove(previous);
+    /** Publishes a partition's log gauges, read through the suppliers (safe from any thread) at scrape time. */
+    public void partitionOpened(TopicPartition tp, LongSupplier sizeBytes, LongSupplier logStartOffset, LongSupplier logEndOffset, Path logDir) {
+        partitions.opened(tp, sizeBytes, logStartOffset, logEndOffset, logDir);
     }
 
     public void partitionClosed(TopicPartition tp) {
-        Gauge gauge = logSizeGauges.remove(tp);
-        if (gauge != null) registry.remove(gauge);
+        partitions.closed(tp);
     }
 
     /** One installed log-cleaner pass: what it read and kept, and how long it took. */

@@ -1,17 +1,14 @@
 package io.runnel.broker.metrics;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 
 import org.apache.kafka.common.TopicPartition;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 
 /**
  * Consumer-group lag as Prometheus gauges: {@code runnel_consumer_group_lag{group,topic,partition}}
@@ -22,13 +19,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 public final class ConsumerLagMetrics {
     private record PartitionKey(String group, TopicPartition partition) {}
 
-    private final MeterRegistry registry;
-    private final ConcurrentHashMap<PartitionKey, AtomicLong> partitionLag = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, AtomicLong> groupLag = new ConcurrentHashMap<>();
-    private final Map<Object, Gauge> gauges = new HashMap<>();
+    private final GaugeSet<PartitionKey> partitionLag;
+    private final GaugeSet<String> groupLag;
 
     public ConsumerLagMetrics(MeterRegistry registry) {
-        this.registry = registry;
+        partitionLag = new GaugeSet<>(registry, "runnel.consumer.group.lag",
+                "Records between a group's committed offset and the partition's high watermark",
+                k -> Tags.of("group", k.group(), "topic", k.partition().topic(), "partition", Integer.toString(k.partition().partition())));
+        groupLag = new GaugeSet<>(registry, "runnel.consumer.group.lag.sum", "Total lag of a group over all its partitions",
+                group -> Tags.of("group", group));
     }
 
     /**
@@ -36,7 +35,8 @@ public final class ConsumerLagMetrics {
      * broker does not lead, which is then left out.
      */
     public synchronized void update(Map<String, Map<TopicPartition, Long>> committed, ToLongFunction<TopicPartition> highWatermark) {
-        Set<Object> seen = new HashSet<>();
+        Set<PartitionKey> seenPartitions = new HashSet<>();
+        Set<String> seenGroups = new HashSet<>();
         committed.forEach((group, offsets) -> {
             long sum = 0;
             boolean any = false;
@@ -45,36 +45,17 @@ public final class ConsumerLagMetrics {
                 if (hw < 0) continue;
                 long lag = Math.max(0, hw - e.getValue());
                 PartitionKey key = new PartitionKey(group, e.getKey());
-                partitionLag.computeIfAbsent(key, this::registerPartitionGauge).set(lag);
-                seen.add(key);
+                partitionLag.set(key, lag);
+                seenPartitions.add(key);
                 sum += lag;
                 any = true;
             }
             if (any) {
-                groupLag.computeIfAbsent(group, this::registerGroupGauge).set(sum);
-                seen.add(group);
+                groupLag.set(group, sum);
+                seenGroups.add(group);
             }
         });
-        for (Object key : new HashSet<>(gauges.keySet())) {
-            if (seen.contains(key)) continue;
-            registry.remove(gauges.remove(key));
-            if (key instanceof PartitionKey pk) partitionLag.remove(pk); else groupLag.remove((String) key);
-        }
-    }
-
-    private AtomicLong registerPartitionGauge(PartitionKey key) {
-        AtomicLong value = new AtomicLong();
-        gauges.put(key, Gauge.builder("runnel.consumer.group.lag", value, AtomicLong::doubleValue)
-                .description("Records between a group's committed offset and the partition's high watermark")
-                .tags("group", key.group(), "topic", key.partition().topic(), "partition", Integer.toString(key.partition().partition()))
-                .register(registry));
-        return value;
-    }
-
-    private AtomicLong registerGroupGauge(String group) {
-        AtomicLong value = new AtomicLong();
-        gauges.put(group, Gauge.builder("runnel.consumer.group.lag.sum", value, AtomicLong::doubleValue)
-                .description("Total lag of a group over all its partitions").tag("group", group).register(registry));
-        return value;
+        partitionLag.retainOnly(seenPartitions);
+        groupLag.retainOnly(seenGroups);
     }
 }

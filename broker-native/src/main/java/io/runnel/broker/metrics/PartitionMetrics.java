@@ -1,0 +1,129 @@
+package io.runnel.broker.metrics;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+import org.apache.kafka.common.TopicPartition;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.metadata.PartitionImage;
+import io.runnel.broker.metadata.TopicImage;
+
+/**
+ * Gauges about the partitions this broker hosts and the disks they live on: per partition its log
+ * size, start and end offsets and segment count; per log dir the bytes its partitions use and the
+ * file system's free and total bytes; the number of partitions hosted and led. Every value is read
+ * at scrape time through suppliers that are safe from any thread (volatile fields of the partition,
+ * the metadata image, the file system); gauges hold them strongly, as nothing else does. Threading: open/close from the metadata thread; scrapes
+ * from the HTTP thread.
+ */
+public final class PartitionMetrics {
+    /** What a partition's gauges read; {@code logDir} is the {@code log.dirs} entry holding it. */
+    private record Hosted(Path logDir, LongSupplier sizeBytes, List<Gauge> gauges) {}
+
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<TopicPartition, Hosted> hosted = new ConcurrentHashMap<>();
+
+    PartitionMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void opened(TopicPartition tp, LongSupplier sizeBytes, LongSupplier logStartOffset, LongSupplier logEndOffset, Path logDir) {
+        Path dir = logDir.toAbsolutePath().normalize();
+        Path partitionDir = dir.resolve(tp.topic() + "-" + tp.partition());
+        List<Gauge> gauges = new ArrayList<>();
+        gauges.add(partitionGauge("runnel.log.size", "Size of a partition's log segments on disk", "bytes", tp, sizeBytes::getAsLong));
+        gauges.add(partitionGauge("runnel.log.start.offset", "The partition's first offset still in the log", null, tp, logStartOffset::getAsLong));
+        gauges.add(partitionGauge("runnel.log.end.offset", "The offset the partition's next appended record gets", null, tp, logEndOffset::getAsLong));
+        gauges.add(partitionGauge("runnel.log.segments", "Segment files (*.log) in the partition's directory", null, tp,
+                () -> countSegments(partitionDir)));
+        Hosted previous = hosted.put(tp, new Hosted(dir, sizeBytes, gauges));
+        if (previous != null) previous.gauges().stream().filter(g -> !gauges.contains(g)).forEach(registry::remove);
+    }
+
+    void closed(TopicPartition tp) {
+        Hosted gone = hosted.remove(tp);
+        if (gone != null) gone.gauges().forEach(registry::remove);
+    }
+
+    /** Per log dir: bytes used by its partitions, and its file system's usable and total bytes. */
+    void logDirs(List<Path> logDirs) {
+        for (Path configured : logDirs) {
+            Path dir = configured.toAbsolutePath().normalize();
+            dirGauge("runnel.log.dir.used", "Bytes of the partition logs in this log dir", dir, d -> usedBytes(d));
+            dirGauge("runnel.log.dir.free", "Bytes the broker can still write on the log dir's file system", dir,
+                    d -> fileStore(d, FileStoreSpace.USABLE));
+            dirGauge("runnel.log.dir.total", "Size of the log dir's file system", dir, d -> fileStore(d, FileStoreSpace.TOTAL));
+        }
+    }
+
+    /** Partitions with a replica on {@code nodeId}, and those it leads, per the current metadata image. */
+    void leadership(int nodeId, Supplier<MetadataImage> image) {
+        Gauge.builder("runnel.partitions", image, i -> countPartitions(i.get(), nodeId, false))
+                .description("Partitions with a replica on this broker").strongReference(true).register(registry);
+        Gauge.builder("runnel.leader.partitions", image, i -> countPartitions(i.get(), nodeId, true))
+                .description("Partitions this broker leads").strongReference(true).register(registry);
+    }
+
+    static double countPartitions(MetadataImage image, int nodeId, boolean ledOnly) {
+        int count = 0;
+        for (TopicImage topic : image.topicsByName().values()) {
+            for (PartitionImage p : topic.partitions().values()) {
+                if (ledOnly ? p.leader() == nodeId : p.replicas().contains(nodeId)) count++;
+            }
+        }
+        return count;
+    }
+
+    private Gauge partitionGauge(String name, String description, String baseUnit, TopicPartition tp, DoubleSupplier value) {
+        return Gauge.builder(name, value, DoubleSupplier::getAsDouble).description(description).baseUnit(baseUnit).strongReference(true)
+                .tags("topic", tp.topic(), "partition", Integer.toString(tp.partition())).register(registry);
+    }
+
+    private void dirGauge(String name, String description, Path dir, ToDoubleFunction<Path> value) {
+        Gauge.builder(name, dir, value).description(description).baseUnit("bytes").strongReference(true).tag("dir", dir.toString()).register(registry);
+    }
+
+    private double usedBytes(Path dir) {
+        long sum = 0;
+        for (Hosted h : hosted.values()) if (h.logDir().equals(dir)) sum += h.sizeBytes().getAsLong();
+        return sum;
+    }
+
+    private enum FileStoreSpace { USABLE, TOTAL }
+
+    private static double fileStore(Path dir, FileStoreSpace space) {
+        try {
+            FileStore store = Files.getFileStore(dir);
+            return space == FileStoreSpace.USABLE ? store.getUsableSpace() : store.getTotalSpace();
+        } catch (IOException e) {
+            return Double.NaN; // the dir is gone or unreadable: no value rather than a wrong one
+        }
+    }
+
+    /**
+     * Segment files in the partition's directory. Counted on disk because the segment map belongs
+     * to the partition's I/O thread; files being cleaned, swapped or deleted carry other suffixes.
+     */
+    static double countSegments(Path partitionDir) {
+        long count = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(partitionDir, "*.log")) {
+            for (Path ignored : files) count++;
+        } catch (IOException e) {
+            return Double.NaN; // deleted between the metadata change and this scrape
+        }
+        return count;
+    }
+}
