@@ -207,7 +207,9 @@ class EveryGroupApiVersionTest {
         }
         var consumerOnly = (ListGroupsResponseData) client.send(ApiKeys.LIST_GROUPS, ApiKeys.LIST_GROUPS.latestVersion(),
                 new ListGroupsRequestData().setTypesFilter(List.of("consumer")));
-        assertThat(consumerOnly.groups()).isEmpty();
+        // Only KIP-848 groups (other tests here make some); never the classic ones.
+        assertThat(consumerOnly.groups()).allSatisfy(g -> assertThat(g.groupType()).isEqualTo("consumer"))
+                .extracting(g -> g.groupId()).doesNotContain("described-group");
         for (short v : versions(ApiKeys.DELETE_GROUPS)) {
             String group = "deleted-v" + v;
             assertThat(commit(client, group, -1, "", TOPIC, 0, 1)).isEqualTo(Errors.NONE);
@@ -215,6 +217,38 @@ class EveryGroupApiVersionTest {
                     new DeleteGroupsRequestData().setGroupsNames(List.of(group, "described-group")));
             assertThat(response.results().find(group).errorCode()).as("v%d", v).isZero();
             assertThat(Errors.forCode(response.results().find("described-group").errorCode())).isEqualTo(Errors.NON_EMPTY_GROUP);
+        }
+    }
+    @Test
+    void consumerGroupHeartbeatAndDescribe() throws Exception {
+        for (short v : versions(ApiKeys.CONSUMER_GROUP_HEARTBEAT)) {
+            String group = "kip848-v" + v;
+            var joinRequest = new ConsumerGroupHeartbeatRequestData().setGroupId(group).setMemberEpoch(0).setRebalanceTimeoutMs(5000)
+                    .setSubscribedTopicNames(List.of(TOPIC)).setTopicPartitions(List.of());
+            if (v >= 1) joinRequest.setMemberId("member-" + v); // from v1 the client names itself
+            var joined = (ConsumerGroupHeartbeatResponseData) client.send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, v, joinRequest);
+            assertThat(joined.errorCode()).as("v%d", v).isZero();
+            assertThat(joined.memberId()).isNotEmpty();
+            assertThat(joined.memberEpoch()).isEqualTo(1);
+            assertThat(joined.assignment().topicPartitions()).singleElement().satisfies(t -> {
+                assertThat(t.topicId()).isEqualTo(topicId);
+                assertThat(t.partitions()).containsExactly(0, 1);
+            });
+            var beat = (ConsumerGroupHeartbeatResponseData) client.send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, v,
+                    new ConsumerGroupHeartbeatRequestData().setGroupId(group).setMemberId(joined.memberId()).setMemberEpoch(1));
+            assertThat(beat.errorCode()).as("v%d", v).isZero();
+            for (short dv : versions(ApiKeys.CONSUMER_GROUP_DESCRIBE)) {
+                var described = (ConsumerGroupDescribeResponseData) client.send(ApiKeys.CONSUMER_GROUP_DESCRIBE, dv,
+                        new ConsumerGroupDescribeRequestData().setGroupIds(List.of(group)));
+                var g = described.groups().get(0);
+                assertThat(g.errorCode()).as("describe v%d", dv).isZero();
+                assertThat(g.groupState()).isEqualTo("Stable");
+                assertThat(g.members()).singleElement().satisfies(m -> assertThat(m.memberId()).isEqualTo(joined.memberId()));
+            }
+            var left = (ConsumerGroupHeartbeatResponseData) client.send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, v,
+                    new ConsumerGroupHeartbeatRequestData().setGroupId(group).setMemberId(joined.memberId()).setMemberEpoch(-1));
+            assertThat(left.errorCode()).as("v%d", v).isZero();
+            assertThat(left.memberEpoch()).isEqualTo(-1);
         }
     }
 }
