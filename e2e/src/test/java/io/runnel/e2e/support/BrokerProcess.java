@@ -128,6 +128,13 @@ public final class BrokerProcess implements AutoCloseable {
         return externalBootstrap != null ? externalBootstrap : "127.0.0.1:" + kafkaPort;
     }
 
+    /** Runnel's HTTP port ({@code quarkus.http.port}: health, {@code /q/metrics}); skips the test on Kafka or an external broker. */
+    public int httpPort() {
+        assumeLaunchedHere("Runnel's HTTP endpoints");
+        Assumptions.assumeTrue(kind == BrokerKind.RUNNEL, "Apache Kafka has no /q/metrics");
+        return auxPort;
+    }
+
     /**
      * A topic name for this test: {@code base} itself on a broker the suite launched (fresh data
      * dir), {@code base} plus a per-run suffix on an external broker, so reruns do not collide.
