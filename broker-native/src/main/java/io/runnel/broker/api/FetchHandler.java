@@ -102,7 +102,7 @@ public final class FetchHandler implements ApiHandler {
         if (resolved.error() != Errors.NONE) return CompletableFuture.completedFuture(ReadResult.error(resolved.error(), -1, -1));
         int maxBytes = Math.min(budgetBytes, Math.max(0, w.partition().partitionMaxBytes()));
         boolean minOneMessage = nothingReadYet; // KIP-74: progress even when one batch exceeds the limits
-        return resolved.partition().read(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch())
+        return resolved.partition().readForFetch(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch())
                 .exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
     }
 

@@ -141,7 +141,7 @@ final class GroupShard {
                             + (failure != null ? failure : read.error()));
                 long next = offset;
                 long count = records;
-                for (RecordBatch batch : read.records().batches()) {
+                for (RecordBatch batch : read.memoryRecords().batches()) {
                     if (batch.lastOffset() < offset) continue;
                     if (!batch.isControlBatch()) {
                         for (Record record : batch) {

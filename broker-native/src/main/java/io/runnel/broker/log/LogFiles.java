@@ -139,6 +139,31 @@ final class LogFiles {
         }
     }
 
+    /**
+     * How long the channel of a deleted or replaced segment stays open (Kafka's
+     * {@code file.delete.delay.ms} default): fetch responses queued with a {@link FileSlice} of it
+     * are written from the open channel even though the file name is already gone.
+     */
+    public static final long RETIRED_CHANNEL_GRACE_MS = 60_000;
+
+    private static final java.util.concurrent.ScheduledExecutorService CLOSER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "runnel-retired-segment-closer");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** Closes a retired segment's file channel after {@link #RETIRED_CHANNEL_GRACE_MS}. */
+    static void closeLater(java.nio.channels.FileChannel channel) {
+        CLOSER.schedule(() -> {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Nothing else holds it; the descriptor is released with the process at worst.
+            }
+        }, RETIRED_CHANNEL_GRACE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     static KafkaStorageException storageError(String what, IOException cause) {
         return new KafkaStorageException("I/O error " + what + ": " + cause.getMessage(), cause);
     }

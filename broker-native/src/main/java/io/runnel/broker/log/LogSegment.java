@@ -483,8 +483,19 @@ final class LogSegment {
         }
     }
 
-    /** Seals the time index, fsyncs and closes every file. */
-    void close() {
+    /** Like {@link #close()}, but the log's channel closes a grace period later: fetches may still read it. */
+    void retire() {
+        sealIndexes();
+        try {
+            log.flush();
+        } catch (IOException e) {
+            throw LogFiles.storageError("closing " + logFile(), e);
+        }
+        LogFiles.closeLater(log.channel());
+    }
+
+    /** Seals the time index, fsyncs and closes both indexes. */
+    private void sealIndexes() {
         try {
             if (offsetIndex != null) {
                 appendFinalTimeIndexEntry();
@@ -493,20 +504,32 @@ final class LogSegment {
                 offsetIndex.close();
                 timeIndex.close();
             }
+        } catch (IOException e) {
+            throw LogFiles.storageError("closing the indexes of " + logFile(), e);
+        }
+    }
+
+    /** Seals the time index, fsyncs and closes every file. */
+    void close() {
+        sealIndexes();
+        try {
             log.close();
         } catch (IOException e) {
             throw LogFiles.storageError("closing " + logFile(), e);
         }
     }
 
-    /** Closes without flushing and deletes the segment's files. */
+    /**
+     * Deletes the segment's files without flushing. The log's channel closes a grace period later
+     * ({@link LogFiles#closeLater}): a fetch response may still be sending bytes from it.
+     */
     void deleteFiles() {
         try {
             if (offsetIndex != null) {
                 offsetIndex.delete();
                 timeIndex.delete();
             }
-            log.channel().close();
+            LogFiles.closeLater(log.channel());
             Files.deleteIfExists(logFile());
             Files.deleteIfExists(LogFiles.indexFile(dir, baseOffset));
             Files.deleteIfExists(LogFiles.timeIndexFile(dir, baseOffset));

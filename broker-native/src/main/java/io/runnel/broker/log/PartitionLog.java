@@ -418,6 +418,25 @@ public final class PartitionLog {
         return new FetchDataInfo(startOffset, MemoryRecords.readableRecords(buffer));
     }
 
+    /**
+     * For a fetch: the whole batches to send from the one segment holding {@code startOffset} (or
+     * the next one with data), as a position range of its file, under the same rules as
+     * {@link #read}; Kafka's fetch also reads from one segment at a time. Empty at the log end.
+     *
+     * @throws OffsetOutOfRangeException if startOffset is below the log start or above the log end
+     */
+    public FileSlice readSlice(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        ensureUsable();
+        checkInRange(startOffset);
+        if (startOffset == logEndOffset) return FileSlice.EMPTY;
+        for (LogSegment segment : segments.tailMap(segments.floorKey(startOffset), true).values()) {
+            LogSegment.Slice slice = segment.slice(startOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+            if (slice.sizeInBytes() > 0) return new FileSlice(segment.records(), slice.position(), slice.sizeInBytes());
+            if (slice.limitReached()) break;
+        }
+        return FileSlice.EMPTY;
+    }
+
     private void checkInRange(long offset) {
         long start = logStartOffset;
         long end = logEndOffset;
@@ -799,7 +818,7 @@ public final class PartitionLog {
                 segments.remove(source.baseOffset()).deleteFiles();
             }
             LogSegment first = segments.remove(group.baseOffset());
-            first.close();
+            first.retire(); // a fetch may still be sending from its channel
             LogFiles.deleteIfExists(LogFiles.indexFile(dir, group.baseOffset()));
             LogFiles.deleteIfExists(LogFiles.timeIndexFile(dir, group.baseOffset()));
             try {

@@ -11,6 +11,7 @@ import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.protocol.CloseConnectionException;
 import io.runnel.broker.protocol.RequestContext;
 import io.runnel.broker.protocol.RequestDecoder;
+import io.runnel.broker.protocol.EncodedResponse;
 import io.runnel.broker.protocol.ResponseEncoder;
 import io.runnel.broker.protocol.SupportedApis;
 import io.netty.buffer.ByteBuf;
@@ -51,7 +52,7 @@ final class KafkaConnection {
     /** A request being served; {@code response} is set when done (null = none to send); this connection owns it until written. */
     private static final class ResponseSlot {
         boolean done;
-        ByteBuf response;
+        EncodedResponse response;
     }
 
     KafkaConnection(NetSocket socket, Context eventLoop, String listenerName, SupportedApis apis, BrokerMetrics metrics,
@@ -152,7 +153,7 @@ final class KafkaConnection {
             return;
         }
         short version = context.apiVersion();
-        ByteBuf encoded;
+        EncodedResponse encoded;
         try {
             encoded = ResponseEncoder.encode(context.header().correlationId(), context.apiKey().responseHeaderVersion(version), response, version);
         } catch (RuntimeException e) {
@@ -170,14 +171,18 @@ final class KafkaConnection {
         return slot;
     }
 
-    private void complete(ResponseSlot slot, ByteBuf response) {
+    private void complete(ResponseSlot slot, EncodedResponse response) {
         slot.done = true;
         slot.response = response;
         while (!inflight.isEmpty() && inflight.peek().done) {
             ResponseSlot head = inflight.poll();
             if (head.response == null) continue;
-            if (closed) head.response.release();
-            else socket.writeMessage(head.response); // Netty releases the buffer once written
+            if (closed) {
+                head.response.release();
+            } else {
+                // Buffers and file regions, in order, on this event loop: Netty releases each once written.
+                for (Object part : head.response.parts()) socket.writeMessage(part);
+            }
         }
         dispatchWaiting();
         updateReadState();

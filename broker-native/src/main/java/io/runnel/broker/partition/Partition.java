@@ -20,6 +20,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.log.FileSlice;
 import io.runnel.broker.log.LogAppendInfo;
 import io.runnel.broker.log.LogConfig;
 import io.runnel.broker.log.LogCompactor;
@@ -166,13 +167,30 @@ public final class Partition {
      * caller's {@code currentLeaderEpoch} (-1 when unknown) fences clients with stale metadata.
      */
     public CompletableFuture<ReadResult> read(long fetchOffset, int maxBytes, boolean minOneMessage, int currentLeaderEpoch) {
+        return readWith(currentLeaderEpoch, (l, hw) -> l.read(fetchOffset, maxBytes, hw, minOneMessage).records());
+    }
+
+    /**
+     * A client fetch: like {@link #read}, but the records stay in their segment file and go to the
+     * socket with {@code sendfile} ({@link io.runnel.broker.protocol.FileSliceRecords}); from one
+     * segment, as Kafka's fetch.
+     */
+    public CompletableFuture<ReadResult> readForFetch(long fetchOffset, int maxBytes, boolean minOneMessage, int currentLeaderEpoch) {
+        return readWith(currentLeaderEpoch, (l, hw) -> {
+            FileSlice slice = l.readSlice(fetchOffset, maxBytes, hw, minOneMessage);
+            return slice.sizeInBytes() == 0 ? MemoryRecords.EMPTY : new io.runnel.broker.protocol.FileSliceRecords(slice);
+        });
+    }
+
+    /** Epoch fencing and the offset-range answer around a read up to the high watermark, on the partition's thread. */
+    private CompletableFuture<ReadResult> readWith(int currentLeaderEpoch,
+                                                   java.util.function.BiFunction<PartitionLog, Long, org.apache.kafka.common.record.internal.BaseRecords> reader) {
         return onIo(l -> {
             Errors epochError = checkLeaderEpoch(currentLeaderEpoch);
             if (epochError != Errors.NONE) return ReadResult.error(epochError, highWatermark(), l.logStartOffset());
             long hw = highWatermark();
             try {
-                MemoryRecords records = l.read(fetchOffset, maxBytes, hw, minOneMessage).records();
-                return new ReadResult(Errors.NONE, records, hw, l.logStartOffset());
+                return new ReadResult(Errors.NONE, reader.apply(l, hw), hw, l.logStartOffset());
             } catch (OffsetOutOfRangeException e) {
                 return ReadResult.error(Errors.OFFSET_OUT_OF_RANGE, hw, l.logStartOffset());
             }

@@ -28,7 +28,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.netty.buffer.ByteBuf;
 
 /**
  * The request path's codec: decoding a Produce request frame (the broker's own {@link RequestDecoder}
@@ -88,10 +87,9 @@ public class RequestCodecBench {
 
     @Benchmark
     public int encodeFetchResponse() {
-        ByteBuf encoded = ResponseEncoder.encode(7, ApiKeys.FETCH.responseHeaderVersion(ApiKeys.FETCH.latestVersion()), fetchResponse,
+        EncodedResponse encoded = ResponseEncoder.encode(7, ApiKeys.FETCH.responseHeaderVersion(ApiKeys.FETCH.latestVersion()), fetchResponse,
                 ApiKeys.FETCH.latestVersion());
-        int size = encoded.readableBytes();
         encoded.release();
-        return size;
+        return encoded.sizeInBytes();
     }
 }
