@@ -89,8 +89,9 @@ public final class BrokerMetrics {
     }
 
     /** Publishes a partition's log gauges, read through the suppliers (safe from any thread) at scrape time. */
-    public void partitionOpened(TopicPartition tp, LongSupplier sizeBytes, LongSupplier logStartOffset, LongSupplier logEndOffset, Path logDir) {
-        partitions.opened(tp, sizeBytes, logStartOffset, logEndOffset, logDir);
+    public void partitionOpened(TopicPartition tp, LongSupplier sizeBytes, LongSupplier logStartOffset, LongSupplier logEndOffset,
+                                LongSupplier segments, Path logDir) {
+        partitions.opened(tp, sizeBytes, logStartOffset, logEndOffset, segments, logDir);
     }
 
     public void partitionClosed(TopicPartition tp) {

@@ -1,7 +1,6 @@
 package io.runnel.broker.metrics;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,15 +39,14 @@ public final class PartitionMetrics {
         this.registry = registry;
     }
 
-    void opened(TopicPartition tp, LongSupplier sizeBytes, LongSupplier logStartOffset, LongSupplier logEndOffset, Path logDir) {
+    void opened(TopicPartition tp, LongSupplier sizeBytes, LongSupplier logStartOffset, LongSupplier logEndOffset, LongSupplier segments,
+                Path logDir) {
         Path dir = logDir.toAbsolutePath().normalize();
-        Path partitionDir = dir.resolve(tp.topic() + "-" + tp.partition());
         List<Gauge> gauges = new ArrayList<>();
         gauges.add(partitionGauge("runnel.log.size", "Size of a partition's log segments on disk", "bytes", tp, sizeBytes::getAsLong));
         gauges.add(partitionGauge("runnel.log.start.offset", "The partition's first offset still in the log", null, tp, logStartOffset::getAsLong));
         gauges.add(partitionGauge("runnel.log.end.offset", "The offset the partition's next appended record gets", null, tp, logEndOffset::getAsLong));
-        gauges.add(partitionGauge("runnel.log.segments", "Segment files (*.log) in the partition's directory", null, tp,
-                () -> countSegments(partitionDir)));
+        gauges.add(partitionGauge("runnel.log.segments", "Segments of the partition's log", null, tp, segments::getAsLong));
         Hosted previous = hosted.put(tp, new Hosted(dir, sizeBytes, gauges));
         if (previous != null) previous.gauges().stream().filter(g -> !gauges.contains(g)).forEach(registry::remove);
     }
@@ -111,19 +109,5 @@ public final class PartitionMetrics {
         } catch (IOException e) {
             return Double.NaN; // the dir is gone or unreadable: no value rather than a wrong one
         }
-    }
-
-    /**
-     * Segment files in the partition's directory. Counted on disk because the segment map belongs
-     * to the partition's I/O thread; files being cleaned, swapped or deleted carry other suffixes.
-     */
-    static double countSegments(Path partitionDir) {
-        long count = 0;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(partitionDir, "*.log")) {
-            for (Path ignored : files) count++;
-        } catch (IOException e) {
-            return Double.NaN; // deleted between the metadata change and this scrape
-        }
-        return count;
     }
 }

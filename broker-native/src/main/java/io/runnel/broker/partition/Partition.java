@@ -51,6 +51,8 @@ public final class Partition {
     private volatile boolean closed;
     /** The log's size on disk as of the partition thread's last append or retention run. */
     private volatile long sizeBytes;
+    /** The log's segment count, published by the I/O thread for metrics (the segment map itself is confined to it). */
+    private volatile int segmentCount;
 
     private record PendingAppend(MemoryRecords records, CompletableFuture<AppendResult> result) {}
 
@@ -64,6 +66,7 @@ public final class Partition {
         this.io = io;
         this.purgatory = purgatory;
         this.sizeBytes = log.sizeInBytes(); // not yet shared: the caller hands the log over after this
+        this.segmentCount = log.numberOfSegments();
     }
 
     public TopicPartition topicPartition() {
@@ -97,6 +100,11 @@ public final class Partition {
     /** Bytes of the partition's segments on disk; readable from any thread, refreshed by its own. */
     public long sizeInBytes() {
         return sizeBytes;
+    }
+
+    /** The log's segment count as of its last change; any thread. */
+    public long segmentCount() {
+        return segmentCount;
     }
 
     /** The log directory (a {@code log.dirs} entry) holding this partition. */
@@ -151,6 +159,7 @@ public final class Partition {
         try {
             LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
             sizeBytes += info.validBytes(); // a duplicate wrote nothing and reports 0
+            segmentCount = log.numberOfSegments(); // an append may have rolled
             return new AppendResult(Errors.NONE, null, info.firstOffset(), info.logAppendTimeMs(), log.logStartOffset());
         } catch (ApiException e) {
             // A client's bad batch (CRC, format, size, sequence) is named in the log; the partition serves on.
@@ -237,6 +246,7 @@ public final class Partition {
                 throw new OffsetOutOfRangeException("offset " + offset + " is outside [0, " + highWatermark() + "]");
             long start = l.deleteRecordsBefore(target);
             sizeBytes = l.sizeInBytes();
+            segmentCount = l.numberOfSegments();
             return start;
         });
     }
@@ -250,6 +260,7 @@ public final class Partition {
                 log.maybeFlush(nowMs);
                 int deleted = log.deleteSegmentsPerRetention(nowMs);
                 sizeBytes = log.sizeInBytes();
+                segmentCount = log.numberOfSegments();
                 if (deleted > 0) LOG.infof("Retention deleted %d segment(s) of %s; log start offset is now %d",
                         deleted, topicPartition, log.logStartOffset());
             } catch (RuntimeException e) {
@@ -268,6 +279,7 @@ public final class Partition {
         return onIo(l -> {
             boolean installed = l.installCompaction(result);
             sizeBytes = l.sizeInBytes();
+            segmentCount = l.numberOfSegments();
             return installed;
         });
     }

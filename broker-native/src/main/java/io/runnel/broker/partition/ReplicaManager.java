@@ -100,7 +100,7 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
                     if (existing != null) removePartition(tp);
                     Partition opened = openPartition(topic, p, tp, brokerConfig);
                     partitions.put(tp, opened);
-                    metrics.partitionOpened(tp, opened::sizeInBytes, opened::logStartOffset, opened::logEndOffset, opened.logDir());
+                    metrics.partitionOpened(tp, opened::sizeInBytes, opened::logStartOffset, opened::logEndOffset, opened::segmentCount, opened.logDir());
                 }
             }
         }

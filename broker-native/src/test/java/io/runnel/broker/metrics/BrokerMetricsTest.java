@@ -2,7 +2,6 @@ package io.runnel.broker.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
@@ -58,14 +57,10 @@ class BrokerMetricsTest {
     @Test
     void partitionGaugesReadTheSuppliersAndGoAwayWhenThePartitionCloses() throws Exception {
         TopicPartition tp = new TopicPartition("orders", 3);
-        Path partitionDir = Files.createDirectories(logDir.resolve("orders-3"));
-        Files.createFile(partitionDir.resolve("00000000000000000000.log"));
-        Files.createFile(partitionDir.resolve("00000000000000000100.log"));
-        Files.createFile(partitionDir.resolve("00000000000000000100.log.cleaned")); // not a segment yet
-        Files.createFile(partitionDir.resolve("00000000000000000000.index"));
         AtomicLong end = new AtomicLong(120);
+        AtomicLong segments = new AtomicLong(2);
         metrics.brokerGauges(List.of(logDir), 1, () -> { throw new AssertionError("not read in this test"); });
-        metrics.partitionOpened(tp, () -> 4096, () -> 20, end::get, logDir);
+        metrics.partitionOpened(tp, () -> 4096, () -> 20, end::get, segments::get, logDir);
 
         assertThat(gauge("runnel.log.size")).isEqualTo(4096);
         assertThat(gauge("runnel.log.start.offset")).isEqualTo(20);
@@ -73,6 +68,8 @@ class BrokerMetricsTest {
         end.set(130);
         assertThat(gauge("runnel.log.end.offset")).isEqualTo(130);
         assertThat(gauge("runnel.log.segments")).isEqualTo(2);
+        segments.set(3); // a roll
+        assertThat(gauge("runnel.log.segments")).isEqualTo(3);
         String dir = logDir.toAbsolutePath().normalize().toString();
         assertThat(registry.get("runnel.log.dir.used").tag("dir", dir).gauge().value()).isEqualTo(4096);
         assertThat(registry.get("runnel.log.dir.free").tag("dir", dir).gauge().value()).isPositive();
