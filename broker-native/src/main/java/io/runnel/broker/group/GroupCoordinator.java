@@ -82,8 +82,8 @@ public final class GroupCoordinator implements AutoCloseable {
     public static final String CLASSIC = "classic";
     public static final String CONSUMER = "consumer";
 
-    /** A group's line in ListGroups: state in Kafka's words for its type. */
-    public record Listing(String groupId, String protocolType, String state, String type) {}
+    /** A group's line in ListGroups (state in Kafka's words for its type), with its member count for metrics. */
+    public record Listing(String groupId, String protocolType, String state, String type, int members) {}
 
     /** OffsetDelete's answer: a group-level error, or one error per partition. */
     public record OffsetDeleteResult(Errors groupError, Map<TopicPartition, Errors> partitions) {}

@@ -955,10 +955,11 @@ final class GroupShard {
         for (ClassicGroup g : groups.values()) {
             if (g.is(GroupState.DEAD)) continue;
             listings.add(new GroupCoordinator.Listing(g.groupId, g.protocolType == null ? "" : g.protocolType, g.state().kafkaName(),
-                    GroupCoordinator.CLASSIC));
+                    GroupCoordinator.CLASSIC, g.members.size()));
         }
         for (ConsumerGroup g : consumer.groups.values()) {
-            listings.add(new GroupCoordinator.Listing(g.groupId, ConsumerProtocol.PROTOCOL_TYPE, g.state(), GroupCoordinator.CONSUMER));
+            listings.add(new GroupCoordinator.Listing(g.groupId, ConsumerProtocol.PROTOCOL_TYPE, g.state(), GroupCoordinator.CONSUMER,
+                    g.members.size()));
         }
         return listings;
     }

@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-import org.apache.kafka.common.protocol.Errors;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.runnel.broker.group.GroupCoordinator;
@@ -15,8 +13,9 @@ import io.runnel.broker.group.GroupCoordinator;
 /**
  * Consumer-group state and membership as gauges: {@code runnel_consumer_group_state{group,state}}
  * (1 for the group's current state), {@code runnel_consumer_group_members{group}}. Recomputed by
- * {@link #refresh} through the coordinator's ListGroups and Describe paths, so the values are what
- * {@code kafka-consumer-groups --describe --state} would show at that moment. Threading: refresh
+ * {@link #refresh} from one pass of the coordinator's ListGroups path (state and member count per
+ * group, each shard read on its own thread), the values {@code kafka-consumer-groups --describe
+ * --state} would show at that moment. Threading: refresh
  * completions are serialised by {@code synchronized}; scrapes read atomics.
  */
 public final class ConsumerGroupMetrics {
@@ -35,21 +34,11 @@ public final class ConsumerGroupMetrics {
     }
 
     public CompletableFuture<Void> refresh(GroupCoordinator coordinator) {
-        return coordinator.listGroups().thenCompose(list -> {
-            List<CompletableFuture<Described>> described = new ArrayList<>();
-            for (GroupCoordinator.Listing g : list.groups()) described.add(describe(coordinator, g));
-            return CompletableFuture.allOf(described.toArray(CompletableFuture[]::new))
-                    .thenAccept(v -> update(described.stream().map(CompletableFuture::join).filter(d -> d != null).toList()));
+        return coordinator.listGroups().thenAccept(list -> {
+            List<Described> groups = new ArrayList<>();
+            for (GroupCoordinator.Listing g : list.groups()) groups.add(new Described(g.groupId(), g.state(), g.members()));
+            update(groups);
         });
-    }
-
-    private static CompletableFuture<Described> describe(GroupCoordinator coordinator, GroupCoordinator.Listing g) {
-        if (GroupCoordinator.CONSUMER.equals(g.type())) {
-            return coordinator.describeConsumerGroup(g.groupId()).thenApply(d -> d.errorCode() != Errors.NONE.code() ? null
-                    : new Described(g.groupId(), d.groupState(), d.members().size()));
-        }
-        return coordinator.describeGroup(g.groupId()).thenApply(d -> d.errorCode() != Errors.NONE.code() ? null
-                : new Described(g.groupId(), d.groupState(), d.members().size()));
     }
 
     private synchronized void update(List<Described> groups) {
