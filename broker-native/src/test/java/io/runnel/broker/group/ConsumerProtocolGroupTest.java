@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -21,7 +17,6 @@ import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.GroupState;
@@ -60,6 +55,8 @@ class ConsumerProtocolGroupTest {
         broker.close();
     }
 
+    static final GroupConsumerScenarios.Consumers MODERN = ConsumerProtocolGroupTest::modern;
+
     static KafkaConsumer<String, String> modern(String group, Map<String, Object> extra) {
         return modernConsumer(broker.bootstrapServers(), group, extra);
     }
@@ -70,25 +67,7 @@ class ConsumerProtocolGroupTest {
 
     @Test
     void twoConsumerProtocolMembersSplitFourPartitionsWithNoneOwnedTwiceAndTogetherReadEverything() throws Exception {
-        createTopic(admin, "kip848-split", 4);
-        try (var c1 = modern("kip848-split-group"); var c2 = modern("kip848-split-group")) {
-            c1.subscribe(List.of("kip848-split"));
-            c2.subscribe(List.of("kip848-split"));
-            Reads reads = new Reads();
-            pollUntil(List.of(c1, c2), reads, () -> c1.assignment().size() == 2 && c2.assignment().size() == 2, false);
-            assertThat(c1.assignment()).hasSize(2).doesNotContainAnyElementsOf(c2.assignment());
-            assertThat(c2.assignment()).hasSize(2);
-
-            produce(producer, "kip848-split", 4, 0, 200);
-            pollUntil(List.of(c1, c2), reads, () -> reads.all().size() >= 200, false);
-            assertThat(reads.all()).hasSize(200);
-            assertThat(reads.distinctValues()).hasSize(200);
-            for (KafkaConsumer<String, String> c : List.of(c1, c2)) {
-                Set<TopicPartition> own = c.assignment();
-                assertThat(reads.of(c)).isNotEmpty()
-                        .allSatisfy(r -> assertThat(own).contains(new TopicPartition(r.topic(), r.partition())));
-            }
-
+        GroupConsumerScenarios.twoMembersSplitAndReadEverything(admin, producer, MODERN, "kip848-split", () -> {
             ConsumerGroupDescription described = admin.describeConsumerGroups(List.of("kip848-split-group")).all().get().get("kip848-split-group");
             assertThat(described.type()).isEqualTo(GroupType.CONSUMER);
             assertThat(described.groupState()).isEqualTo(GroupState.STABLE);
@@ -99,70 +78,17 @@ class ConsumerProtocolGroupTest {
             assertThat(listed).extracting(GroupListing::groupId).contains("kip848-split-group");
             assertThat(listed.stream().filter(l -> l.groupId().equals("kip848-split-group")).findFirst().orElseThrow().type())
                     .contains(GroupType.CONSUMER);
-        }
+        });
     }
 
     @Test
     void membersJoiningAndLeavingMovePartitionsIncrementallyAndConsumptionResumesFromCommitsWithNothingLost() throws Exception {
-        String topic = "kip848-churn";
-        int partitions = 6;
-        createTopic(admin, topic, partitions);
-        Reads reads = new Reads();
-        var c1 = modern("kip848-churn-group");
-        var c2 = modern("kip848-churn-group");
-        var c3 = modern("kip848-churn-group");
-        try {
-            c1.subscribe(List.of(topic));
-            c2.subscribe(List.of(topic));
-            produce(producer, topic, partitions, 0, 300);
-            pollUntil(List.of(c1, c2), reads, () -> reads.distinctValues().size() >= 300, true);
-
-            c3.subscribe(List.of(topic));
-            produce(producer, topic, partitions, 300, 300);
-            pollUntil(List.of(c1, c2, c3), reads, () -> reads.distinctValues().size() >= 600
-                    && c1.assignment().size() == 2 && c2.assignment().size() == 2 && c3.assignment().size() == 2, true);
-            assertThat(List.of(c1.assignment(), c2.assignment(), c3.assignment())).allSatisfy(a -> assertThat(a).hasSize(2));
-
-            c2.close(); // leaves with epoch -1: the others take its partitions from its last commit
-            produce(producer, topic, partitions, 600, 300);
-            pollUntil(List.of(c1, c3), reads, () -> reads.distinctValues().size() >= 900
-                    && c1.assignment().size() + c3.assignment().size() == partitions, true);
-            assertThat(c1.assignment().size() + c3.assignment().size()).isEqualTo(partitions);
-            assertThat(c1.assignment()).doesNotContainAnyElementsOf(c3.assignment());
-        } finally {
-            c1.close();
-            c3.close();
-        }
-        Set<String> expected = IntStream.range(0, 900).mapToObj(i -> "value-" + i).collect(Collectors.toSet());
-        assertThat(reads.distinctValues()).isEqualTo(expected);
-        Map<Integer, TreeSet<Long>> offsets = new HashMap<>();
-        for (ConsumerRecord<String, String> r : reads.all()) offsets.computeIfAbsent(r.partition(), p -> new TreeSet<>()).add(r.offset());
-        for (int p = 0; p < partitions; p++) {
-            assertThat(offsets.get(p)).as("partition %d", p).containsExactlyElementsOf(ConsumerGroupTest.LongRangeSet.of(0, 150));
-        }
-        var committed = admin.listConsumerGroupOffsets("kip848-churn-group").partitionsToOffsetAndMetadata().get();
-        assertThat(committed).hasSize(partitions);
-        assertThat(committed.values()).allSatisfy(o -> assertThat(o.offset()).isEqualTo(150));
+        GroupConsumerScenarios.memberJoinsAndLeavesWithNothingLost(admin, producer, MODERN, "kip848-churn");
     }
 
     @Test
     void aNewConsumerProtocolMemberStartsExactlyAfterTheLastCommit() throws Exception {
-        createTopic(admin, "kip848-resume", 1);
-        produce(producer, "kip848-resume", 1, 0, 100);
-        TopicPartition tp = new TopicPartition("kip848-resume", 0);
-        try (var first = modern("kip848-resume-group", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10"))) {
-            first.subscribe(List.of("kip848-resume"));
-            Reads reads = new Reads();
-            pollUntil(List.of(first), reads, () -> reads.all().size() >= 30, false);
-            first.commitSync(Map.of(tp, new OffsetAndMetadata(37, "checkpoint")));
-        }
-        try (var second = modern("kip848-resume-group")) {
-            second.subscribe(List.of("kip848-resume"));
-            Reads reads = new Reads();
-            pollUntil(List.of(second), reads, () -> !reads.all().isEmpty(), false);
-            assertThat(reads.all().get(0).offset()).isEqualTo(37);
-            assertThat(second.committed(Set.of(tp)).get(tp).metadata()).isEqualTo("checkpoint");
-        }
+        GroupConsumerScenarios.newMemberStartsAfterTheLastCommit(admin, producer, MODERN, "kip848-resume");
     }
 
     @Test
