@@ -476,7 +476,7 @@ final class ConsumerGroups {
     }
 
     /** Tombstones for the given offsets and for the group itself. */
-    List<SimpleRecord> tombstones(ConsumerGroup group, Set<org.apache.kafka.common.TopicPartition> offsets) {
+    List<SimpleRecord> tombstones(ConsumerGroup group, java.util.Collection<org.apache.kafka.common.TopicPartition> offsets) {
         long now = time.milliseconds();
         List<SimpleRecord> records = new ArrayList<>();
         for (var tp : offsets) records.add(new SimpleRecord(now, GroupRecords.offsetKey(group.groupId, tp), null));

@@ -1032,7 +1032,7 @@ final class GroupShard {
             if (gone.isEmpty() && !forget) continue;
             expiredModern.put(group, gone);
             if (forget) {
-                records.addAll(consumer.tombstones(group, new java.util.HashSet<>(gone)));
+                records.addAll(consumer.tombstones(group, gone));
                 emptiedModern.add(group);
             } else {
                 for (TopicPartition tp : gone) records.add(new SimpleRecord(now, GroupRecords.offsetKey(group.groupId, tp), null));

@@ -14,7 +14,6 @@ import io.runnel.broker.protocol.RequestDecoder;
 import io.runnel.broker.protocol.EncodedResponse;
 import io.runnel.broker.protocol.ResponseEncoder;
 import io.runnel.broker.protocol.SupportedApis;
-import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
