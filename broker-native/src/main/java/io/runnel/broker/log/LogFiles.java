@@ -23,7 +23,7 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>Stateless.
  */
-final class LogFiles {
+public final class LogFiles {
     static final String LOG_SUFFIX = ".log";
     static final String INDEX_SUFFIX = ".index";
     static final String TIME_INDEX_SUFFIX = ".timeindex";
@@ -103,7 +103,7 @@ final class LogFiles {
     }
 
     /** Replaces {@code target} with {@code content} atomically and durably. */
-    static void writeAtomically(Path target, byte[] content) {
+    public static void writeAtomically(Path target, byte[] content) {
         Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {

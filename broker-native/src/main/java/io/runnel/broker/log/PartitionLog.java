@@ -194,11 +194,16 @@ public final class PartitionLog {
      * {@code records} (offsets, leader epoch, and for LOG_APPEND_TIME the timestamp and CRC).
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT);
+    }
+
+    /** {@link #appendAsLeader(MemoryRecords, int)}, for an origin that may also write control batches. */
+    public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch, AppendOrigin origin) {
         ensureUsable();
-        List<MutableRecordBatch> batches = validate(records);
+        List<MutableRecordBatch> batches = validate(records, origin);
         if (needsRecompression(batches)) {
             records = recompress(batches, config.compression());
-            batches = validate(records);
+            batches = validate(records, origin);
         }
         long now = time.milliseconds();
         boolean logAppendTime = config.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
@@ -263,11 +268,11 @@ public final class PartitionLog {
         return MemoryRecords.readableRecords(all);
     }
 
-    private List<MutableRecordBatch> validate(MemoryRecords records) {
+    private List<MutableRecordBatch> validate(MemoryRecords records, AppendOrigin origin) {
         List<MutableRecordBatch> batches = new ArrayList<>();
         long bytes = 0;
         for (MutableRecordBatch batch : records.batches()) {
-            validateBatch(batch);
+            validateBatch(batch, origin);
             batches.add(batch);
             bytes += batch.sizeInBytes();
         }
@@ -279,7 +284,7 @@ public final class PartitionLog {
         return batches;
     }
 
-    private void validateBatch(MutableRecordBatch batch) {
+    private void validateBatch(MutableRecordBatch batch, AppendOrigin origin) {
         if (batch.magic() != RecordBatch.MAGIC_VALUE_V2)
             // Kafka 4 answers INVALID_RECORD for the pre-0.11 formats (magic 0 and 1), not UNSUPPORTED_FOR_MESSAGE_FORMAT.
             throw new InvalidRecordException("record batch magic " + batch.magic() + " is not supported; only magic 2 is");
@@ -290,7 +295,7 @@ public final class PartitionLog {
         Integer count = batch.countOrNull();
         if (countFromOffsets <= 0 || count == null || count != countFromOffsets)
             throw new InvalidRecordException("batch offset delta " + (countFromOffsets - 1) + " does not match its record count " + count);
-        if (batch.isControlBatch()) throw new InvalidRecordException("clients may not write control batches");
+        if (batch.isControlBatch() && !origin.allowsControlBatches()) throw new InvalidRecordException("clients may not write control batches");
         if (batch.hasProducerId() && batch.baseSequence() < 0)
             throw new InvalidRecordException("idempotent batch with invalid sequence " + batch.baseSequence());
         if (batch.timestampType() == TimestampType.LOG_APPEND_TIME && config.messageTimestampType() == TimestampType.CREATE_TIME)
@@ -319,6 +324,63 @@ public final class PartitionLog {
             throw e;
         }
         logEndOffset = lastOffset + 1;
+    }
+
+    /**
+     * Appends batches copied from the leader's log as they are: offsets, leader epochs and
+     * timestamps are the leader's, control batches included. Each batch is checked (magic, CRC,
+     * record count) and must start at or after the log end (a gap is allowed: the leader's log may
+     * be compacted); nothing is written if any batch is rejected. Producer state and the leader
+     * epoch cache follow the batches, so this replica can take over as leader.
+     *
+     * @throws IllegalArgumentException if the batches overlap this log or each other
+     */
+    public LogAppendInfo appendAsFollower(MemoryRecords records) {
+        ensureUsable();
+        List<MutableRecordBatch> batches = new ArrayList<>();
+        long bytes = 0;
+        long nextOffset = logEndOffset;
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        for (MutableRecordBatch batch : records.batches()) {
+            if (batch.magic() != RecordBatch.MAGIC_VALUE_V2)
+                throw new InvalidRecordException("record batch magic " + batch.magic() + " is not supported; only magic 2 is");
+            batch.ensureValid();
+            Integer count = batch.countOrNull();
+            if (count == null || count != batch.lastOffset() - batch.baseOffset() + 1)
+                throw new InvalidRecordException("batch offset delta " + (batch.lastOffset() - batch.baseOffset()) + " does not match its record count " + count);
+            if (batch.baseOffset() < nextOffset)
+                throw new IllegalArgumentException("batch at offset " + batch.baseOffset() + " overlaps " + dir + ", which already has offsets below " + nextOffset);
+            nextOffset = batch.nextOffset();
+            maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+            batches.add(batch);
+            bytes += batch.sizeInBytes();
+        }
+        if (batches.isEmpty()) throw new InvalidRecordException("no record batch to append");
+        if (bytes != records.sizeInBytes())
+            throw new CorruptRecordException((records.sizeInBytes() - bytes) + " bytes after the last complete batch");
+        if (records.sizeInBytes() > config.segmentBytes())
+            throw new RecordBatchTooLargeException("append of " + records.sizeInBytes() + " bytes exceeds segmentBytes " + config.segmentBytes());
+        long firstOffset = batches.get(0).baseOffset();
+        long lastOffset = nextOffset - 1;
+        long now = time.milliseconds();
+        appendToActiveSegment(records, maxTimestamp, lastOffset, now);
+        for (MutableRecordBatch batch : batches) {
+            producerState.replay(batch);
+            epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+        }
+        int recordCount = (int) (lastOffset - firstOffset + 1);
+        unflushedMessages += recordCount;
+        return new LogAppendInfo(firstOffset, lastOffset, maxTimestamp, RecordBatch.NO_TIMESTAMP, logStartOffset, recordCount,
+                records.sizeInBytes(), false);
+    }
+
+    /**
+     * Records that {@code leaderEpoch} starts at the current log end, before any batch of it is
+     * written: a new leader does this so that OffsetsForLeaderEpoch answers for its epoch at once.
+     */
+    public void assignEpochStartOffset(int leaderEpoch) {
+        ensureUsable();
+        epochCache.assign(leaderEpoch, logEndOffset);
     }
 
     private LogAppendInfo duplicateOf(BatchMetadata original, boolean logAppendTime) {
