@@ -42,7 +42,23 @@ public record BrokerConfig(
         String logMessageTimestampType,
         int minInsyncReplicas,
         String compressionType,
-        CleanerConfig logCleaner) {
+        CleanerConfig logCleaner,
+        Map<String, String> quorumSettings) {
+
+    /**
+     * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
+     * names; Kafka's defaults.
+     */
+    public static final Map<String, String> QUORUM_DEFAULTS = Map.of(
+            "controller.quorum.election.timeout.ms", "1000",
+            "controller.quorum.fetch.timeout.ms", "2000",
+            "controller.quorum.election.backoff.max.ms", "1000",
+            "controller.quorum.append.linger.ms", "25",
+            "controller.quorum.request.timeout.ms", "2000",
+            "controller.quorum.retry.backoff.ms", "20",
+            "metadata.log.segment.bytes", "1073741824",
+            "metadata.max.retention.bytes", "104857600",
+            "metadata.max.retention.ms", "604800000");
 
     /** One {@code NAME://host:port} entry of {@code listeners}. */
     public record Listener(String name, String host, int port) {
@@ -98,6 +114,7 @@ public record BrokerConfig(
         d.putAll(CleanerConfig.DEFAULTS);
         d.put("min.insync.replicas", "1");
         d.put("compression.type", "producer");
+        d.putAll(QUORUM_DEFAULTS);
         return Map.copyOf(d);
     }
 
@@ -145,9 +162,16 @@ public record BrokerConfig(
                 get.apply("log.message.timestamp.type"),
                 Integer.parseInt(get.apply("min.insync.replicas")),
                 get.apply("compression.type"),
-                CleanerConfig.from(get));
+                CleanerConfig.from(get),
+                quorumSettings(get));
         config.validate();
         return config;
+    }
+
+    private static Map<String, String> quorumSettings(Function<String, String> get) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String key : QUORUM_DEFAULTS.keySet()) settings.put(key, get.apply(key));
+        return Map.copyOf(settings);
     }
 
     /** Convenience for tests and tools: a map of Kafka key names over the defaults. */

@@ -31,9 +31,10 @@ import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.config.TopicConfigs;
 
 /**
- * The controller: the only writer of the metadata log. It validates admin operations against the
- * current image, turns them into metadata records, appends them, applies them to a new image and
- * publishes that image to listeners — in that order, so nothing acts on an uncommitted change.
+ * The controller: validates admin operations against the current image, turns them into metadata
+ * records and appends them to the metadata log (the Raft quorum); once a batch is committed it is
+ * applied to a new image, which is published to listeners — so nothing acts on an uncommitted
+ * change. Batches committed by another node's controller are applied the same way.
  *
  * <p>Threading: every operation runs on the single metadata thread; callers get futures. The
  * current image may be read from any thread through {@link #image()}.
@@ -51,6 +52,8 @@ public final class MetadataController implements AutoCloseable {
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "runnel-metadata"));
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage image;
+    /** False while the log is replayed at start: listeners then get the replayed image in one go. */
+    private boolean publishing;
     private long brokerEpoch = -1;
 
     public MetadataController(BrokerConfig config, String clusterId, MetadataLog log) {
@@ -67,14 +70,50 @@ public final class MetadataController implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** Replays the log into the image and publishes it (listeners load their logs from it). */
+    /**
+     * Replays the log into the image and publishes it once (listeners load their logs from it);
+     * from then on every committed batch, this node's or another controller's, is applied and
+     * published as it arrives.
+     */
     public CompletableFuture<MetadataImage> start() {
         return submit(() -> {
-            log.replay(batch -> image = image.apply(batch, image.offset() + batch.size()));
-            LOG.infof("Replayed metadata log to offset %d: %d topics", log.endOffset(), image.topicsByName().size());
+            log.start(new MetadataLog.Applier() {
+                @Override
+                public void apply(List<ApiMessageAndVersion> records, long lastOffset) {
+                    applyCommitted(records, lastOffset);
+                }
+
+                @Override
+                public void reset() {
+                    resetToSnapshot();
+                }
+            }, this::scheduleCatchUp);
+            LOG.infof("Replayed metadata log to offset %d: %d topics", image.offset(), image.topicsByName().size());
+            publishing = true;
             publish(MetadataImage.empty(image.clusterId()), image);
             return image;
         });
+    }
+
+    /** From the raft thread: commits are waiting. After close the metadata thread is gone, and so is the need. */
+    private void scheduleCatchUp() {
+        try {
+            thread.execute(log::catchUp);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // closing
+        }
+    }
+
+    private void applyCommitted(List<ApiMessageAndVersion> records, long lastOffset) {
+        MetadataImage previous = image;
+        image = previous.apply(records, lastOffset);
+        if (publishing) publish(previous, image);
+    }
+
+    private void resetToSnapshot() {
+        MetadataImage previous = image;
+        image = MetadataImage.empty(previous.clusterId());
+        if (publishing) publish(previous, image);
     }
 
     /**
@@ -351,12 +390,12 @@ public final class MetadataController implements AutoCloseable {
         });
     }
 
-    /** Appends, applies, publishes. Metadata thread only. */
+    /**
+     * Appends and returns the image once the batch is committed, applied and published (with
+     * anything committed before it). Metadata thread only.
+     */
     private MetadataImage commit(List<ApiMessageAndVersion> records) {
-        long lastOffset = log.append(records);
-        MetadataImage previous = image;
-        image = previous.apply(records, lastOffset);
-        publish(previous, image);
+        log.append(records);
         return image;
     }
 
@@ -371,8 +410,12 @@ public final class MetadataController implements AutoCloseable {
         }
     }
 
+    /** Runs {@code task} on the metadata thread against an image that includes every commit so far. */
     private <T> CompletableFuture<T> submit(Supplier<T> task) {
-        return CompletableFuture.supplyAsync(task, thread);
+        return CompletableFuture.supplyAsync(() -> {
+            if (publishing) log.catchUp();
+            return task.get();
+        }, thread);
     }
 
     @Override

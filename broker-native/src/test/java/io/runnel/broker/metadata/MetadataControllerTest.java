@@ -21,7 +21,7 @@ class MetadataControllerTest {
     private final BrokerConfig config = BrokerConfig.from(Map.of("num.partitions", "3"));
 
     private MetadataController open() {
-        MetadataController controller = new MetadataController(config, "test-cluster", LocalMetadataLog.open(dir, Time.SYSTEM));
+        MetadataController controller = new MetadataController(config, "test-cluster", QuorumMetadataLog.singleNode(1, "test-cluster", dir, BrokerConfig.QUORUM_DEFAULTS, Time.SYSTEM));
         controller.start().join();
         controller.registerBroker(config.advertisedListeners()).join();
         return controller;
@@ -134,5 +134,43 @@ class MetadataControllerTest {
         try (MetadataController c = open()) {
             assertThat(c.allocateProducerIdBlock().join()).isEqualTo(second + MetadataController.PRODUCER_ID_BLOCK_SIZE);
         }
+    }
+
+    /**
+     * Data dirs written before the metadata quorum existed hold a plain log: batches at leader
+     * epoch 0, no quorum-state, no LeaderChange. The quorum of one must take them over as they are.
+     */
+    @Test
+    void aMetadataLogFromBeforeTheQuorumIsTakenOverUnchanged() {
+        var log = io.runnel.broker.log.PartitionLog.open(dir.resolve(QuorumMetadataLog.DIR_NAME),
+                io.runnel.broker.log.LogConfig.defaults(), false, Time.SYSTEM);
+        var topicId = org.apache.kafka.common.Uuid.randomUuid();
+        log.appendAsLeader(serialize(
+                new org.apache.kafka.common.metadata.TopicRecord().setName("legacy").setTopicId(topicId),
+                new org.apache.kafka.common.metadata.PartitionRecord().setTopicId(topicId).setPartitionId(0)
+                        .setReplicas(List.of(1)).setIsr(List.of(1)).setLeader(1).setLeaderEpoch(0).setPartitionEpoch(0)), 0);
+        log.close();
+
+        try (MetadataController c = open()) {
+            assertThat(c.image().topic("legacy").partitionCount()).isEqualTo(1);
+            assertThat(c.createTopics(List.of(spec("after-upgrade", 1)), false).join().get(0).error()).isEqualTo(Errors.NONE);
+        }
+        try (MetadataController c = open()) {
+            assertThat(c.image().topicsByName()).containsKeys("legacy", "after-upgrade");
+        }
+    }
+
+    private static org.apache.kafka.common.record.internal.MemoryRecords serialize(org.apache.kafka.common.protocol.ApiMessage... messages) {
+        var serde = org.apache.kafka.metadata.MetadataRecordSerde.INSTANCE;
+        var records = new org.apache.kafka.common.record.internal.SimpleRecord[messages.length];
+        for (int i = 0; i < messages.length; i++) {
+            var message = new org.apache.kafka.server.common.ApiMessageAndVersion(messages[i], (short) 0);
+            var cache = new org.apache.kafka.common.protocol.ObjectSerializationCache();
+            var buffer = java.nio.ByteBuffer.allocate(serde.recordSize(message, cache));
+            serde.write(message, cache, new org.apache.kafka.common.protocol.ByteBufferAccessor(buffer));
+            buffer.flip();
+            records[i] = new org.apache.kafka.common.record.internal.SimpleRecord(buffer);
+        }
+        return org.apache.kafka.common.record.internal.MemoryRecords.withRecords(org.apache.kafka.common.compress.Compression.NONE, records);
     }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.runnel.broker.config.BrokerConfig;
-import io.runnel.broker.metadata.LocalMetadataLog;
+import io.runnel.broker.metadata.QuorumMetadataLog;
 import io.runnel.broker.metadata.MetadataController;
 
 /** Producer ids from blocks in the real metadata log: unique under concurrency, across blocks and restarts. */
@@ -26,7 +26,7 @@ class ProducerIdManagerTest {
     Path dir;
 
     private MetadataController controller() {
-        MetadataController c = new MetadataController(BrokerConfig.from(Map.of()), "c", LocalMetadataLog.open(dir, Time.SYSTEM));
+        MetadataController c = new MetadataController(BrokerConfig.from(Map.of()), "c", QuorumMetadataLog.singleNode(1, "c", dir, BrokerConfig.QUORUM_DEFAULTS, Time.SYSTEM));
         c.start().join();
         return c;
     }

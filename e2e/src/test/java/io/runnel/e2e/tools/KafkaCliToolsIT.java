@@ -20,14 +20,15 @@ import org.junit.jupiter.api.Test;
  * Kafka's own command-line tools, from the org.apache.kafka:kafka-tools jar, each run as a
  * separate {@code java} process on the classpath e2e/kafka-tools writes (what bin/kafka-*.sh do):
  * kafka-topics (TopicCommand), kafka-get-offsets (GetOffsetShell), kafka-producer-perf-test
- * (ProducerPerformance) and kafka-console-consumer (ConsoleConsumer, with --partition/--offset:
- * no consumer group).
+ * (ProducerPerformance), kafka-console-consumer (ConsoleConsumer, with --partition/--offset:
+ * no consumer group) and kafka-metadata-quorum (MetadataQuorumCommand).
  */
 class KafkaCliToolsIT {
     private static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
     private static final String GET_OFFSETS = "org.apache.kafka.tools.GetOffsetShell";
     private static final String PERF_TEST = "org.apache.kafka.tools.ProducerPerformance";
     private static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
+    private static final String METADATA_QUORUM = "org.apache.kafka.tools.MetadataQuorumCommand";
     private static BrokerProcess broker;
 
     @BeforeAll
@@ -110,6 +111,16 @@ class KafkaCliToolsIT {
             offsets.put(Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
         });
         return offsets;
+    }
+
+    @Test
+    void kafkaMetadataQuorumDescribesALeadingVoterAndItsReplication() {
+        String status = ok(tool(METADATA_QUORUM, "--bootstrap-server", broker.bootstrap(), "describe", "--status"));
+        assertThat(status).containsPattern("ClusterId:\\s+\\S+").containsPattern("LeaderId:\\s+\\d+")
+                .containsPattern("LeaderEpoch:\\s+[1-9]\\d*").containsPattern("HighWatermark:\\s+[1-9]\\d*")
+                .containsPattern("CurrentVoters:\\s+\\[");
+        String replication = ok(tool(METADATA_QUORUM, "--bootstrap-server", broker.bootstrap(), "describe", "--replication"));
+        assertThat(replication).containsPattern("\\d+\\s+\\S+\\s+\\d+\\s+\\d+\\s+.*Leader");
     }
 
     private static ExternalCommand.Result tool(String mainClass, String... args) {
