@@ -276,12 +276,17 @@ public final class PartitionLog {
             batches.add(batch);
             bytes += batch.sizeInBytes();
         }
-        if (batches.isEmpty()) throw new InvalidRecordException("no record batch to append");
-        if (bytes != records.sizeInBytes())
-            throw new CorruptRecordException((records.sizeInBytes() - bytes) + " bytes after the last complete batch");
+        checkWholeAppend(records, batches.size(), bytes);
+        return batches;
+    }
+
+    /** The checks on an append as a whole: some batches, nothing after the last one, fits in a segment. */
+    private void checkWholeAppend(MemoryRecords records, int batchCount, long batchBytes) {
+        if (batchCount == 0) throw new InvalidRecordException("no record batch to append");
+        if (batchBytes != records.sizeInBytes())
+            throw new CorruptRecordException((records.sizeInBytes() - batchBytes) + " bytes after the last complete batch");
         if (records.sizeInBytes() > config.segmentBytes())
             throw new RecordBatchTooLargeException("append of " + records.sizeInBytes() + " bytes exceeds segmentBytes " + config.segmentBytes());
-        return batches;
     }
 
     private void validateBatch(MutableRecordBatch batch, AppendOrigin origin) {
@@ -355,11 +360,7 @@ public final class PartitionLog {
             batches.add(batch);
             bytes += batch.sizeInBytes();
         }
-        if (batches.isEmpty()) throw new InvalidRecordException("no record batch to append");
-        if (bytes != records.sizeInBytes())
-            throw new CorruptRecordException((records.sizeInBytes() - bytes) + " bytes after the last complete batch");
-        if (records.sizeInBytes() > config.segmentBytes())
-            throw new RecordBatchTooLargeException("append of " + records.sizeInBytes() + " bytes exceeds segmentBytes " + config.segmentBytes());
+        checkWholeAppend(records, batches.size(), bytes);
         long firstOffset = batches.get(0).baseOffset();
         long lastOffset = nextOffset - 1;
         long now = time.milliseconds();

@@ -189,4 +189,17 @@ class RunnelRaftLogTest {
             assertEquals(2, ControlRecordUtils.deserializeLeaderChangeMessage(stored.iterator().next()).leaderId());
         }
     }
+
+    @Test
+    void aCorruptBatchFromTheLeaderIsRefusedAndNothingIsWritten() {
+        try (RunnelRaftLog log = open()) {
+            log.appendAsFollower(batch(0, 1, "good"), 1);
+            MemoryRecords corrupt = batch(1, 1, "payload", "more");
+            corrupt.buffer().put(corrupt.sizeInBytes() - 3, (byte) 0x7f); // a byte inside the last record: the CRC no longer matches
+            assertThrows(org.apache.kafka.common.errors.CorruptRecordException.class, () -> log.appendAsFollower(corrupt, 1));
+            assertEquals(1, log.endOffset().offset());
+            log.appendAsFollower(batch(1, 1, "payload"), 1);
+            assertEquals(2, log.endOffset().offset());
+        }
+    }
 }
