@@ -23,6 +23,7 @@ import org.jboss.logging.Logger;
 
 import io.runnel.broker.quorum.NoPeersNetworkChannel;
 import io.runnel.broker.quorum.RaftQuorum;
+import io.runnel.broker.quorum.RunnelRaftLog;
 
 /**
  * The metadata log on the Raft quorum ({@link RaftQuorum}, ADR 0005): appends are proposed to
@@ -38,7 +39,7 @@ import io.runnel.broker.quorum.RaftQuorum;
  */
 public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener<ApiMessageAndVersion> {
     private static final Logger LOG = Logger.getLogger(QuorumMetadataLog.class);
-    public static final String DIR_NAME = "__cluster_metadata-0";
+    public static final String DIR_NAME = RunnelRaftLog.TOPIC_PARTITION.toString();
     /** How long an append waits for its commit before failing the operation. */
     static final long COMMIT_TIMEOUT_MS = 30_000;
 

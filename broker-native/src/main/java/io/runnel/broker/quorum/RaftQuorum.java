@@ -32,6 +32,8 @@ import org.apache.kafka.server.fault.FaultHandler;
 import org.apache.kafka.server.util.timer.SystemTimer;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.config.BrokerConfig;
+
 /**
  * One node's member of the metadata quorum: Kafka's own {@link KafkaRaftClient} (ADR 0005) over
  * {@link RunnelRaftLog}, a {@link QuorumStateFile} and the {@link NetworkChannel} it is given,
@@ -71,8 +73,8 @@ public final class RaftQuorum implements AutoCloseable {
         quorumSettings.remove(QuorumConfig.QUORUM_VOTERS_CONFIG);
         QuorumConfig quorumConfig = new QuorumConfig(new AbstractConfig(QuorumConfig.CONFIG_DEF, quorumSettings));
         LogContext logContext = new LogContext("[RaftQuorum id=" + nodeId + "] ");
-        this.log = RunnelRaftLog.open(logDir, time, segmentBytes(settings), retention(settings, "metadata.max.retention.bytes", 100L << 20),
-                retention(settings, "metadata.max.retention.ms", 7L * 24 * 3600 * 1000));
+        this.log = RunnelRaftLog.open(logDir, time, longSetting(settings, "metadata.log.segment.bytes"),
+                longSetting(settings, "metadata.max.retention.bytes"), longSetting(settings, "metadata.max.retention.ms"));
         this.stateFile = new QuorumStateFile(logDir);
         this.timer = new SystemTimer("runnel-raft-expiration-" + nodeId);
         this.expirations = new TimingWheelExpirationService(timer);
@@ -84,14 +86,10 @@ public final class RaftQuorum implements AutoCloseable {
         this.driver = new KafkaRaftClientDriver<>(client, "runnel-raft-" + nodeId, faultHandler, logContext);
     }
 
-    private static long segmentBytes(Map<String, ?> settings) {
-        Object value = settings.get("metadata.log.segment.bytes");
-        return value == null ? 1L << 30 : Long.parseLong(value.toString());
-    }
-
-    private static long retention(Map<String, ?> settings, String key, long defaultValue) {
+    /** A metadata-log setting from {@code settings}, else Kafka's default ({@link BrokerConfig#QUORUM_DEFAULTS}). */
+    private static long longSetting(Map<String, ?> settings, String key) {
         Object value = settings.get(key);
-        return value == null ? defaultValue : Long.parseLong(value.toString());
+        return Long.parseLong(value != null ? value.toString() : BrokerConfig.QUORUM_DEFAULTS.get(key));
     }
 
     /** Loads the log and election state, registers the listener, and starts polling. */

@@ -150,7 +150,8 @@ public final class RunnelRaftLog implements RaftLog {
         // A copy, not a file slice: followers append what they fetch as MemoryRecords, and the
         // bytes must not change under a reader after a truncation.
         MemoryRecords records = log.read(startOffset, maxTotalBatchBytes, maxOffsetExclusive, true).records();
-        long firstBatchOffset = records.batches().iterator().hasNext() ? records.batches().iterator().next().baseOffset() : startOffset;
+        var batches = records.batches().iterator();
+        long firstBatchOffset = batches.hasNext() ? batches.next().baseOffset() : startOffset;
         return new LogFetchInfo(records, new LogOffsetMetadata(firstBatchOffset));
     }
 
