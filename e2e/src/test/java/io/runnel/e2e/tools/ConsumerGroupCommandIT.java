@@ -123,12 +123,7 @@ class ConsumerGroupCommandIT {
         produceTimestamped(topic, 3, 0, 4);
         GroupMember member = JavaGroupMember.start(broker.bootstrap(), "tools-active-member", group, topic, 0);
         try {
-            Instant deadline = Instant.now().plus(KafkaClients.PATIENCE);
-            while (member.view().records().size() < 12 || member.view().assignment().size() < 3) {
-                assertThat(Instant.now()).as("the member consumed all 12 records (hang guard)\n" + member.describe())
-                        .isBefore(deadline);
-                sleep(100);
-            }
+            awaitAllTwelveRecordsOnThreePartitions(member);
             // It consumed without committing: the group has no offsets yet, so CURRENT-OFFSET and LAG are "-".
             ExternalCommand.Result describe = groups("--describe", "--group", group);
             List<String[]> rows = ok(describe).lines().map(l -> l.trim().split("\\s+"))
@@ -187,11 +182,7 @@ class ConsumerGroupCommandIT {
         produceTimestamped(topic, 3, 0, 4);
         GroupMember member = JavaGroupMember.startConsumerProtocol(broker.bootstrap(), "tools-kip848-member", group, topic, 0);
         try {
-            Instant deadline = Instant.now().plus(KafkaClients.PATIENCE);
-            while (member.view().records().size() < 12 || member.view().assignment().size() < 3) {
-                assertThat(Instant.now()).as("the member consumed all 12 records (hang guard)\n" + member.describe()).isBefore(deadline);
-                sleep(100);
-            }
+            awaitAllTwelveRecordsOnThreePartitions(member);
             ExternalCommand.Result state = groups("--describe", "--group", group, "--state");
             List<String[]> stateRows = ok(state).lines().map(l -> l.trim().split("\\s+"))
                     .filter(f -> f.length >= 5 && f[0].equals(group)).toList();
@@ -302,5 +293,14 @@ class ConsumerGroupCommandIT {
     private static String ok(ExternalCommand.Result result) {
         assertThat(result.succeeded()).as(result.describe()).isTrue();
         return result.stdout();
+    }
+
+    /** Waits (with a hang guard) until the member owns all 3 partitions and has consumed all 12 records. */
+    private static void awaitAllTwelveRecordsOnThreePartitions(GroupMember member) {
+        Instant deadline = Instant.now().plus(KafkaClients.PATIENCE);
+        while (member.view().records().size() < 12 || member.view().assignment().size() < 3) {
+            assertThat(Instant.now()).as("the member consumed all 12 records (hang guard)\n" + member.describe()).isBefore(deadline);
+            sleep(100);
+        }
     }
 }
