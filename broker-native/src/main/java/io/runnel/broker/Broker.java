@@ -6,11 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.runnel.broker.api.AllocateProducerIdsHandler;
 import io.runnel.broker.api.AlterConfigsHandler;
 import io.runnel.broker.api.ApiVersionsHandler;
 import io.runnel.broker.api.CreatePartitionsHandler;
@@ -18,7 +21,6 @@ import io.runnel.broker.api.CreateTopicsHandler;
 import io.runnel.broker.api.DeleteRecordsHandler;
 import io.runnel.broker.api.DeleteTopicsHandler;
 import io.runnel.broker.api.DescribeClusterHandler;
-import io.runnel.broker.api.DescribeQuorumHandler;
 import io.runnel.broker.api.DescribeConfigsHandler;
 import io.runnel.broker.api.DescribeLogDirsHandler;
 import io.runnel.broker.api.DescribeTopicPartitionsHandler;
@@ -29,11 +31,17 @@ import io.runnel.broker.api.ListOffsetsHandler;
 import io.runnel.broker.api.MetadataHandler;
 import io.runnel.broker.api.OffsetForLeaderEpochHandler;
 import io.runnel.broker.api.ProduceHandler;
+import io.runnel.broker.api.QuorumRequestHandler;
+import io.runnel.broker.api.BrokerHeartbeatHandler;
+import io.runnel.broker.api.BrokerRegistrationHandler;
+import io.runnel.broker.cluster.BrokerLifecycleManager;
+import io.runnel.broker.cluster.ControllerChannel;
 import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.group.GroupApis;
 import io.runnel.broker.group.GroupConfig;
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.log.LogManager;
+import io.runnel.broker.metadata.BrokerImage;
 import io.runnel.broker.metadata.QuorumMetadataLog;
 import io.runnel.broker.metadata.MetaProperties;
 import io.runnel.broker.metadata.MetadataController;
@@ -56,9 +64,12 @@ import io.vertx.core.Vertx;
  * and stops them in dependency order. Plain Java on Vert.x, so tests can run several brokers in one
  * JVM; the Quarkus application ({@code io.runnel.broker.app}) is a thin shell around it.
  *
- * <p>Start order: log dirs → metadata log replay (which loads and recovers partition logs) →
- * broker registration → listeners → ready. Stop order is the reverse, ending with the clean-shutdown
- * marker so that the next start skips recovery. Threading: start/close from one non-event-loop thread.
+ * <p>Start order: log dirs → controller listener (quorum peers must reach it to elect) → metadata
+ * log replay, once a quorum leader is known (which loads and recovers partition logs) → client
+ * listeners → broker registration (directly in a quorum of one, else with the active controller,
+ * heartbeating from then on) → ready. Stop order is the reverse, beginning with a controlled
+ * shutdown and ending with the clean-shutdown marker so that the next start skips recovery.
+ * Threading: start/close from one non-event-loop thread.
  */
 public final class Broker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Broker.class);
@@ -76,6 +87,13 @@ public final class Broker implements AutoCloseable {
     private LogCleaner logCleaner;
     private GroupCoordinator groupCoordinator;
     private KafkaServer server;
+    /** The controller listener, on nodes with the controller role and a network quorum. */
+    private KafkaServer controllerServer;
+    /** In a multi-node cluster: the link to the active controller, and this broker's registration and heartbeats over it. */
+    private ControllerChannel controllerChannel;
+    private BrokerLifecycleManager lifecycle;
+    /** How long a stopping broker waits for the controller to agree to its controlled shutdown. */
+    static final long CONTROLLED_SHUTDOWN_TIMEOUT_MS = 5_000;
     private long retentionTimerId = -1;
     private long lagTimerId = -1;
     private final ConsumerLagMetrics lagMetrics;
@@ -108,17 +126,28 @@ public final class Broker implements AutoCloseable {
         ioThreads = new IoThreadPool(config.numIoThreads());
         logManager = new LogManager(config.logDirs(), time);
         replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time);
-        metadataLog = QuorumMetadataLog.singleNode(config.nodeId(), clusterId, firstLogDir, config.quorumSettings(), time);
+        metadataLog = openMetadataLog(clusterId, firstLogDir);
         controller = new MetadataController(config, clusterId, metadataLog);
         controller.addListener(replicaManager);
+        if (config.cluster().isController() && config.controllerListener().isPresent()) {
+            // Before the log is replayed: the other quorum members must reach this one to elect a leader.
+            controllerServer = new KafkaServer(vertx, config, List.of(config.controllerListener().get()), controllerApis(), metrics);
+            controllerServer.start().join();
+        }
         controller.start().join();
+        if (!config.cluster().isSingleNode()) {
+            int requestTimeoutMs = Integer.parseInt(config.quorumSettings().get("controller.quorum.request.timeout.ms"));
+            controllerChannel = new ControllerChannel(config.nodeId(), config.cluster().controllerListenerNames().get(0),
+                    config.cluster().voters(), metadataLog.quorum()::leaderAndEpoch, requestTimeoutMs, config.connectionsMaxIdleMs(), time);
+            controller.forwardTo(controllerChannel);
+        }
         metrics.brokerGauges(config.logDirs(), config.nodeId(), controller::image);
 
         SupportedApis apis = supportedApis();
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
-        server = new KafkaServer(vertx, config, apis, metrics);
+        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics);
         server.start().join();
-        controller.registerBroker(advertisedListeners()).join();
+        register(clusterId);
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
         lagTimerId = vertx.setPeriodic(LAG_REFRESH_INTERVAL_MS, id -> refreshConsumerLag());
         logCleaner = new LogCleaner(replicaManager, config.logCleaner(), metrics, time);
@@ -128,12 +157,44 @@ public final class Broker implements AutoCloseable {
                 (System.nanoTime() - startNanos) / 1_000_000, config.logDirs());
     }
 
+    private QuorumMetadataLog openMetadataLog(String clusterId, Path logDir) {
+        if (config.cluster().isSingleNode())
+            return QuorumMetadataLog.singleNode(config.nodeId(), clusterId, logDir, config.quorumSettings(), time);
+        return QuorumMetadataLog.networked(config.nodeId(), clusterId, logDir, config.cluster().voters(),
+                config.cluster().controllerListenerNames().get(0), config.quorumSettings(), config.connectionsMaxIdleMs(), time);
+    }
+
+    /**
+     * What the controller listener serves: the quorum's own APIs between its members, and what
+     * brokers ask the active controller (registration, heartbeats, forwarded writes).
+     */
+    private SupportedApis controllerApis() {
+        SupportedApis[] self = new SupportedApis[1];
+        Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
+        handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> self[0]));
+        QuorumRequestHandler quorum = new QuorumRequestHandler(metadataLog.quorum(), null);
+        for (ApiKeys api : QuorumRequestHandler.QUORUM_APIS) handlers.put(api, quorum);
+        handlers.put(ApiKeys.BROKER_REGISTRATION, new BrokerRegistrationHandler(controller));
+        handlers.put(ApiKeys.BROKER_HEARTBEAT, new BrokerHeartbeatHandler(controller));
+        // What brokers forward: topics they create themselves, producer id blocks.
+        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, false));
+        handlers.put(ApiKeys.ALLOCATE_PRODUCER_IDS, new AllocateProducerIdsHandler(controller));
+        metrics.countErrors(handlers);
+        self[0] = new SupportedApis(handlers);
+        return self[0];
+    }
+
+    /** The active controller as clients should see it: the quorum leader, or -1 while there is none. */
+    private int activeControllerId() {
+        return metadataLog.quorum().leaderAndEpoch().leaderId().orElse(-1);
+    }
+
     private SupportedApis supportedApis() {
         ProducerIdManager producerIds = new ProducerIdManager(controller);
         SupportedApis[] self = new SupportedApis[1];
         Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> self[0]));
-        handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config));
+        handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config, this::activeControllerId));
         handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config));
         handlers.put(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller));
         handlers.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller));
@@ -142,8 +203,8 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager));
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager));
         handlers.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
-        handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, config.nodeId()));
-        handlers.put(ApiKeys.DESCRIBE_QUORUM, new DescribeQuorumHandler(metadataLog.quorum()));
+        handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId));
+        handlers.put(ApiKeys.DESCRIBE_QUORUM, new QuorumRequestHandler(metadataLog.quorum(), controllerChannel));
         handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
         handlers.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller));
         handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
@@ -156,13 +217,30 @@ public final class Broker implements AutoCloseable {
         return self[0];
     }
 
+    /**
+     * Registers this broker with the active controller and waits until it is accepted: directly
+     * in a quorum of one, else over the controller listener, heartbeating from then on.
+     */
+    private void register(String clusterId) {
+        List<BrokerImage.Endpoint> endpoints = advertisedListeners().stream()
+                .map(l -> new BrokerImage.Endpoint(l.name(), l.host(), l.port(), SecurityProtocol.PLAINTEXT.id)).toList();
+        if (config.cluster().isSingleNode()) {
+            controller.registerBroker(new MetadataController.BrokerRegistration(config.nodeId(), Uuid.randomUuid(), endpoints, config.rack())).join();
+            return;
+        }
+        lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, config.rack(), config.cluster().brokerHeartbeatIntervalMs(),
+                controllerChannel, () -> controller.image().offset());
+        lifecycle.start(endpoints).join();
+    }
+
     /** The advertised listeners, with port 0 replaced by the port the same-named listener bound. */
     private List<BrokerConfig.Listener> advertisedListeners() {
         List<Integer> bound = server.boundPorts();
         return config.advertisedListeners().stream().map(a -> {
             if (a.port() != 0) return a;
-            for (int i = 0; i < config.listeners().size(); i++) {
-                if (config.listeners().get(i).name().equals(a.name())) return new BrokerConfig.Listener(a.name(), a.host(), bound.get(i));
+            List<BrokerConfig.Listener> listeners = config.clientListeners();
+            for (int i = 0; i < listeners.size(); i++) {
+                if (listeners.get(i).name().equals(a.name())) return new BrokerConfig.Listener(a.name(), a.host(), bound.get(i));
             }
             throw new IllegalStateException("advertised listener " + a + " has port 0 and no listener named " + a.name());
         }).toList();
@@ -179,7 +257,7 @@ public final class Broker implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return config.listeners().get(0).host() + ":" + boundPorts().get(0);
+        return config.clientListeners().get(0).host() + ":" + boundPorts().get(0);
     }
 
     public LogCleaner logCleaner() {
@@ -211,12 +289,19 @@ public final class Broker implements AutoCloseable {
         ready = false;
         if (retentionTimerId >= 0) vertx.cancelTimer(retentionTimerId);
         if (lagTimerId >= 0) vertx.cancelTimer(lagTimerId);
+        if (lifecycle != null) {
+            // While everything still serves: the controller fences this broker now, not a session timeout later.
+            lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+            lifecycle.close();
+        }
+        if (controllerChannel != null) controllerChannel.close();
         if (server != null) server.close();
         if (logCleaner != null) logCleaner.close(); // a pass in flight finishes its chunk; its install then finds the partitions gone or completes at next open
         // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.
         if (groupCoordinator != null) groupCoordinator.close();
         if (replicaManager != null) replicaManager.close();
-        if (controller != null) controller.close();
+        if (controller != null) controller.close(); // a leading controller resigns here, so the controller listener stays up until then
+        if (controllerServer != null) controllerServer.close();
         if (ioThreads != null) ioThreads.close();
         if (logManager != null) logManager.shutdown();
         LOG.infof("Runnel broker %d stopped cleanly", config.nodeId());

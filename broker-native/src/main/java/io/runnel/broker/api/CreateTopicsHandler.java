@@ -1,10 +1,8 @@
 package io.runnel.broker.api;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
@@ -27,10 +25,21 @@ import io.runnel.broker.protocol.RequestContext;
 public final class CreateTopicsHandler implements ApiHandler {
     private final MetadataController controller;
     private final BrokerConfig config;
+    private final boolean forward;
 
     public CreateTopicsHandler(MetadataController controller, BrokerConfig config) {
+        this(controller, config, true);
+    }
+
+    /**
+     * @param forward whether a node that does not lead forwards to the active controller (client
+     *                listener) or answers NOT_CONTROLLER itself (controller listener, where the
+     *                request was already forwarded once)
+     */
+    public CreateTopicsHandler(MetadataController controller, BrokerConfig config, boolean forward) {
         this.controller = controller;
         this.config = config;
+        this.forward = forward;
     }
 
     @Override
@@ -41,14 +50,11 @@ public final class CreateTopicsHandler implements ApiHandler {
         Set<String> duplicates = new HashSet<>();
         for (CreateTopicsRequestData.CreatableTopic topic : data.topics()) {
             if (!seen.add(topic.name())) duplicates.add(topic.name());
-            Map<Integer, List<Integer>> assignments = new HashMap<>();
-            topic.assignments().forEach(a -> assignments.put(a.partitionIndex(), a.brokerIds()));
-            Map<String, String> configs = new HashMap<>();
-            topic.configs().forEach(c -> configs.put(c.name(), c.value()));
-            specs.add(new TopicSpec(topic.name(), topic.numPartitions(), topic.replicationFactor(), assignments, configs));
+            specs.add(TopicSpec.fromRequest(topic));
         }
         specs.removeIf(s -> duplicates.contains(s.name()));
-        return controller.createTopics(specs, data.validateOnly()).thenApply(results -> {
+        var created = forward ? controller.createTopics(specs, data.validateOnly()) : controller.createTopicsHere(specs, data.validateOnly());
+        return created.thenApply(results -> {
             CreateTopicsResponseData response = new CreateTopicsResponseData();
             for (String name : duplicates) {
                 response.topics().add(new CreatableTopicResult().setName(name).setErrorCode(Errors.INVALID_REQUEST.code())

@@ -2,6 +2,7 @@ package io.runnel.broker.api;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.IntSupplier;
 
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
@@ -20,9 +21,10 @@ public final class DescribeClusterHandler implements ApiHandler {
     private static final byte BROKER_ENDPOINT = 1;
 
     private final MetadataController controller;
-    private final int controllerId;
+    private final IntSupplier controllerId;
 
-    public DescribeClusterHandler(MetadataController controller, int controllerId) {
+    /** @param controllerId the active controller's id now, or -1 while there is none */
+    public DescribeClusterHandler(MetadataController controller, IntSupplier controllerId) {
         this.controller = controller;
         this.controllerId = controllerId;
     }
@@ -32,7 +34,7 @@ public final class DescribeClusterHandler implements ApiHandler {
         DescribeClusterRequestData data = (DescribeClusterRequestData) request;
         MetadataImage image = controller.image();
         DescribeClusterResponseData response = new DescribeClusterResponseData()
-                .setClusterId(image.clusterId()).setControllerId(controllerId).setEndpointType(BROKER_ENDPOINT);
+                .setClusterId(image.clusterId()).setControllerId(controllerId.getAsInt()).setEndpointType(BROKER_ENDPOINT);
         if (data.endpointType() != BROKER_ENDPOINT) {
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER"));

@@ -8,6 +8,8 @@ import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import org.jboss.logging.Logger;
+
 import io.runnel.broker.producer.ProducerIdManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
@@ -18,6 +20,7 @@ import io.runnel.broker.protocol.RequestContext;
  * need the transaction coordinator, which does not exist yet: those requests are refused.
  */
 public final class InitProducerIdHandler implements ApiHandler {
+    private static final Logger LOG = Logger.getLogger(InitProducerIdHandler.class);
     private final ProducerIdManager producerIds;
 
     public InitProducerIdHandler(ProducerIdManager producerIds) {
@@ -31,7 +34,12 @@ public final class InitProducerIdHandler implements ApiHandler {
             return CompletableFuture.completedFuture(new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1)
                     .setErrorCode(Errors.UNSUPPORTED_VERSION.code()));
         }
-        return producerIds.nextProducerId().thenApply(id -> new InitProducerIdResponseData()
-                .setProducerId(id).setProducerEpoch((short) 0).setErrorCode(Errors.NONE.code()));
+        return producerIds.nextProducerId().handle((id, error) -> {
+            if (error == null) return new InitProducerIdResponseData().setProducerId(id).setProducerEpoch((short) 0).setErrorCode(Errors.NONE.code());
+            // No block of ids could be reserved (no active controller reachable right now): the producer retries this code.
+            LOG.infof("InitProducerId from %s: no producer id block available (%s)", context, error.toString());
+            return new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1)
+                    .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+        });
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.IntSupplier;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidTopicException;
@@ -36,8 +37,11 @@ public final class MetadataHandler implements ApiHandler {
 
     private final MetadataController controller;
     private final BrokerConfig config;
+    private final IntSupplier controllerId;
 
-    public MetadataHandler(MetadataController controller, BrokerConfig config) {
+    /** @param controllerId the active controller's id now, or -1 while there is none */
+    public MetadataHandler(MetadataController controller, BrokerConfig config, IntSupplier controllerId) {
+        this.controllerId = controllerId;
         this.controller = controller;
         this.config = config;
     }
@@ -61,7 +65,7 @@ public final class MetadataHandler implements ApiHandler {
     private MetadataResponseData respond(RequestContext context, MetadataRequestData data, MetadataImage image) {
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(image.clusterId())
-                .setControllerId(config.nodeId())
+                .setControllerId(controllerId.getAsInt())
                 .setClusterAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
         for (BrokerImage broker : image.brokers().values()) {
             if (broker.fenced()) continue;

@@ -43,6 +43,7 @@ public record BrokerConfig(
         int minInsyncReplicas,
         String compressionType,
         CleanerConfig logCleaner,
+        ClusterConfig cluster,
         Map<String, String> quorumSettings) {
 
     /**
@@ -115,6 +116,7 @@ public record BrokerConfig(
         d.put("min.insync.replicas", "1");
         d.put("compression.type", "producer");
         d.putAll(QUORUM_DEFAULTS);
+        d.putAll(ClusterConfig.DEFAULTS);
         return Map.copyOf(d);
     }
 
@@ -124,19 +126,23 @@ public record BrokerConfig(
      */
     public static BrokerConfig from(Function<String, Optional<String>> source) {
         Function<String, String> get = key -> source.apply(key)
-                .filter(v -> !v.isBlank() || key.equals("advertised.listeners") || key.equals("broker.rack") || key.equals("cluster.id"))
+                .filter(v -> !v.isBlank() || key.equals("advertised.listeners") || key.equals("broker.rack") || key.equals("cluster.id")
+                        || key.equals("controller.quorum.voters"))
                 .orElseGet(() -> {
                     String d = DEFAULTS.get(key);
                     if (d == null) throw new IllegalStateException("no default for " + key);
                     return d;
                 });
         List<Listener> listeners = parseListeners(get.apply("listeners"));
+        ClusterConfig cluster = ClusterConfig.from(get);
+        List<Listener> clientListeners = listeners.stream().filter(l -> !cluster.isControllerListener(l.name())).toList();
         String advertised = get.apply("advertised.listeners");
         int networkThreads = Integer.parseInt(get.apply("num.network.threads"));
         BrokerConfig config = new BrokerConfig(
                 Integer.parseInt(get.apply("node.id")),
                 listeners,
-                advertised.isBlank() ? listeners : parseListeners(advertised),
+                advertised.isBlank() ? clientListeners
+                        : parseListeners(advertised).stream().filter(l -> !cluster.isControllerListener(l.name())).toList(),
                 Arrays.stream(get.apply("log.dirs").split(",")).map(String::trim).map(Path::of).toList(),
                 get.apply("cluster.id"),
                 get.apply("broker.rack"),
@@ -163,6 +169,7 @@ public record BrokerConfig(
                 Integer.parseInt(get.apply("min.insync.replicas")),
                 get.apply("compression.type"),
                 CleanerConfig.from(get),
+                cluster,
                 quorumSettings(get));
         config.validate();
         return config;
@@ -185,12 +192,25 @@ public record BrokerConfig(
 
     private void validate() {
         if (listeners.isEmpty()) throw new IllegalArgumentException("runnel.listeners is empty");
+        cluster.validate(nodeId, listeners);
+        if (!cluster.isSingleNode() && clusterId.isBlank())
+            throw new IllegalArgumentException("a node of a multi-node cluster needs runnel.cluster.id, the same on every node");
         if (logDirs.isEmpty()) throw new IllegalArgumentException("runnel.log.dirs is empty");
         if (numIoThreads < 1) throw new IllegalArgumentException("runnel.num.io.threads must be >= 1");
         if (maxInflightRequestsPerConnection < 1) throw new IllegalArgumentException("runnel.max.inflight.requests.per.connection must be >= 1");
         if (messageMaxBytes < 0 || socketRequestMaxBytes < 1) throw new IllegalArgumentException("message.max.bytes / socket.request.max.bytes out of range");
         if (!logMessageTimestampType.equals("CreateTime") && !logMessageTimestampType.equals("LogAppendTime"))
             throw new IllegalArgumentException("runnel.log.message.timestamp.type must be CreateTime or LogAppendTime");
+    }
+
+    /** The listeners clients connect to: every listener but the controller listeners, in config order. */
+    public List<Listener> clientListeners() {
+        return listeners.stream().filter(l -> !cluster.isControllerListener(l.name())).toList();
+    }
+
+    /** The listener the metadata quorum is served on, if this node has one. */
+    public Optional<Listener> controllerListener() {
+        return listeners.stream().filter(l -> cluster.isControllerListener(l.name())).findFirst();
     }
 
     /** The broker's settings as Kafka key names and values, for DescribeConfigs. */
@@ -224,6 +244,7 @@ public record BrokerConfig(
         m.put("min.insync.replicas", Integer.toString(minInsyncReplicas));
         m.put("compression.type", compressionType);
         logCleaner.putKafkaConfigs(m);
+        cluster.putKafkaConfigs(m);
         return m;
     }
 

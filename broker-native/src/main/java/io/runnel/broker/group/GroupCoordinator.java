@@ -121,7 +121,8 @@ public final class GroupCoordinator implements AutoCloseable {
         created.whenComplete((result, failure) -> {
             TopicImage topic = controller.image().topic(GroupConfig.OFFSETS_TOPIC);
             if (failure != null || topic == null) {
-                LOG.errorf(failure, "Cannot create %s: %s", GroupConfig.OFFSETS_TOPIC, result);
+                // Typically no active controller right now (an election): clients retry FindCoordinator, and so do we.
+                LOG.warnf("Cannot create %s yet: %s", GroupConfig.OFFSETS_TOPIC, failure != null ? failure.toString() : result);
                 attempt.complete(Errors.COORDINATOR_NOT_AVAILABLE);
                 return;
             }
@@ -150,15 +151,18 @@ public final class GroupCoordinator implements AutoCloseable {
         if (count != config.offsetsTopicNumPartitions())
             LOG.warnf("%s has %d partitions, not offsets.topic.num.partitions=%d; groups are placed by the topic as it is",
                     GroupConfig.OFFSETS_TOPIC, count, config.offsetsTopicNumPartitions());
+        // In a cluster each broker coordinates the groups of the offsets partitions it leads; the
+        // others' slots stay empty and their groups are answered NOT_COORDINATOR.
         GroupShard[] opened = new GroupShard[count];
         for (int p = 0; p < count; p++) {
+            if (topic.partition(p).leader() != controller.nodeId()) continue;
             TopicPartition tp = new TopicPartition(GroupConfig.OFFSETS_TOPIC, p);
             Partition partition = replicas.partition(tp);
-            if (partition == null) throw new IllegalStateException(tp + " is not hosted on this broker");
+            if (partition == null) throw new IllegalStateException(tp + " is led by this broker but not open on it");
             opened[p] = new GroupShard(p, partition, ioThreads.executorFor(tp), config, time, controller::image);
         }
         shards = opened;
-        for (GroupShard shard : opened) shard.load();
+        for (GroupShard shard : opened) if (shard != null) shard.load();
     }
 
     /** Kafka refuses an empty (or null) group id with INVALID_GROUP_ID before anything else. */
@@ -257,6 +261,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> onShard(GroupShard shard, Function<GroupShard, CompletableFuture<T>> op, Function<Errors, T> onError) {
+        if (shard == null) return CompletableFuture.completedFuture(onError.apply(Errors.NOT_COORDINATOR)); // another broker's partition
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
             shard.thread().execute(() -> {
@@ -290,7 +295,7 @@ public final class GroupCoordinator implements AutoCloseable {
         GroupShard[] s = shards;
         if (s == null) return CompletableFuture.completedFuture(new ListResult(Errors.NONE, List.of()));
         List<CompletableFuture<ListResult>> parts = new ArrayList<>();
-        for (GroupShard shard : s) {
+        for (GroupShard shard : local(s)) {
             parts.add(onShard(shard, sh -> CompletableFuture.completedFuture(new ListResult(Errors.NONE, sh.list())),
                     error -> new ListResult(error, List.of())));
         }
@@ -306,6 +311,13 @@ public final class GroupCoordinator implements AutoCloseable {
         });
     }
 
+    /** The shards this broker coordinates (it leads their offsets partitions). */
+    private static List<GroupShard> local(GroupShard[] shards) {
+        List<GroupShard> local = new ArrayList<>();
+        for (GroupShard shard : shards) if (shard != null) local.add(shard);
+        return local;
+    }
+
     /** ListGroups across shards. */
     public record ListResult(Errors error, List<Listing> groups) {}
 
@@ -317,7 +329,7 @@ public final class GroupCoordinator implements AutoCloseable {
         GroupShard[] s = shards;
         if (s == null) return CompletableFuture.completedFuture(Map.of());
         List<CompletableFuture<Map<String, Map<TopicPartition, Long>>>> parts = new ArrayList<>();
-        for (GroupShard shard : s) {
+        for (GroupShard shard : local(s)) {
             parts.add(onShard(shard, sh -> CompletableFuture.completedFuture(sh.committedOffsets()), err -> Map.of()));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
@@ -333,7 +345,7 @@ public final class GroupCoordinator implements AutoCloseable {
             GroupShard[] s = shards;
             if (s == null) return CompletableFuture.completedFuture(null);
             List<CompletableFuture<Errors>> checks = new ArrayList<>();
-            for (GroupShard shard : s) checks.add(onShard(shard, sh -> CompletableFuture.completedFuture(Errors.NONE), err -> err));
+            for (GroupShard shard : local(s)) checks.add(onShard(shard, sh -> CompletableFuture.completedFuture(Errors.NONE), err -> err));
             return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
         });
     }
@@ -345,7 +357,7 @@ public final class GroupCoordinator implements AutoCloseable {
         GroupShard[] s = shards;
         if (s == null) return;
         List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (GroupShard shard : s) {
+        for (GroupShard shard : local(s)) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             try {
                 shard.thread().execute(() -> {

@@ -7,15 +7,21 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
+import org.apache.kafka.common.errors.DuplicateBrokerRegistrationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.kafka.common.errors.StaleBrokerEpochException;
 import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.metadata.BrokerRegistrationChangeRecord;
 import org.apache.kafka.common.metadata.ConfigRecord;
 import org.apache.kafka.common.metadata.PartitionRecord;
 import org.apache.kafka.common.metadata.ProducerIdsRecord;
@@ -23,10 +29,11 @@ import org.apache.kafka.common.metadata.RegisterBrokerRecord;
 import org.apache.kafka.common.metadata.RemoveTopicRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.metadata.BrokerRegistrationFencingChange;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.cluster.ControllerChannel;
 import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.config.TopicConfigs;
 
@@ -49,21 +56,75 @@ public final class MetadataController implements AutoCloseable {
 
     private final BrokerConfig config;
     private final MetadataLog log;
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "runnel-metadata"));
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "runnel-metadata"));
+    private final BrokerHeartbeats heartbeats;
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage image;
     /** False while the log is replayed at start: listeners then get the replayed image in one go. */
     private boolean publishing;
-    private long brokerEpoch = -1;
+    /** Set in a multi-node cluster: the active controller elsewhere, for this node's own writes while it does not lead. */
+    private volatile RemoteController remote;
+    /** Callers waiting for the image to show something (a forwarded write arriving); metadata thread only. */
+    private final List<ImageWaiter> imageWaiters = new ArrayList<>();
+
+    private record ImageWaiter(java.util.function.Predicate<MetadataImage> condition, CompletableFuture<MetadataImage> done, long deadlineNanos) {}
 
     public MetadataController(BrokerConfig config, String clusterId, MetadataLog log) {
         this.config = config;
         this.log = log;
         this.image = MetadataImage.empty(clusterId);
+        this.heartbeats = new BrokerHeartbeats(config.cluster().brokerSessionTimeoutMs());
     }
 
     public MetadataImage image() {
         return image;
+    }
+
+    /** This node's id. */
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    /**
+     * In a multi-node cluster: while another node is the active controller, the writes this node
+     * makes for itself (topic creation, producer id blocks) go there over {@code channel}.
+     */
+    public void forwardTo(ControllerChannel channel) {
+        this.remote = new RemoteController(channel);
+    }
+
+    /** Whether writes must go to another node: a remote controller is known and this node does not lead. */
+    private RemoteController remoteWhileFollowing() {
+        RemoteController r = remote;
+        return r != null && log.leaderEpoch() < 0 ? r : null;
+    }
+
+    /**
+     * Completes with the first image that satisfies {@code condition} (the current one if it
+     * does), or exceptionally with a TimeoutException after {@code timeoutMs}.
+     */
+    public CompletableFuture<MetadataImage> awaitImage(java.util.function.Predicate<MetadataImage> condition, long timeoutMs) {
+        CompletableFuture<MetadataImage> done = new CompletableFuture<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        thread.execute(() -> {
+            log.catchUp();
+            if (condition.test(image)) done.complete(image);
+            else imageWaiters.add(new ImageWaiter(condition, done, deadline));
+        });
+        thread.schedule(() -> {
+            if (imageWaiters.removeIf(w -> w.done() == done))
+                done.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("metadata did not arrive within " + timeoutMs + " ms"));
+        }, timeoutMs, TimeUnit.MILLISECONDS);
+        return done;
+    }
+
+    private void wakeImageWaiters() {
+        if (imageWaiters.isEmpty()) return;
+        imageWaiters.removeIf(w -> {
+            if (!w.condition().test(image)) return false;
+            w.done().complete(image);
+            return true;
+        });
     }
 
     public void addListener(MetadataListener listener) {
@@ -91,6 +152,10 @@ public final class MetadataController implements AutoCloseable {
             LOG.infof("Replayed metadata log to offset %d: %d topics", image.offset(), image.topicsByName().size());
             publishing = true;
             publish(MetadataImage.empty(image.clusterId()), image);
+            if (!config.cluster().isSingleNode()) {
+                long checkMs = Math.max(50, config.cluster().brokerSessionTimeoutMs() / 20);
+                thread.scheduleWithFixedDelay(this::fenceExpiredBrokers, checkMs, checkMs, TimeUnit.MILLISECONDS);
+            }
             return image;
         });
     }
@@ -108,6 +173,7 @@ public final class MetadataController implements AutoCloseable {
         MetadataImage previous = image;
         image = previous.apply(records, lastOffset);
         if (publishing) publish(previous, image);
+        wakeImageWaiters();
     }
 
     private void resetToSnapshot() {
@@ -116,40 +182,136 @@ public final class MetadataController implements AutoCloseable {
         if (publishing) publish(previous, image);
     }
 
+    /** What a broker registers: its incarnation (a fresh id per process start), endpoints and rack. */
+    public record BrokerRegistration(int brokerId, Uuid incarnationId, List<BrokerImage.Endpoint> endpoints, String rack) {
+        public BrokerRegistration {
+            endpoints = List.copyOf(endpoints);
+        }
+    }
+
+    /** The answer to a heartbeat: whether the broker is fenced, has caught up with its registration, and should stop. */
+    public record HeartbeatResult(boolean fenced, boolean caughtUp, boolean shouldShutDown) {}
+
     /**
-     * Registers this broker with the endpoints clients should use; called once its listeners are
-     * bound, so that the advertised ports are real (port 0 resolved).
+     * Registers a broker (BrokerRegistration, or this node's own in a quorum of one) and returns
+     * its broker epoch: the offset of its registration record. A retry of the same incarnation
+     * gets the same epoch; another incarnation of a broker whose session is still alive is
+     * refused (DUPLICATE_BROKER_REGISTRATION), as two processes with one node id must not both serve.
+     *
+     * @throws org.apache.kafka.common.errors.NotControllerException if this node is not the active controller
      */
-    public CompletableFuture<Void> registerBroker(List<BrokerConfig.Listener> advertisedListeners) {
+    public CompletableFuture<Long> registerBroker(BrokerRegistration registration) {
         return submit(() -> {
-            registerBrokerNow(advertisedListeners);
-            return null;
+            int epoch = log.leaderEpoch();
+            BrokerImage existing = image.brokers().get(registration.brokerId());
+            long nowMs = nowMs();
+            if (existing != null && existing.incarnationId().equals(registration.incarnationId())) {
+                heartbeats.contact(registration.brokerId(), epoch, nowMs);
+                return existing.epoch();
+            }
+            if (existing != null && !existing.fenced() && heartbeats.isAlive(existing.id(), epoch, nowMs))
+                throw new DuplicateBrokerRegistrationException("Another broker is registered with that broker id (" + existing.id()
+                        + ") and its session has not expired; retry after broker.session.timeout.ms");
+            long brokerEpoch = log.endOffset();
+            RegisterBrokerRecord record = new RegisterBrokerRecord()
+                    .setBrokerId(registration.brokerId())
+                    .setIncarnationId(registration.incarnationId())
+                    .setBrokerEpoch(brokerEpoch)
+                    .setRack(registration.rack() == null || registration.rack().isBlank() ? null : registration.rack())
+                    .setFenced(false);
+            RegisterBrokerRecord.BrokerEndpointCollection endpoints = new RegisterBrokerRecord.BrokerEndpointCollection();
+            for (BrokerImage.Endpoint e : registration.endpoints()) {
+                endpoints.add(new RegisterBrokerRecord.BrokerEndpoint().setName(e.listenerName()).setHost(e.host()).setPort(e.port())
+                        .setSecurityProtocol(e.securityProtocol()));
+            }
+            record.setEndPoints(endpoints);
+            commit(List.of(new ApiMessageAndVersion(record, (short) 0)));
+            heartbeats.contact(registration.brokerId(), epoch, nowMs());
+            LOG.infof("Registered broker %d (epoch %d, incarnation %s) at %s", registration.brokerId(), brokerEpoch,
+                    registration.incarnationId(), registration.endpoints());
+            return brokerEpoch;
         });
     }
 
-    private void registerBrokerNow(List<BrokerConfig.Listener> advertisedListeners) {
-        brokerEpoch = log.endOffset();
-        RegisterBrokerRecord record = new RegisterBrokerRecord()
-                .setBrokerId(config.nodeId())
-                .setIncarnationId(Uuid.randomUuid())
-                .setBrokerEpoch(brokerEpoch)
-                .setRack(config.rack().isBlank() ? null : config.rack())
-                .setFenced(false);
-        RegisterBrokerRecord.BrokerEndpointCollection endpoints = new RegisterBrokerRecord.BrokerEndpointCollection();
-        for (BrokerConfig.Listener l : advertisedListeners) {
-            endpoints.add(new RegisterBrokerRecord.BrokerEndpoint().setName(l.name()).setHost(l.host()).setPort(l.port())
-                    .setSecurityProtocol(SecurityProtocol.PLAINTEXT.id));
+    /**
+     * A broker's heartbeat: renews its session, unfences it if it was fenced (it is back), or
+     * fences it if it asks to be ({@code wantFence}, or {@code wantShutDown}, which it then may do).
+     *
+     * @throws org.apache.kafka.common.errors.BrokerIdNotRegisteredException if it never registered
+     * @throws org.apache.kafka.common.errors.StaleBrokerEpochException if it heartbeats for an older registration
+     */
+    public CompletableFuture<HeartbeatResult> heartbeat(int brokerId, long brokerEpoch, long metadataOffset, boolean wantFence,
+                                                       boolean wantShutDown) {
+        return submit(() -> {
+            int epoch = log.leaderEpoch();
+            if (epoch < 0) throw new NotControllerException("This node is not the active controller");
+            BrokerImage broker = image.brokers().get(brokerId);
+            if (broker == null) throw new BrokerIdNotRegisteredException("Broker " + brokerId + " is not registered.");
+            if (broker.epoch() != brokerEpoch)
+                throw new StaleBrokerEpochException("Expected broker epoch " + broker.epoch() + ", but got broker epoch " + brokerEpoch);
+            heartbeats.contact(brokerId, epoch, nowMs());
+            boolean fence = wantFence || wantShutDown;
+            if (fence != broker.fenced()) {
+                commit(List.of(fencingRecord(broker, fence)));
+                LOG.infof("Broker %d %s", brokerId, fence ? (wantShutDown ? "is shutting down: fenced" : "asked to be fenced")
+                        : "is back: unfenced");
+            }
+            return new HeartbeatResult(fence, metadataOffset >= brokerEpoch, wantShutDown);
+        });
+    }
+
+    private static ApiMessageAndVersion fencingRecord(BrokerImage broker, boolean fenced) {
+        return new ApiMessageAndVersion(new BrokerRegistrationChangeRecord().setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())
+                .setFenced(fenced ? BrokerRegistrationFencingChange.FENCE.value() : BrokerRegistrationFencingChange.UNFENCE.value()),
+                (short) 0);
+    }
+
+    /** On the active controller: fences every broker whose session expired. Periodic, on the metadata thread. */
+    private void fenceExpiredBrokers() {
+        int epoch = log.leaderEpoch();
+        if (epoch < 0) return;
+        try {
+            log.catchUp();
+            List<ApiMessageAndVersion> records = new ArrayList<>();
+            for (int brokerId : heartbeats.expired(image, epoch, nowMs())) {
+                LOG.warnf("Broker %d sent no heartbeat for %d ms (broker.session.timeout.ms): fencing it", brokerId,
+                        config.cluster().brokerSessionTimeoutMs());
+                records.add(fencingRecord(image.brokers().get(brokerId), true));
+            }
+            if (!records.isEmpty()) commit(records);
+        } catch (NotControllerException | org.apache.kafka.common.errors.TimeoutException e) {
+            LOG.infof("Fencing expired brokers: %s", e.getMessage());
         }
-        record.setEndPoints(endpoints);
-        commit(List.of(new ApiMessageAndVersion(record, (short) 0)));
     }
 
+    private static long nowMs() {
+        return System.nanoTime() / 1_000_000;
+    }
+
+    /** This node's broker epoch as the metadata says, or -1 before it registered. */
     public long brokerEpoch() {
-        return brokerEpoch;
+        BrokerImage self = image.brokers().get(config.nodeId());
+        return self == null ? -1 : self.epoch();
     }
 
-    /** Creates topics; each topic succeeds or fails on its own, as in Kafka. */
+    /**
+     * Creates topics; each topic succeeds or fails on its own, as in Kafka. On a node that does not
+     * lead, the creation goes to the active controller, and completes once this node's image has
+     * the created topics.
+     */
     public CompletableFuture<List<TopicResult>> createTopics(List<TopicSpec> specs, boolean validateOnly) {
+        RemoteController r = remoteWhileFollowing();
+        if (r == null) return createTopicsHere(specs, validateOnly);
+        return r.createTopics(specs, validateOnly).thenCompose(results -> {
+            if (validateOnly) return CompletableFuture.completedFuture(results);
+            List<String> created = results.stream().filter(t -> t.error() == Errors.NONE).map(TopicResult::name).toList();
+            return awaitImage(img -> created.stream().allMatch(name -> img.topic(name) != null), RemoteController.CREATE_TIMEOUT_MS)
+                    .thenApply(img -> results.stream().map(t -> t.error() == Errors.NONE ? TopicResult.ok(t.name(), img.topic(t.name())) : t).toList());
+        });
+    }
+
+    /** Creates topics on this node, which must be the active controller (else NOT_CONTROLLER per topic); never forwards. */
+    public CompletableFuture<List<TopicResult>> createTopicsHere(List<TopicSpec> specs, boolean validateOnly) {
         return submit(() -> {
             List<TopicResult> results = new ArrayList<>();
             if (totalPartitions(specs) > MAX_PARTITIONS_PER_REQUEST) {
@@ -157,7 +319,7 @@ public final class MetadataController implements AutoCloseable {
                 for (TopicSpec spec : specs) results.add(TopicResult.error(spec.name(), Errors.POLICY_VIOLATION, TOO_MANY_PARTITIONS));
                 return results;
             }
-            for (TopicSpec spec : specs) results.add(createTopic(spec, validateOnly));
+            for (TopicSpec spec : specs) results.add(orError(spec.name(), () -> createTopic(spec, validateOnly)));
             return results;
         });
     }
@@ -206,10 +368,11 @@ public final class MetadataController implements AutoCloseable {
             short rf = spec.replicationFactor() == -1 ? config.defaultReplicationFactor() : spec.replicationFactor();
             if (partitions <= 0) return TopicResult.error(name, Errors.INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.");
             if (rf <= 0) return TopicResult.error(name, Errors.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0, or -1 to use the default value.");
-            if (rf > image.brokers().size())
+            int usable = usableBrokers().size();
+            if (rf > usable)
                 return TopicResult.error(name, Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition " + rf
                         + " time(s): The target replication factor of " + rf + " cannot be reached because only "
-                        + image.brokers().size() + " broker(s) are registered.");
+                        + usable + " broker(s) are registered.");
             assignment = assign(0, partitions, rf);
         }
         List<ApiMessageAndVersion> records = new ArrayList<>();
@@ -235,9 +398,14 @@ public final class MetadataController implements AutoCloseable {
         return null;
     }
 
+    /** The brokers new replicas may be placed on: registered and not fenced, by id. */
+    private List<Integer> usableBrokers() {
+        return image.brokers().values().stream().filter(b -> !b.fenced()).map(BrokerImage::id).toList();
+    }
+
     /** Round-robin placement: partition p's replicas start at broker p mod n, leader first. */
     private Map<Integer, List<Integer>> assign(int firstPartition, int count, int replicationFactor) {
-        List<Integer> brokers = new ArrayList<>(image.brokers().keySet());
+        List<Integer> brokers = usableBrokers();
         Map<Integer, List<Integer>> result = new TreeMap<>();
         for (int p = firstPartition; p < firstPartition + count; p++) {
             List<Integer> replicas = new ArrayList<>();
@@ -274,8 +442,10 @@ public final class MetadataController implements AutoCloseable {
                 } else if (!config.deleteTopicEnable()) {
                     results.add(TopicResult.error(name, Errors.TOPIC_DELETION_DISABLED, "Topic deletion is disabled."));
                 } else {
-                    commit(List.of(new ApiMessageAndVersion(new RemoveTopicRecord().setTopicId(topic.id()), (short) 0)));
-                    results.add(TopicResult.ok(name, topic));
+                    results.add(orError(name, () -> {
+                        commit(List.of(new ApiMessageAndVersion(new RemoveTopicRecord().setTopicId(topic.id()), (short) 0)));
+                        return TopicResult.ok(name, topic);
+                    }));
                 }
             }
             return results;
@@ -284,7 +454,7 @@ public final class MetadataController implements AutoCloseable {
 
     /** Grows a topic to {@code newCount} partitions; shrinking is refused as in Kafka. */
     public CompletableFuture<TopicResult> createPartitions(String name, int newCount, List<List<Integer>> assignments, boolean validateOnly) {
-        return submit(() -> {
+        return submit(() -> orError(name, () -> {
             TopicImage topic = image.topic(name);
             if (topic == null) return TopicResult.error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION, "The topic '" + name + "' does not exist.");
             int current = topic.partitionCount();
@@ -309,7 +479,7 @@ public final class MetadataController implements AutoCloseable {
             new TreeMap<>(assignment).forEach((p, replicas) -> records.add(partitionRecord(topic.id(), p, replicas)));
             MetadataImage after = validateOnly ? image.apply(records, image.offset() + records.size()) : commit(records);
             return TopicResult.ok(name, after.topic(name));
-        });
+        }));
     }
 
     /**
@@ -324,7 +494,7 @@ public final class MetadataController implements AutoCloseable {
 
     /** Alters a topic's config overrides; only the keys that change get records. */
     public CompletableFuture<TopicResult> alterTopicConfigs(String name, ConfigChange change, boolean validateOnly) {
-        return submit(() -> {
+        return submit(() -> orError(name, () -> {
             TopicImage topic = image.topic(name);
             if (topic == null) return TopicResult.error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION, "Topic " + name + " does not exist.");
             Map<String, String> overrides = new HashMap<>(topic.configs());
@@ -340,7 +510,7 @@ public final class MetadataController implements AutoCloseable {
                     .forEach(k -> records.add(configRecord(name, k, null)));
             if (records.isEmpty() || validateOnly) return TopicResult.ok(name, topic);
             return TopicResult.ok(name, commit(records).topic(name));
-        });
+        }));
     }
 
     /**
@@ -349,7 +519,7 @@ public final class MetadataController implements AutoCloseable {
      * value is validated as its topic config is. Persisted as ConfigRecords; applied through the image.
      */
     public CompletableFuture<TopicResult> alterBrokerConfigs(String resourceName, ConfigChange change, boolean validateOnly) {
-        return submit(() -> {
+        return submit(() -> orError(resourceName, () -> {
             if (!resourceName.isEmpty() && !resourceName.equals(Integer.toString(config.nodeId())))
                 return TopicResult.error(resourceName, Errors.INVALID_REQUEST,
                         "Unexpected broker id, expected " + config.nodeId() + " or empty string, but received " + resourceName);
@@ -372,7 +542,21 @@ public final class MetadataController implements AutoCloseable {
             current.keySet().stream().filter(k -> !updated.containsKey(k)).sorted().forEach(k -> records.add(brokerConfigRecord(resourceName, k, null)));
             if (!records.isEmpty() && !validateOnly) commit(records);
             return TopicResult.ok(resourceName, null);
-        });
+        }));
+    }
+
+    /**
+     * Runs one resource's operation; a commit that fails (this node stopped leading: NOT_CONTROLLER,
+     * or the quorum did not commit in time: REQUEST_TIMED_OUT) fails that resource with Kafka's code,
+     * which clients retry on the new controller.
+     */
+    private static TopicResult orError(String name, Supplier<TopicResult> operation) {
+        try {
+            return operation.get();
+        } catch (ApiException e) {
+            LOG.infof("Metadata change for %s failed: %s", name, e.toString());
+            return TopicResult.error(name, Errors.forException(e), e.getMessage());
+        }
     }
 
     private static ApiMessageAndVersion brokerConfigRecord(String resourceName, String key, String value) {
@@ -380,12 +564,21 @@ public final class MetadataController implements AutoCloseable {
                 .setResourceName(resourceName).setName(key).setValue(value), (short) 0);
     }
 
-    /** Reserves a block of producer ids and returns the first; ids are never reused, even after restarts. */
+    /**
+     * Reserves a block of producer ids and returns the first; ids are never reused, even after
+     * restarts. On a node that does not lead, the active controller reserves it (AllocateProducerIds).
+     */
     public CompletableFuture<Long> allocateProducerIdBlock() {
+        RemoteController r = remoteWhileFollowing();
+        return r != null ? r.allocateProducerIds(config.nodeId(), brokerEpoch()) : allocateProducerIdBlockHere();
+    }
+
+    /** Reserves a block on this node, which must be the active controller; never forwards. */
+    public CompletableFuture<Long> allocateProducerIdBlockHere() {
         return submit(() -> {
             long first = image.nextProducerId();
             commit(List.of(new ApiMessageAndVersion(new ProducerIdsRecord().setBrokerId(config.nodeId())
-                    .setBrokerEpoch(brokerEpoch).setNextProducerId(first + PRODUCER_ID_BLOCK_SIZE), (short) 0)));
+                    .setBrokerEpoch(brokerEpoch()).setNextProducerId(first + PRODUCER_ID_BLOCK_SIZE), (short) 0)));
             return first;
         });
     }
@@ -422,6 +615,9 @@ public final class MetadataController implements AutoCloseable {
     public void close() {
         thread.shutdown();
         try {
+            // A write still waiting for a commit that cannot come (the quorum is gone) is interrupted
+            // after a moment: it was never acknowledged, so nothing is lost.
+            if (!thread.awaitTermination(1, TimeUnit.SECONDS)) thread.shutdownNow();
             if (!thread.awaitTermination(10, TimeUnit.SECONDS)) LOG.warn("Metadata thread did not stop in 10 s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.metadata.BrokerRegistrationChangeRecord;
 import org.apache.kafka.common.metadata.ConfigRecord;
 import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.common.metadata.PartitionRecord;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.metadata.ProducerIdsRecord;
 import org.apache.kafka.common.metadata.RegisterBrokerRecord;
 import org.apache.kafka.common.metadata.RemoveTopicRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
+import org.apache.kafka.metadata.BrokerRegistrationFencingChange;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 /**
@@ -95,6 +97,7 @@ public record MetadataImage(
                 case RegisterBrokerRecord r -> brokers.put(r.brokerId(), new BrokerImage(r.brokerId(), r.incarnationId(),
                         r.brokerEpoch(), r.endPoints().stream().map(e -> new BrokerImage.Endpoint(e.name(), e.host(), e.port(),
                         e.securityProtocol())).toList(), r.rack(), r.fenced()));
+                case BrokerRegistrationChangeRecord r -> changeBroker(r);
                 case ProducerIdsRecord r -> nextProducerId = Math.max(nextProducerId, r.nextProducerId());
                 default -> throw new IllegalStateException("unexpected metadata record " + record.message().getClass().getSimpleName());
             }
@@ -110,6 +113,15 @@ public record MetadataImage(
             TreeMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
             partitions.put(partition.partitionId(), partition);
             topics.put(topic.name(), new TopicImage(topic.name(), topic.id(), partitions, topic.configs()));
+        }
+
+        private void changeBroker(BrokerRegistrationChangeRecord r) {
+            BrokerImage b = brokers.get(r.brokerId());
+            if (b == null || b.epoch() != r.brokerEpoch()) return; // a change for an older registration
+            BrokerRegistrationFencingChange change = BrokerRegistrationFencingChange.fromValue(r.fenced())
+                    .orElseThrow(() -> new IllegalStateException("unknown fencing change " + r.fenced()));
+            boolean fenced = change.asBoolean().orElse(b.fenced());
+            brokers.put(b.id(), new BrokerImage(b.id(), b.incarnationId(), b.epoch(), b.endpoints(), b.rack(), fenced));
         }
 
         private void changePartition(PartitionChangeRecord r) {

@@ -42,6 +42,9 @@ public interface MetadataLog extends AutoCloseable {
      */
     long append(List<ApiMessageAndVersion> records);
 
+    /** The epoch this node leads the metadata quorum in, or -1 when it is not the active controller. */
+    int leaderEpoch();
+
     /** The offset the next record will get. */
     long endOffset();
 

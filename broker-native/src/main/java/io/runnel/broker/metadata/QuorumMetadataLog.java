@@ -13,6 +13,7 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.raft.Batch;
+import org.apache.kafka.raft.KafkaNetworkChannel;
 import org.apache.kafka.raft.BatchReader;
 import org.apache.kafka.raft.LeaderAndEpoch;
 import org.apache.kafka.raft.RaftClient;
@@ -21,6 +22,7 @@ import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.apache.kafka.snapshot.SnapshotReader;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.cluster.NodeNetworkClient;
 import io.runnel.broker.quorum.NoPeersNetworkChannel;
 import io.runnel.broker.quorum.RaftQuorum;
 import io.runnel.broker.quorum.RunnelRaftLog;
@@ -66,13 +68,35 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
         ListenerName listener = ListenerName.normalised("CONTROLLER");
         InetSocketAddress address = InetSocketAddress.createUnresolved("localhost", 9093);
         RaftQuorum quorum = new RaftQuorum(nodeId, clusterId, logDir.resolve(DIR_NAME), Map.of(nodeId, address), listener, address,
-                new NoPeersNetworkChannel(listener), quorumSettings, (message, cause) -> {
-                    // kafka-raft cannot go on after a fault (as in Kafka, which exits): stop this node.
-                    LOG.fatalf(cause, "Metadata quorum failed: %s", message);
-                    Runtime.getRuntime().halt(1);
-                    return new IllegalStateException(message, cause);
-                }, time);
+                new NoPeersNetworkChannel(listener), quorumSettings, QuorumMetadataLog::haltOnFault, time);
         return new QuorumMetadataLog(quorum);
+    }
+
+    /**
+     * A member of a quorum of {@code voters} over the network: a voter if its id is among them,
+     * else an observer that follows the log. Peers are reached on {@code controllerListener}
+     * with kafka-raft's own {@link KafkaNetworkChannel}.
+     */
+    public static QuorumMetadataLog networked(int nodeId, String clusterId, Path logDir, Map<Integer, InetSocketAddress> voters,
+                                              String controllerListener, Map<String, ?> quorumSettings, long connectionsMaxIdleMs, Time time) {
+        ListenerName listener = ListenerName.normalised(controllerListener);
+        int requestTimeoutMs = Integer.parseInt(String.valueOf(quorumSettings.get("controller.quorum.request.timeout.ms")));
+        KafkaNetworkChannel channel = new KafkaNetworkChannel(time, listener,
+                NodeNetworkClient.create("runnel-raft-client-" + nodeId, listener, requestTimeoutMs, connectionsMaxIdleMs, time),
+                requestTimeoutMs, "runnel-raft-" + nodeId + "-");
+        channel.start();
+        // Observers advertise no controller endpoint; a voter advertises its entry in the voter set.
+        InetSocketAddress self = voters.get(nodeId);
+        RaftQuorum quorum = new RaftQuorum(nodeId, clusterId, logDir.resolve(DIR_NAME), voters, listener, self, channel, quorumSettings,
+                QuorumMetadataLog::haltOnFault, time);
+        return new QuorumMetadataLog(quorum);
+    }
+
+    /** kafka-raft cannot go on after a fault (as in Kafka, which exits): stop this node. */
+    private static RuntimeException haltOnFault(String message, Throwable cause) {
+        LOG.fatalf(cause, "Metadata quorum failed: %s", message);
+        Runtime.getRuntime().halt(1);
+        return new IllegalStateException(message, cause);
     }
 
     // ---- raft thread ------------------------------------------------------------------------
@@ -186,6 +210,12 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
     /** The quorum member under this log, for the APIs that describe the quorum. */
     public RaftQuorum quorum() {
         return quorum;
+    }
+
+    @Override
+    public int leaderEpoch() {
+        LeaderAndEpoch current = leader;
+        return current.isLeader(quorum.nodeId()) ? current.epoch() : -1;
     }
 
     @Override

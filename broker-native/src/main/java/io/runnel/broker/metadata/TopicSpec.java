@@ -1,7 +1,10 @@
 package io.runnel.broker.metadata;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 
 /**
  * A topic to create, as CreateTopics or auto-creation asks for it. {@code numPartitions} and
@@ -14,6 +17,25 @@ public record TopicSpec(String name, int numPartitions, short replicationFactor,
     public TopicSpec {
         assignments = Map.copyOf(assignments);
         configs = Map.copyOf(configs);
+    }
+
+    /** The topic as CreateTopics asks for it. */
+    public static TopicSpec fromRequest(CreateTopicsRequestData.CreatableTopic topic) {
+        Map<Integer, List<Integer>> assignments = new HashMap<>();
+        topic.assignments().forEach(a -> assignments.put(a.partitionIndex(), a.brokerIds()));
+        Map<String, String> configs = new HashMap<>();
+        topic.configs().forEach(c -> configs.put(c.name(), c.value()));
+        return new TopicSpec(topic.name(), topic.numPartitions(), topic.replicationFactor(), assignments, configs);
+    }
+
+    /** The inverse of {@link #fromRequest}: how a broker asks the active controller for this topic. */
+    public CreateTopicsRequestData.CreatableTopic toRequest() {
+        CreateTopicsRequestData.CreatableTopic topic = new CreateTopicsRequestData.CreatableTopic().setName(name)
+                .setNumPartitions(numPartitions).setReplicationFactor(replicationFactor);
+        assignments.forEach((p, brokers) -> topic.assignments().add(
+                new CreateTopicsRequestData.CreatableReplicaAssignment().setPartitionIndex(p).setBrokerIds(brokers)));
+        configs.forEach((k, v) -> topic.configs().add(new CreateTopicsRequestData.CreatableTopicConfig().setName(k).setValue(v)));
+        return topic;
     }
 
     public static TopicSpec withDefaults(String name) {

@@ -33,14 +33,17 @@ public final class KafkaServer implements AutoCloseable {
 
     private final Vertx vertx;
     private final BrokerConfig config;
+    private final List<BrokerConfig.Listener> listeners;
     private final SupportedApis apis;
     private final BrokerMetrics metrics;
     private final List<String> deployments = new ArrayList<>();
     private final List<Integer> boundPorts = new ArrayList<>();
 
-    public KafkaServer(Vertx vertx, BrokerConfig config, SupportedApis apis, BrokerMetrics metrics) {
+    /** Serves {@code apis} on {@code listeners} (the client listeners, or the controller listener). */
+    public KafkaServer(Vertx vertx, BrokerConfig config, List<BrokerConfig.Listener> listeners, SupportedApis apis, BrokerMetrics metrics) {
         this.vertx = vertx;
         this.config = config;
+        this.listeners = List.copyOf(listeners);
         this.apis = apis;
         this.metrics = metrics;
     }
@@ -48,7 +51,7 @@ public final class KafkaServer implements AutoCloseable {
     /** Binds every listener; completes when all accept connections. */
     public CompletableFuture<Void> start() {
         CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-        for (BrokerConfig.Listener listener : config.listeners()) {
+        for (BrokerConfig.Listener listener : listeners) {
             all = all.thenCompose(v -> bind(listener));
         }
         return all;
@@ -70,7 +73,7 @@ public final class KafkaServer implements AutoCloseable {
                     }
                     int port = ports.iterator().next();
                     boundPorts.add(port);
-                    LOG.infof("Listening for Kafka clients on %s://%s:%d (%d event loops)", listener.name(), listener.host(),
+                    LOG.infof("Listening for Kafka requests on %s://%s:%d (%d event loops)", listener.name(), listener.host(),
                             port, config.numNetworkThreads());
                     done.complete(null);
                 })
@@ -86,7 +89,7 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
-    /** The ports actually bound, in listener order (differs from config when it asked for port 0). */
+    /** The ports actually bound, in the order of this server's listeners (differs from config when it asked for port 0). */
     public List<Integer> boundPorts() {
         return List.copyOf(boundPorts);
     }

@@ -56,19 +56,21 @@ public final class RaftQuorum implements AutoCloseable {
     private final KafkaRaftClientDriver<ApiMessageAndVersion> driver;
     private final Map<Integer, InetSocketAddress> voters;
     private final QuorumStateFile stateFile;
+    private final NetworkChannel channel;
     private boolean started;
 
     /**
      * @param settings   KRaft's own quorum settings by their Kafka names
      *                   ({@code controller.quorum.election.timeout.ms}, ...); the voters are given separately
      * @param voters     the static voter set ({@code controller.quorum.voters}: id → controller address)
-     * @param listener   the controller listener's name and this node's address on it
+     * @param listenerAddress this node's address on the controller listener; null for an observer, which has none
      */
     public RaftQuorum(int nodeId, String clusterId, Path logDir, Map<Integer, InetSocketAddress> voters,
                       ListenerName listenerName, InetSocketAddress listenerAddress, NetworkChannel channel,
                       Map<String, ?> settings, FaultHandler faultHandler, Time time) {
         this.nodeId = nodeId;
         this.voters = Map.copyOf(voters);
+        this.channel = channel;
         Map<String, Object> quorumSettings = new HashMap<>(settings);
         quorumSettings.remove(QuorumConfig.QUORUM_VOTERS_CONFIG);
         QuorumConfig quorumConfig = new QuorumConfig(new AbstractConfig(QuorumConfig.CONFIG_DEF, quorumSettings));
@@ -81,7 +83,7 @@ public final class RaftQuorum implements AutoCloseable {
         // The directory id matters only for dynamic quorums (KIP-853); static voters are known by id.
         this.client = new KafkaRaftClient<>(OptionalInt.of(nodeId), Uuid.randomUuid(), MetadataRecordSerde.INSTANCE, channel, log,
                 time, expirations, logContext, voters.containsKey(nodeId), clusterId, List.of(),
-                Endpoints.fromInetSocketAddresses(Map.of(listenerName, listenerAddress)),
+                listenerAddress == null ? Endpoints.empty() : Endpoints.fromInetSocketAddresses(Map.of(listenerName, listenerAddress)),
                 Feature.KRAFT_VERSION.supportedVersionRange(), quorumConfig);
         this.driver = new KafkaRaftClientDriver<>(client, "runnel-raft-" + nodeId, faultHandler, logContext);
     }
@@ -176,6 +178,13 @@ public final class RaftQuorum implements AutoCloseable {
             timer.close();
         } catch (Exception e) {
             LOG.warnf("Closing the raft expiration timer: %s", e.toString());
+        }
+        try {
+            channel.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warnf("Closing the quorum network channel: %s", e.toString());
         }
         client.close();
         log.close();

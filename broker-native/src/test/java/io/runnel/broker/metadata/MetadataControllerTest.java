@@ -23,7 +23,8 @@ class MetadataControllerTest {
     private MetadataController open() {
         MetadataController controller = new MetadataController(config, "test-cluster", QuorumMetadataLog.singleNode(1, "test-cluster", dir, BrokerConfig.QUORUM_DEFAULTS, Time.SYSTEM));
         controller.start().join();
-        controller.registerBroker(config.advertisedListeners()).join();
+        controller.registerBroker(new MetadataController.BrokerRegistration(1, org.apache.kafka.common.Uuid.randomUuid(),
+                List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", 9092, (short) 0)), "")).join();
         return controller;
     }
 

@@ -1,0 +1,114 @@
+package io.runnel.broker.cluster;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.common.Uuid;
+
+import io.runnel.broker.Broker;
+import io.runnel.broker.RunningBroker;
+
+/**
+ * A real cluster in the test JVM: {@code size} combined broker+controller nodes (ids 1..size),
+ * each a {@link RunningBroker} with its own Vert.x, data folder, client port and controller
+ * port, joined by {@code controller.quorum.voters}. Nodes start in parallel, since each waits
+ * for a quorum; any one can be stopped and started again on its data.
+ */
+public final class RunningCluster implements AutoCloseable {
+    private final Path dataRoot;
+    private final String clusterId = Uuid.randomUuid().toString();
+    private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
+    private final Map<Integer, Integer> clientPorts = new TreeMap<>();
+    private final Map<Integer, RunningBroker> nodes = new TreeMap<>();
+    private final Map<String, String> overrides;
+
+    public RunningCluster(Path dataRoot, int size, Map<String, String> overrides) {
+        this.dataRoot = dataRoot;
+        this.overrides = overrides;
+        for (int id = 1; id <= size; id++) {
+            controllerPorts.put(id, freePort());
+            clientPorts.put(id, freePort());
+        }
+        List<CompletableFuture<Void>> starting = new ArrayList<>();
+        for (int id : controllerPorts.keySet()) starting.add(CompletableFuture.runAsync(() -> start(id)));
+        CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).join();
+    }
+
+    public String voters() {
+        return controllerPorts.entrySet().stream().map(e -> e.getKey() + "@127.0.0.1:" + e.getValue()).collect(Collectors.joining(","));
+    }
+
+    /** Starts node {@code id} (blocking until it has joined the quorum and registered). */
+    public void start(int id) {
+        Map<String, String> config = new HashMap<>(Map.of(
+                "node.id", Integer.toString(id),
+                "cluster.id", clusterId,
+                "listeners", "PLAINTEXT://127.0.0.1:" + clientPorts.get(id) + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(id),
+                "controller.quorum.voters", voters(),
+                "num.network.threads", "1"));
+        config.putAll(overrides);
+        RunningBroker node = new RunningBroker(dataRoot.resolve("node-" + id), config);
+        synchronized (nodes) {
+            nodes.put(id, node);
+        }
+    }
+
+    /** Starts several stopped nodes at once (each waits for a quorum, so one alone may not finish). */
+    public void startAll(List<Integer> ids) {
+        CompletableFuture.allOf(ids.stream().map(id -> CompletableFuture.runAsync(() -> start(id))).toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Stops node {@code id} cleanly (controlled shutdown, resignation if it leads). */
+    public void stop(int id) {
+        RunningBroker node;
+        synchronized (nodes) {
+            node = nodes.remove(id);
+        }
+        if (node != null) node.close();
+    }
+
+    public Broker node(int id) {
+        synchronized (nodes) {
+            return nodes.get(id).broker();
+        }
+    }
+
+    public List<Integer> runningIds() {
+        synchronized (nodes) {
+            return List.copyOf(nodes.keySet());
+        }
+    }
+
+    public String bootstrapServers() {
+        return clientPorts.values().stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    }
+
+    public String bootstrapServers(int id) {
+        return "127.0.0.1:" + clientPorts.get(id);
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> stopping = new ArrayList<>();
+        for (int id : runningIds()) stopping.add(CompletableFuture.runAsync(() -> stop(id)));
+        CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new)).join();
+    }
+}
