@@ -15,6 +15,11 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.runnel.broker.api.AllocateProducerIdsHandler;
 import io.runnel.broker.api.AlterConfigsHandler;
+import io.runnel.broker.api.AlterPartitionHandler;
+import io.runnel.broker.api.AlterPartitionReassignmentsHandler;
+import io.runnel.broker.api.ElectLeadersHandler;
+import io.runnel.broker.api.ForwardingHandler;
+import io.runnel.broker.api.ListPartitionReassignmentsHandler;
 import io.runnel.broker.api.ApiVersionsHandler;
 import io.runnel.broker.api.CreatePartitionsHandler;
 import io.runnel.broker.api.CreateTopicsHandler;
@@ -34,6 +39,7 @@ import io.runnel.broker.api.ProduceHandler;
 import io.runnel.broker.api.QuorumRequestHandler;
 import io.runnel.broker.api.BrokerHeartbeatHandler;
 import io.runnel.broker.api.BrokerRegistrationHandler;
+import io.runnel.broker.cluster.AlterPartitionSender;
 import io.runnel.broker.cluster.BrokerLifecycleManager;
 import io.runnel.broker.cluster.ControllerChannel;
 import io.runnel.broker.config.BrokerConfig;
@@ -56,6 +62,7 @@ import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.producer.ProducerIdManager;
 import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.replication.ReplicaFetcherManager;
 import io.runnel.broker.protocol.SupportedApis;
 import io.vertx.core.Vertx;
 
@@ -96,6 +103,9 @@ public final class Broker implements AutoCloseable {
     static final long CONTROLLED_SHUTDOWN_TIMEOUT_MS = 5_000;
     private long retentionTimerId = -1;
     private long lagTimerId = -1;
+    private long isrTimerId = -1;
+    /** In a multi-node cluster: the fetchers that copy the partitions this broker follows. */
+    private ReplicaFetcherManager replicaFetchers;
     private final ConsumerLagMetrics lagMetrics;
     private final ConsumerGroupMetrics groupMetrics;
     /** How often consumer-group lag gauges are recomputed. */
@@ -125,9 +135,21 @@ public final class Broker implements AutoCloseable {
 
         ioThreads = new IoThreadPool(config.numIoThreads());
         logManager = new LogManager(config.logDirs(), time);
-        replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time);
         metadataLog = openMetadataLog(clusterId, firstLogDir);
-        controller = new MetadataController(config, clusterId, metadataLog);
+        MetadataController[] controllerRef = new MetadataController[1];
+        if (config.cluster().isSingleNode()) {
+            replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time);
+        } else {
+            int requestTimeoutMs = Integer.parseInt(config.quorumSettings().get("controller.quorum.request.timeout.ms"));
+            controllerChannel = new ControllerChannel(config.nodeId(), config.cluster().controllerListenerNames().get(0),
+                    config.cluster().voters(), metadataLog.quorum()::leaderAndEpoch, requestTimeoutMs, config.connectionsMaxIdleMs(), time);
+            // The controller is created just below; these only ask it for this broker's epoch once running.
+            replicaFetchers = new ReplicaFetcherManager(config, () -> controllerRef[0].brokerEpoch(), time);
+            replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time,
+                    new AlterPartitionSender(config.nodeId(), () -> controllerRef[0].brokerEpoch(), controllerChannel), replicaFetchers);
+        }
+        controller = controllerRef[0] = new MetadataController(config, clusterId, metadataLog);
+        if (controllerChannel != null) controller.forwardTo(controllerChannel);
         controller.addListener(replicaManager);
         if (config.cluster().isController() && config.controllerListener().isPresent()) {
             // Before the log is replayed: the other quorum members must reach this one to elect a leader.
@@ -135,13 +157,7 @@ public final class Broker implements AutoCloseable {
             controllerServer.start().join();
         }
         controller.start().join();
-        if (!config.cluster().isSingleNode()) {
-            int requestTimeoutMs = Integer.parseInt(config.quorumSettings().get("controller.quorum.request.timeout.ms"));
-            controllerChannel = new ControllerChannel(config.nodeId(), config.cluster().controllerListenerNames().get(0),
-                    config.cluster().voters(), metadataLog.quorum()::leaderAndEpoch, requestTimeoutMs, config.connectionsMaxIdleMs(), time);
-            controller.forwardTo(controllerChannel);
-        }
-        metrics.brokerGauges(config.logDirs(), config.nodeId(), controller::image);
+        metrics.brokerGauges(config.logDirs(), config.nodeId(), controller::image, () -> metadataLog.leaderEpoch() >= 0);
 
         SupportedApis apis = supportedApis();
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
@@ -150,6 +166,10 @@ public final class Broker implements AutoCloseable {
         register(clusterId);
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
         lagTimerId = vertx.setPeriodic(LAG_REFRESH_INTERVAL_MS, id -> refreshConsumerLag());
+        if (replicaFetchers != null) {
+            long checkMs = Math.max(1, config.cluster().replicaLagTimeMaxMs() / 2);
+            isrTimerId = vertx.setPeriodic(checkMs, id -> replicaManager.maybeShrinkIsrs());
+        }
         logCleaner = new LogCleaner(replicaManager, config.logCleaner(), metrics, time);
         logCleaner.start();
         ready = true;
@@ -179,9 +199,27 @@ public final class Broker implements AutoCloseable {
         // What brokers forward: topics they create themselves, producer id blocks.
         handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, false));
         handlers.put(ApiKeys.ALLOCATE_PRODUCER_IDS, new AllocateProducerIdsHandler(controller));
+        handlers.put(ApiKeys.ALTER_PARTITION, new AlterPartitionHandler(controller));
+        for (Map.Entry<ApiKeys, ApiHandler> write : controllerWrites().entrySet()) handlers.put(write.getKey(), write.getValue());
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
+    }
+
+    /**
+     * The admin writes only the active controller can make: served there, forwarded to it from
+     * every other broker (see {@link ForwardingHandler}).
+     */
+    private Map<ApiKeys, ApiHandler> controllerWrites() {
+        Map<ApiKeys, ApiHandler> writes = new EnumMap<>(ApiKeys.class);
+        writes.put(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller));
+        writes.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller));
+        writes.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller));
+        writes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
+        writes.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, new AlterPartitionReassignmentsHandler(controller));
+        writes.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new ListPartitionReassignmentsHandler(controller));
+        writes.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(controller));
+        return writes;
     }
 
     /** The active controller as clients should see it: the quorum leader, or -1 while there is none. */
@@ -196,8 +234,8 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> self[0]));
         handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config, this::activeControllerId));
         handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config));
-        handlers.put(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller));
-        handlers.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller));
+        controllerWrites().forEach((api, handler) ->
+                handlers.put(api, new ForwardingHandler(handler, () -> metadataLog.leaderEpoch() >= 0, controllerChannel)));
         handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics));
         handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics));
         handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager));
@@ -206,12 +244,11 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId));
         handlers.put(ApiKeys.DESCRIBE_QUORUM, new QuorumRequestHandler(metadataLog.quorum(), controllerChannel));
         handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
-        handlers.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller));
-        handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
+        controller.addListener((previous, current) -> groupCoordinator.onImage(current)); // after the replica manager's
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
@@ -289,12 +326,13 @@ public final class Broker implements AutoCloseable {
         ready = false;
         if (retentionTimerId >= 0) vertx.cancelTimer(retentionTimerId);
         if (lagTimerId >= 0) vertx.cancelTimer(lagTimerId);
+        if (isrTimerId >= 0) vertx.cancelTimer(isrTimerId);
         if (lifecycle != null) {
             // While everything still serves: the controller fences this broker now, not a session timeout later.
             lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
             lifecycle.close();
         }
-        if (controllerChannel != null) controllerChannel.close();
+        if (replicaFetchers != null) replicaFetchers.close();
         if (server != null) server.close();
         if (logCleaner != null) logCleaner.close(); // a pass in flight finishes its chunk; its install then finds the partitions gone or completes at next open
         // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.
@@ -302,6 +340,7 @@ public final class Broker implements AutoCloseable {
         if (replicaManager != null) replicaManager.close();
         if (controller != null) controller.close(); // a leading controller resigns here, so the controller listener stays up until then
         if (controllerServer != null) controllerServer.close();
+        if (controllerChannel != null) controllerChannel.close();
         if (ioThreads != null) ioThreads.close();
         if (logManager != null) logManager.shutdown();
         LOG.infof("Runnel broker %d stopped cleanly", config.nodeId());

@@ -63,14 +63,20 @@ public final class FetchHandler implements ApiHandler {
             for (FetchRequestData.FetchPartition partition : topic.partitions()) wanted.add(new Wanted(topic, partition));
         }
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
-        readAll(wanted, data.maxBytes()).thenAccept(results -> context.eventLoop().runOnContext(v -> {
+        int replicaId = replicaId(context, data);
+        readAll(wanted, data.maxBytes(), replicaId).thenAccept(results -> context.eventLoop().runOnContext(v -> {
             if (isEnough(results, data)) {
                 response.complete(toResponse(context, wanted, results));
             } else {
-                new DelayedFetch(context, data, wanted, response).start();
+                new DelayedFetch(context, data, wanted, replicaId, response).start();
             }
         }));
         return response;
+    }
+
+    /** The fetching follower's broker id (Fetch v15+ carries it in ReplicaState), or -1 for a consumer. */
+    private static int replicaId(RequestContext context, FetchRequestData data) {
+        return context.apiVersion() >= 15 ? data.replicaState().replicaId() : data.replicaId();
     }
 
     private static boolean isEnough(List<ReadResult> results, FetchRequestData data) {
@@ -84,11 +90,11 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** Reads partitions one after another, each within what the earlier ones left of the budget. */
-    private CompletableFuture<List<ReadResult>> readAll(List<Wanted> wanted, int maxBytes) {
+    private CompletableFuture<List<ReadResult>> readAll(List<Wanted> wanted, int maxBytes, int replicaId) {
         List<ReadResult> results = new ArrayList<>();
         CompletableFuture<int[]> chain = CompletableFuture.completedFuture(new int[] {Math.max(0, maxBytes), 0});
         for (Wanted w : wanted) {
-            chain = chain.thenCompose(budget -> readOne(w, budget[0], budget[1] == 0).thenApply(r -> {
+            chain = chain.thenCompose(budget -> readOne(w, budget[0], budget[1] == 0, replicaId).thenApply(r -> {
                 results.add(r);
                 int size = r.sizeInBytes();
                 return new int[] {Math.max(0, budget[0] - size), budget[1] + size};
@@ -97,13 +103,16 @@ public final class FetchHandler implements ApiHandler {
         return chain.thenApply(b -> results);
     }
 
-    private CompletableFuture<ReadResult> readOne(Wanted w, int budgetBytes, boolean nothingReadYet) {
+    /** A consumer reads up to the high watermark; a follower ({@code replicaId} >= 0) up to the log end, and reports its progress. */
+    private CompletableFuture<ReadResult> readOne(Wanted w, int budgetBytes, boolean nothingReadYet, int replicaId) {
         var resolved = PartitionLookup.resolve(controller.image(), replicas, w.topic().topic(), w.topic().topicId(), w.partition().partition());
         if (resolved.error() != Errors.NONE) return CompletableFuture.completedFuture(ReadResult.error(resolved.error(), -1, -1));
         int maxBytes = Math.min(budgetBytes, Math.max(0, w.partition().partitionMaxBytes()));
         boolean minOneMessage = nothingReadYet; // KIP-74: progress even when one batch exceeds the limits
-        return resolved.partition().readForFetch(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch())
-                .exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
+        var read = replicaId >= 0
+                ? resolved.partition().readForFollower(replicaId, w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch())
+                : resolved.partition().readForFetch(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch());
+        return read.exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
     }
 
     private FetchResponseData toResponse(RequestContext context, List<Wanted> wanted, List<ReadResult> results) {
@@ -148,6 +157,7 @@ public final class FetchHandler implements ApiHandler {
         private final RequestContext context;
         private final FetchRequestData data;
         private final List<Wanted> wanted;
+        private final int replicaId;
         private final CompletableFuture<ApiMessage> response;
         private final List<TopicPartition> watched = new ArrayList<>();
         private long timerId = -1;
@@ -155,7 +165,8 @@ public final class FetchHandler implements ApiHandler {
         private boolean rereading;
         private boolean rereadAgain;
 
-        DelayedFetch(RequestContext context, FetchRequestData data, List<Wanted> wanted, CompletableFuture<ApiMessage> response) {
+        DelayedFetch(RequestContext context, FetchRequestData data, List<Wanted> wanted, int replicaId, CompletableFuture<ApiMessage> response) {
+            this.replicaId = replicaId;
             this.context = context;
             this.data = data;
             this.wanted = wanted;
@@ -171,7 +182,7 @@ public final class FetchHandler implements ApiHandler {
             }
             timerId = context.eventLoop().owner().setTimer(Math.max(1, data.maxWaitMs()), id -> {
                 timerId = -1;
-                readAll(wanted, data.maxBytes()).thenAccept(results -> context.eventLoop().runOnContext(v -> finish(results)));
+                readAll(wanted, data.maxBytes(), replicaId).thenAccept(results -> context.eventLoop().runOnContext(v -> finish(results)));
             });
             onAppend(); // an append may have landed between the first read and the watch
         }
@@ -188,7 +199,7 @@ public final class FetchHandler implements ApiHandler {
                 return;
             }
             rereading = true;
-            readAll(wanted, data.maxBytes()).thenAccept(results -> context.eventLoop().runOnContext(v -> {
+            readAll(wanted, data.maxBytes(), replicaId).thenAccept(results -> context.eventLoop().runOnContext(v -> {
                 rereading = false;
                 if (done) return;
                 if (isEnough(results, data)) {

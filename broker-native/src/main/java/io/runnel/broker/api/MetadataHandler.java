@@ -75,7 +75,7 @@ public final class MetadataHandler implements ApiHandler {
                     .setHost(endpoint.host()).setPort(endpoint.port()).setRack(broker.rack()));
         }
         if (data.topics() == null) {
-            image.topicsByName().values().forEach(t -> response.topics().add(describe(t, data)));
+            image.topicsByName().values().forEach(t -> response.topics().add(describe(t, data, image)));
             return response;
         }
         for (MetadataRequestData.MetadataRequestTopic requested : data.topics()) {
@@ -89,10 +89,10 @@ public final class MetadataHandler implements ApiHandler {
             TopicImage topic = requested.topicId() == null ? null : image.topic(requested.topicId());
             if (topic == null) return new MetadataResponseTopic().setName(null).setTopicId(requested.topicId())
                     .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
-            return describe(topic, data);
+            return describe(topic, data, image);
         }
         TopicImage topic = image.topic(requested.name());
-        if (topic != null) return describe(topic, data);
+        if (topic != null) return describe(topic, data, image);
         Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION;
         return new MetadataResponseTopic().setName(requested.name()).setTopicId(Uuid.ZERO_UUID).setErrorCode(error.code())
                 .setIsInternal(Topic.isInternal(requested.name())).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
@@ -103,14 +103,17 @@ public final class MetadataHandler implements ApiHandler {
         return requested.topicId() != null && !Uuid.ZERO_UUID.equals(requested.topicId());
     }
 
-    private static MetadataResponseTopic describe(TopicImage topic, MetadataRequestData data) {
+    private static MetadataResponseTopic describe(TopicImage topic, MetadataRequestData data, MetadataImage image) {
         MetadataResponseTopic result = new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
                 .setIsInternal(Topic.isInternal(topic.name())).setErrorCode(Errors.NONE.code())
                 .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
         for (PartitionImage p : topic.partitions().values()) {
+            // An offline partition (no live ISR member to lead) is LEADER_NOT_AVAILABLE: clients retry until one returns.
+            List<Integer> offline = p.replicas().stream().filter(r -> image.brokers().get(r) == null || image.brokers().get(r).fenced()).toList();
             result.partitions().add(new MetadataResponsePartition().setPartitionIndex(p.partitionId())
-                    .setErrorCode(Errors.NONE.code()).setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch())
-                    .setReplicaNodes(p.replicas()).setIsrNodes(p.isr()).setOfflineReplicas(List.of()));
+                    .setErrorCode(p.leader() < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
+                    .setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch())
+                    .setReplicaNodes(p.replicas()).setIsrNodes(p.isr()).setOfflineReplicas(offline));
         }
         return result;
     }

@@ -11,7 +11,8 @@ import io.runnel.broker.partition.ReplicaManager;
 
 /**
  * Resolves a (topic name or topic id, partition) from a request to the partition this broker
- * leads, or to the exact error Kafka returns for it. Stateless.
+ * leads, or to the exact error Kafka returns for it (NOT_LEADER_OR_FOLLOWER for a replica this
+ * broker only follows). Stateless.
  */
 final class PartitionLookup {
 
@@ -28,6 +29,8 @@ final class PartitionLookup {
         if (topic.partition(partitionIndex) == null) return new Resolved(topic, null, Errors.UNKNOWN_TOPIC_OR_PARTITION);
         Partition partition = replicas.partition(new TopicPartition(topic.name(), partitionIndex));
         if (partition == null || !partition.topicId().equals(topic.id())) return new Resolved(topic, null, Errors.NOT_LEADER_OR_FOLLOWER);
+        // Produce, fetch and offset lookups are the leader's: a follower's copy may be behind or cut back.
+        if (!partition.isLeader()) return new Resolved(topic, null, Errors.NOT_LEADER_OR_FOLLOWER);
         return new Resolved(topic, partition, Errors.NONE);
     }
 }

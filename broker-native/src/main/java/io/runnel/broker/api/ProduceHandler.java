@@ -81,13 +81,21 @@ public final class ProduceHandler implements ApiHandler {
                     continue;
                 }
                 MemoryRecords records = (MemoryRecords) partitionData.records();
-                Rejection rejection = precheck(records, acks, policyOf(resolved.topic()));
+                Rejection rejection = precheck(records, acks, policyOf(resolved.topic()), resolved.partition().isr().size());
                 if (rejection != null) {
                     fail(partitionResponse, rejection.error(), rejection.message());
                     continue;
                 }
                 String topic = resolved.topic().name();
-                appends.add(resolved.partition().appendRecordsToLeader(records).thenAccept(result -> {
+                var partition = resolved.partition();
+                appends.add(partition.appendRecordsToLeader(records).thenCompose(result -> {
+                    if (result.error() != Errors.NONE || acks != -1) return CompletableFuture.completedFuture(result);
+                    // acks=all: the answer waits until every ISR member has the records (the high watermark passed them).
+                    long end = result.baseOffset() + countRecords(records);
+                    return partition.awaitHighWatermark(end, data.timeoutMs()).thenApply(error -> error == Errors.NONE ? result
+                            : AppendResult.error(error, error == Errors.REQUEST_TIMED_OUT
+                                    ? "The ISR did not replicate the records within the request timeout" : null));
+                }).thenAccept(result -> {
                     apply(partitionResponse, result);
                     if (result.error() == Errors.NONE) metrics.bytesIn(topic, records.sizeInBytes(), countRecords(records));
                 }));
@@ -112,9 +120,10 @@ public final class ProduceHandler implements ApiHandler {
     /**
      * Checks that need no disk: a records field, no transactional batches yet, timestamps within
      * the topic's bounds (CreateTime topics), a key on every record of a compacted topic (Kafka
-     * decodes the records for that too), min.insync.replicas. Null when the records may go on.
+     * decodes the records for that too), and for acks=all an ISR of at least min.insync.replicas.
+     * Null when the records may go on.
      */
-    private Rejection precheck(MemoryRecords records, short acks, ProducePolicy policy) {
+    private Rejection precheck(MemoryRecords records, short acks, ProducePolicy policy, int isrSize) {
         if (records == null || records.sizeInBytes() == 0) return new Rejection(Errors.INVALID_RECORD, "No records");
         long nowMs = System.currentTimeMillis();
         long latestMs = saturatedAdd(nowMs, policy.timestampAfterMaxMs());
@@ -135,9 +144,9 @@ public final class ProduceHandler implements ApiHandler {
         } catch (org.apache.kafka.common.KafkaException e) {
             return new Rejection(Errors.CORRUPT_MESSAGE, null); // a batch that cannot even be walked
         }
-        int isrSize = 1; // one node: this replica is the whole ISR
         if (acks == -1 && isrSize < policy.minInsyncReplicas())
-            return new Rejection(Errors.NOT_ENOUGH_REPLICAS, "The size of the current ISR is 1, below min.insync.replicas");
+            return new Rejection(Errors.NOT_ENOUGH_REPLICAS, "The size of the current ISR " + isrSize + " is insufficient to satisfy the min.isr requirement of "
+                    + policy.minInsyncReplicas());
         return null;
     }
 

@@ -13,8 +13,9 @@ import java.util.stream.Collectors;
 /**
  * How a node takes part in a cluster, with KRaft's own keys: its roles ({@code process.roles}),
  * the static controller quorum ({@code controller.quorum.voters}, {@code id@host:port,...}), which
- * listeners are controller listeners ({@code controller.listener.names}), and the broker
- * liveness settings the active controller fences by. Immutable.
+ * listeners are controller listeners ({@code controller.listener.names}), the broker
+ * liveness settings the active controller fences by, and how followers replicate
+ * ({@code replica.*}). Immutable.
  *
  * <p>No voters at all is the embedded default: a quorum of one, this node, that needs no
  * network. Controller-only nodes ({@code process.roles=controller}) are not supported yet.
@@ -22,7 +23,8 @@ import java.util.stream.Collectors;
  * @param voters voter id → its controller listener address, ordered by id
  */
 public record ClusterConfig(Set<String> processRoles, Map<Integer, InetSocketAddress> voters, List<String> controllerListenerNames,
-                            long brokerSessionTimeoutMs, long brokerHeartbeatIntervalMs) {
+                            long brokerSessionTimeoutMs, long brokerHeartbeatIntervalMs, long replicaLagTimeMaxMs,
+                            int replicaFetchMaxBytes, int replicaFetchWaitMaxMs, long replicaFetchBackoffMs) {
     public static final String BROKER_ROLE = "broker";
     public static final String CONTROLLER_ROLE = "controller";
 
@@ -31,7 +33,11 @@ public record ClusterConfig(Set<String> processRoles, Map<Integer, InetSocketAdd
             "controller.quorum.voters", "",
             "controller.listener.names", "CONTROLLER",
             "broker.session.timeout.ms", "9000",
-            "broker.heartbeat.interval.ms", "2000");
+            "broker.heartbeat.interval.ms", "2000",
+            "replica.lag.time.max.ms", "30000",
+            "replica.fetch.max.bytes", "1048576",
+            "replica.fetch.wait.max.ms", "500",
+            "replica.fetch.backoff.ms", "1000");
 
     public ClusterConfig {
         processRoles = Set.copyOf(processRoles);
@@ -46,7 +52,9 @@ public record ClusterConfig(Set<String> processRoles, Map<Integer, InetSocketAdd
         List<String> controllerListeners = Arrays.stream(get.apply("controller.listener.names").split(",")).map(String::trim)
                 .filter(s -> !s.isEmpty()).toList();
         return new ClusterConfig(roles, parseVoters(get.apply("controller.quorum.voters")), controllerListeners,
-                Long.parseLong(get.apply("broker.session.timeout.ms")), Long.parseLong(get.apply("broker.heartbeat.interval.ms")));
+                Long.parseLong(get.apply("broker.session.timeout.ms")), Long.parseLong(get.apply("broker.heartbeat.interval.ms")),
+                Long.parseLong(get.apply("replica.lag.time.max.ms")), Integer.parseInt(get.apply("replica.fetch.max.bytes")),
+                Integer.parseInt(get.apply("replica.fetch.wait.max.ms")), Long.parseLong(get.apply("replica.fetch.backoff.ms")));
     }
 
     /** Parses {@code id@host:port,...}, Kafka's static voter syntax. */
@@ -99,6 +107,8 @@ public record ClusterConfig(Set<String> processRoles, Map<Integer, InetSocketAdd
         if (!isBroker())
             throw new IllegalArgumentException("runnel.process.roles=controller (a controller-only node) is not supported yet; "
                     + "run controllers as broker,controller");
+        if (replicaLagTimeMaxMs < 1 || replicaFetchMaxBytes < 1 || replicaFetchWaitMaxMs < 0 || replicaFetchBackoffMs < 0)
+            throw new IllegalArgumentException("runnel.replica.* settings must be positive");
         if (brokerHeartbeatIntervalMs < 1 || brokerSessionTimeoutMs <= brokerHeartbeatIntervalMs)
             throw new IllegalArgumentException("runnel.broker.session.timeout.ms must exceed runnel.broker.heartbeat.interval.ms (>= 1)");
         boolean hasControllerListener = listeners.stream().anyMatch(l -> isControllerListener(l.name()));
@@ -127,6 +137,10 @@ public record ClusterConfig(Set<String> processRoles, Map<Integer, InetSocketAdd
         m.put("controller.listener.names", String.join(",", controllerListenerNames));
         m.put("broker.session.timeout.ms", Long.toString(brokerSessionTimeoutMs));
         m.put("broker.heartbeat.interval.ms", Long.toString(brokerHeartbeatIntervalMs));
+        m.put("replica.lag.time.max.ms", Long.toString(replicaLagTimeMaxMs));
+        m.put("replica.fetch.max.bytes", Integer.toString(replicaFetchMaxBytes));
+        m.put("replica.fetch.wait.max.ms", Integer.toString(replicaFetchWaitMaxMs));
+        m.put("replica.fetch.backoff.ms", Long.toString(replicaFetchBackoffMs));
     }
 
     /** The inverse of {@link #parseVoters}. */

@@ -28,6 +28,9 @@ import java.util.function.Function;
  * @param consumerAssignmentIntervalMs KIP-848 groups: a new target assignment is computed at most this often
  *                                   (joins in between wait for the next one), so a burst of N joins costs a few
  *                                   assignments instead of N
+ * @param offsetsTopicReplicationFactor replicas of each offsets-topic partition in a multi-node cluster (its
+ *                                   creation waits until that many brokers are registered); a quorum of one uses 1
+ * @param offsetsCommitTimeoutMs     how long a commit waits for the whole ISR before it fails (retriably)
  */
 public record GroupConfig(
         int offsetsTopicNumPartitions,
@@ -43,7 +46,9 @@ public record GroupConfig(
         int consumerHeartbeatIntervalMs,
         int consumerMaxSize,
         List<String> consumerAssignors,
-        long consumerAssignmentIntervalMs) {
+        long consumerAssignmentIntervalMs,
+        short offsetsTopicReplicationFactor,
+        int offsetsCommitTimeoutMs) {
 
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
 
@@ -66,6 +71,8 @@ public record GroupConfig(
         d.put("group.consumer.max.size", Integer.toString(Integer.MAX_VALUE));
         d.put("group.consumer.assignors", "uniform,range");
         d.put("group.consumer.assignment.interval.ms", "1000");
+        d.put("offsets.topic.replication.factor", "3");
+        d.put("offsets.commit.timeout.ms", "5000");
         return Map.copyOf(d);
     }
 
@@ -89,6 +96,8 @@ public record GroupConfig(
         }
         if (consumerAssignors.isEmpty()) throw new IllegalArgumentException("group.consumer.assignors must name at least one assignor");
         if (consumerAssignmentIntervalMs < 0) throw new IllegalArgumentException("group.consumer.assignment.interval.ms must be >= 0");
+        if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be >= 1");
+        if (offsetsCommitTimeoutMs < 1) throw new IllegalArgumentException("offsets.commit.timeout.ms must be >= 1");
     }
 
     /** Reads Kafka key names (without the {@code runnel.} prefix); absent keys take {@link #DEFAULTS}. */
@@ -108,7 +117,9 @@ public record GroupConfig(
                 Integer.parseInt(get.apply("group.consumer.heartbeat.interval.ms")),
                 Integer.parseInt(get.apply("group.consumer.max.size")),
                 Arrays.stream(get.apply("group.consumer.assignors").split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList(),
-                Long.parseLong(get.apply("group.consumer.assignment.interval.ms")));
+                Long.parseLong(get.apply("group.consumer.assignment.interval.ms")),
+                Short.parseShort(get.apply("offsets.topic.replication.factor")),
+                Integer.parseInt(get.apply("offsets.commit.timeout.ms")));
     }
 
     public static GroupConfig from(Map<String, String> overrides) {

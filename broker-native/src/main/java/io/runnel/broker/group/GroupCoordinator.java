@@ -26,6 +26,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 import io.runnel.broker.metadata.MetadataController;
+import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.metadata.TopicSpec;
 import io.runnel.broker.partition.IoThreadPool;
@@ -139,7 +140,8 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** Kafka's settings for the offsets topic: compacted (never time-retained), 100 MiB segments. */
     private TopicSpec offsetsTopicSpec() {
-        return new TopicSpec(GroupConfig.OFFSETS_TOPIC, config.offsetsTopicNumPartitions(), (short) 1, Map.of(), Map.of(
+        short replicationFactor = controller.isSingleNode() ? 1 : config.offsetsTopicReplicationFactor();
+        return new TopicSpec(GroupConfig.OFFSETS_TOPIC, config.offsetsTopicNumPartitions(), replicationFactor, Map.of(), Map.of(
                 "cleanup.policy", "compact",
                 "compression.type", "producer",
                 "segment.bytes", "104857600"));
@@ -163,6 +165,40 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         shards = opened;
         for (GroupShard shard : opened) if (shard != null) shard.load();
+    }
+
+    /**
+     * Follows the offsets topic's leadership as the metadata moves it: a partition this broker
+     * came to lead gets a shard (which replays the partition before serving); one it stopped
+     * leading has its shard closed, its groups then answered NOT_COORDINATOR so clients find the
+     * new coordinator. Metadata thread, after the replica manager has applied the same image.
+     */
+    public synchronized void onImage(MetadataImage image) {
+        GroupShard[] current = shards;
+        TopicImage topic = image.topic(GroupConfig.OFFSETS_TOPIC);
+        if (current == null || closed || topic == null || topic.partitionCount() != current.length) return;
+        GroupShard[] next = current.clone();
+        for (int p = 0; p < next.length; p++) {
+            boolean led = topic.partition(p).leader() == controller.nodeId();
+            if (led && next[p] == null) {
+                TopicPartition tp = new TopicPartition(GroupConfig.OFFSETS_TOPIC, p);
+                Partition partition = replicas.partition(tp);
+                if (partition == null) continue;
+                next[p] = new GroupShard(p, partition, ioThreads.executorFor(tp), config, time, controller::image);
+                next[p].load();
+                LOG.infof("Now coordinating the groups of %s", tp);
+            } else if (!led && next[p] != null) {
+                GroupShard leaving = next[p];
+                next[p] = null;
+                try {
+                    leaving.thread().execute(leaving::close);
+                } catch (RejectedExecutionException stopping) {
+                    // the I/O threads are gone: so is the shard
+                }
+                LOG.infof("No longer coordinating the groups of %s-%d", GroupConfig.OFFSETS_TOPIC, p);
+            }
+        }
+        shards = next;
     }
 
     /** Kafka refuses an empty (or null) group id with INVALID_GROUP_ID before anything else. */

@@ -134,7 +134,7 @@ final class GroupShard {
             done.complete(null);
             return;
         }
-        log.read(offset, LOAD_READ_BYTES, true, -1).whenCompleteAsync((read, failure) -> {
+        log.readToLogEnd(offset, LOAD_READ_BYTES, true).whenCompleteAsync((read, failure) -> {
             try {
                 if (failure != null || read.error() != Errors.NONE)
                     throw new IllegalStateException("cannot read " + log.topicPartition() + " at offset " + offset + ": "
@@ -1090,7 +1090,12 @@ final class GroupShard {
      */
     void append(List<SimpleRecord> records, Consumer<Errors> then) {
         MemoryRecords batch = MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new));
-        log.appendRecordsToLeader(batch).whenCompleteAsync((AppendResult result, Throwable failure) -> {
+        // As Kafka's coordinators write with acks=all: a commit is answered once the whole ISR has it,
+        // so a coordinator failover never forgets an acknowledged offset.
+        log.appendRecordsToLeader(batch).thenCompose(appended -> appended.error() != Errors.NONE ? CompletableFuture.completedFuture(appended)
+                : log.awaitHighWatermark(appended.baseOffset() + records.size(), config.offsetsCommitTimeoutMs())
+                        .thenApply(error -> error == Errors.NONE ? appended : AppendResult.error(error, null)))
+                .whenCompleteAsync((AppendResult result, Throwable failure) -> {
             Errors error = failure != null ? Errors.UNKNOWN_SERVER_ERROR : result.error();
             if (failure != null) LOG.errorf(failure, "Append to %s failed", log.topicPartition());
             then.accept(coordinatorError(error));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,6 +24,7 @@ import org.apache.kafka.common.errors.StaleBrokerEpochException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.metadata.BrokerRegistrationChangeRecord;
 import org.apache.kafka.common.metadata.ConfigRecord;
+import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.common.metadata.PartitionRecord;
 import org.apache.kafka.common.metadata.ProducerIdsRecord;
 import org.apache.kafka.common.metadata.RegisterBrokerRecord;
@@ -85,6 +87,11 @@ public final class MetadataController implements AutoCloseable {
         return config.nodeId();
     }
 
+    /** A quorum of one: no other broker will ever join. */
+    public boolean isSingleNode() {
+        return config.cluster().isSingleNode();
+    }
+
     /**
      * In a multi-node cluster: while another node is the active controller, the writes this node
      * makes for itself (topic creation, producer id blocks) go there over {@code channel}.
@@ -106,15 +113,19 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<MetadataImage> awaitImage(java.util.function.Predicate<MetadataImage> condition, long timeoutMs) {
         CompletableFuture<MetadataImage> done = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        thread.execute(() -> {
-            log.catchUp();
-            if (condition.test(image)) done.complete(image);
-            else imageWaiters.add(new ImageWaiter(condition, done, deadline));
-        });
-        thread.schedule(() -> {
-            if (imageWaiters.removeIf(w -> w.done() == done))
-                done.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("metadata did not arrive within " + timeoutMs + " ms"));
-        }, timeoutMs, TimeUnit.MILLISECONDS);
+        try {
+            thread.execute(() -> {
+                log.catchUp();
+                if (condition.test(image)) done.complete(image);
+                else imageWaiters.add(new ImageWaiter(condition, done, deadline));
+            });
+            thread.schedule(() -> {
+                if (imageWaiters.removeIf(w -> w.done() == done))
+                    done.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("metadata did not arrive within " + timeoutMs + " ms"));
+            }, timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            done.completeExceptionally(new NotControllerException("This node is shutting down"));
+        }
         return done;
     }
 
@@ -225,7 +236,20 @@ public final class MetadataController implements AutoCloseable {
                         .setSecurityProtocol(e.securityProtocol()));
             }
             record.setEndPoints(endpoints);
-            commit(List.of(new ApiMessageAndVersion(record, (short) 0)));
+            // A new incarnation starts with new leader epochs: its earlier self's leaderships are taken
+            // away first (its log may have lost an unflushed tail), then offered back where it may lead.
+            List<ApiMessageAndVersion> records = new ArrayList<>();
+            MetadataImage working = image;
+            if (existing != null) {
+                records.addAll(existing.fenced() ? PartitionLeaderElection.awayFrom(working, existing.id(), this::uncleanElection)
+                        : fenceWithElections(existing, working));
+                working = working.apply(records, working.offset());
+            }
+            ApiMessageAndVersion registered = new ApiMessageAndVersion(record, (short) 0);
+            records.add(registered);
+            working = working.apply(List.of(registered), working.offset());
+            records.addAll(PartitionLeaderElection.onto(working, registration.brokerId(), this::uncleanElection));
+            commit(records);
             heartbeats.contact(registration.brokerId(), epoch, nowMs());
             LOG.infof("Registered broker %d (epoch %d, incarnation %s) at %s", registration.brokerId(), brokerEpoch,
                     registration.incarnationId(), registration.endpoints());
@@ -252,12 +276,192 @@ public final class MetadataController implements AutoCloseable {
             heartbeats.contact(brokerId, epoch, nowMs());
             boolean fence = wantFence || wantShutDown;
             if (fence != broker.fenced()) {
-                commit(List.of(fencingRecord(broker, fence)));
+                commit(fence ? fenceWithElections(broker, image) : unfenceWithElections(broker));
                 LOG.infof("Broker %d %s", brokerId, fence ? (wantShutDown ? "is shutting down: fenced" : "asked to be fenced")
                         : "is back: unfenced");
             }
             return new HeartbeatResult(fence, metadataOffset >= brokerEpoch, wantShutDown);
         });
+    }
+
+    /** The answer to AlterPartition for one partition: an error, or the partition as committed. */
+    public record AlterPartitionResult(Errors error, PartitionImage partition) {}
+
+    /**
+     * AlterPartition: a partition leader proposes a new ISR, made in the leader and partition
+     * epochs it names. Refused when either moved on (FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION),
+     * when the sender does not lead the partition or the ISR drops the leader or names non-replicas
+     * (INVALID_REQUEST), or adds a fenced broker (INELIGIBLE_REPLICA).
+     */
+    public CompletableFuture<AlterPartitionResult> alterPartition(int brokerId, long brokerEpoch, Uuid topicId, int partitionId, int leaderEpoch,
+                                                                  int partitionEpoch, List<Integer> newIsr) {
+        return submit(() -> {
+            BrokerImage broker = image.brokers().get(brokerId);
+            if (broker == null || broker.epoch() != brokerEpoch) return new AlterPartitionResult(Errors.STALE_BROKER_EPOCH, null);
+            TopicImage topic = image.topic(topicId);
+            if (topic == null) return new AlterPartitionResult(Errors.UNKNOWN_TOPIC_ID, null);
+            PartitionImage p = topic.partition(partitionId);
+            if (p == null) return new AlterPartitionResult(Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+            if (p.leader() != brokerId) return new AlterPartitionResult(Errors.INVALID_REQUEST, p);
+            if (leaderEpoch != p.leaderEpoch()) return new AlterPartitionResult(Errors.FENCED_LEADER_EPOCH, p);
+            if (partitionEpoch != p.partitionEpoch()) return new AlterPartitionResult(Errors.INVALID_UPDATE_VERSION, p);
+            if (!newIsr.contains(brokerId) || !p.replicas().containsAll(newIsr) || newIsr.stream().distinct().count() != newIsr.size())
+                return new AlterPartitionResult(Errors.INVALID_REQUEST, p);
+            for (int replica : newIsr) {
+                BrokerImage b = image.brokers().get(replica);
+                if (!p.isr().contains(replica) && (b == null || b.fenced())) return new AlterPartitionResult(Errors.INELIGIBLE_REPLICA, p);
+            }
+            var change = PartitionLeaderElection.change(topic, p, p.leader(), newIsr);
+            if (change == null) return new AlterPartitionResult(Errors.NONE, p);
+            List<ApiMessageAndVersion> records = new ArrayList<>(List.of(new ApiMessageAndVersion(change, (short) 0)));
+            // An added replica that joined the ISR may finish a reassignment: in the same batch.
+            PartitionImage changed = image.apply(records, image.offset()).topic(topicId).partition(partitionId);
+            var completed = PartitionReassignment.complete(topic, changed, PartitionLeaderElection.unusable(image));
+            if (completed != null) records.add(new ApiMessageAndVersion(completed, (short) 0));
+            try {
+                commit(records);
+            } catch (ApiException e) {
+                return new AlterPartitionResult(Errors.forException(e), p);
+            }
+            LOG.infof("%s-%d: ISR %s -> %s (asked by leader %d)", topic.name(), partitionId, p.isr(), newIsr, brokerId);
+            return new AlterPartitionResult(Errors.NONE, image.topic(topicId).partition(partitionId));
+        });
+    }
+
+    /** One partition's outcome in a reassignment or election request. */
+    public record PartitionResult(String topic, int partition, Errors error, String message) {}
+
+    /** A partition to reassign to {@code target} replicas, or (null target) whose reassignment to cancel. */
+    public record Reassignment(String topic, int partition, List<Integer> target) {}
+
+    /**
+     * AlterPartitionReassignments: starts (or replaces, or with a null target cancels) moving each
+     * partition to its target replicas. Each partition succeeds or fails on its own.
+     */
+    public CompletableFuture<List<PartitionResult>> alterPartitionReassignments(List<Reassignment> reassignments) {
+        return submit(() -> {
+            requireActive();
+            List<PartitionResult> results = new ArrayList<>();
+            for (Reassignment r : reassignments) results.add(reassign(r));
+            return results;
+        });
+    }
+
+    private PartitionResult reassign(Reassignment r) {
+        TopicImage topic = image.topic(r.topic());
+        PartitionImage p = topic == null ? null : topic.partition(r.partition());
+        if (p == null) return new PartitionResult(r.topic(), r.partition(), Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+        Set<Integer> unusable = PartitionLeaderElection.unusable(image);
+        PartitionChangeRecord change;
+        if (r.target() == null) {
+            if (!p.isReassigning()) return new PartitionResult(r.topic(), r.partition(), Errors.NO_REASSIGNMENT_IN_PROGRESS, null);
+            change = PartitionReassignment.cancel(topic, p, unusable);
+        } else {
+            String problem = PartitionReassignment.validate(r.target(), image.brokers().keySet());
+            if (problem != null) return new PartitionResult(r.topic(), r.partition(), Errors.INVALID_REPLICA_ASSIGNMENT, problem);
+            if (!p.isReassigning() && p.replicas().equals(r.target())) return new PartitionResult(r.topic(), r.partition(), Errors.NONE, null);
+            change = PartitionReassignment.start(topic, p, r.target(), unusable);
+        }
+        try {
+            commit(List.of(new ApiMessageAndVersion(change, (short) 0)));
+        } catch (ApiException e) {
+            return new PartitionResult(r.topic(), r.partition(), Errors.forException(e), e.getMessage());
+        }
+        PartitionImage after = image.topic(r.topic()).partition(r.partition());
+        LOG.infof("%s-%d: reassignment %s: replicas %s (adding %s, removing %s), ISR %s, leader %d", r.topic(), r.partition(),
+                r.target() == null ? "cancelled" : "to " + r.target(), after.replicas(), after.addingReplicas(), after.removingReplicas(),
+                after.isr(), after.leader());
+        return new PartitionResult(r.topic(), r.partition(), Errors.NONE, null);
+    }
+
+    /** ListPartitionReassignments: the partitions being moved (of {@code wanted}, or all when null). */
+    public CompletableFuture<Map<String, Map<Integer, PartitionImage>>> listPartitionReassignments(Map<String, List<Integer>> wanted) {
+        return submit(() -> {
+            requireActive();
+            Map<String, Map<Integer, PartitionImage>> moving = new TreeMap<>();
+            for (TopicImage topic : image.topicsByName().values()) {
+                if (wanted != null && !wanted.containsKey(topic.name())) continue;
+                for (PartitionImage p : topic.partitions().values()) {
+                    if (!p.isReassigning()) continue;
+                    if (wanted != null && !wanted.get(topic.name()).contains(p.partitionId())) continue;
+                    moving.computeIfAbsent(topic.name(), t -> new TreeMap<>()).put(p.partitionId(), p);
+                }
+            }
+            return moving;
+        });
+    }
+
+    /**
+     * ElectLeaders: a preferred election makes each partition's first replica its leader (if it is
+     * in the ISR and alive); an unclean one gives a leaderless partition any live replica.
+     *
+     * @param partitions the partitions to elect for; null for every partition
+     */
+    public CompletableFuture<List<PartitionResult>> electLeaders(boolean unclean, Map<String, List<Integer>> partitions) {
+        return submit(() -> {
+            requireActive();
+            List<PartitionResult> results = new ArrayList<>();
+            List<ApiMessageAndVersion> records = new ArrayList<>();
+            Set<Integer> unusable = PartitionLeaderElection.unusable(image);
+            Map<String, List<Integer>> wanted = partitions;
+            if (wanted == null) {
+                wanted = new TreeMap<>();
+                for (TopicImage t : image.topicsByName().values()) wanted.put(t.name(), new ArrayList<>(t.partitions().keySet()));
+            }
+            for (Map.Entry<String, List<Integer>> e : wanted.entrySet()) {
+                TopicImage topic = image.topic(e.getKey());
+                for (int partitionId : e.getValue()) {
+                    PartitionImage p = topic == null ? null : topic.partition(partitionId);
+                    if (p == null) {
+                        results.add(new PartitionResult(e.getKey(), partitionId, Errors.UNKNOWN_TOPIC_OR_PARTITION, null));
+                        continue;
+                    }
+                    var elected = unclean ? PartitionLeaderElection.electUnclean(topic, p, unusable) : PartitionLeaderElection.electPreferred(topic, p, unusable);
+                    if (elected.change() != null) records.add(new ApiMessageAndVersion(elected.change(), (short) 0));
+                    results.add(new PartitionResult(e.getKey(), partitionId, elected.error(), elected.message()));
+                }
+            }
+            if (!records.isEmpty()) {
+                try {
+                    commit(records);
+                } catch (ApiException ex) {
+                    Errors error = Errors.forException(ex);
+                    results.replaceAll(r -> r.error() == Errors.NONE ? new PartitionResult(r.topic(), r.partition(), error, ex.getMessage()) : r);
+                }
+            }
+            return results;
+        });
+    }
+
+    /** Fails the operation with NOT_CONTROLLER when this node is not the active controller. */
+    private void requireActive() {
+        if (log.leaderEpoch() < 0) throw new NotControllerException("This node is not the active controller");
+    }
+
+    /** Whether a topic may elect a replica outside the ISR (unclean.leader.election.enable). */
+    private boolean uncleanElection(TopicImage topic) {
+        return Boolean.parseBoolean(TopicConfigs.effective(topic.configs(), image.brokerConfig(config)).get("unclean.leader.election.enable"));
+    }
+
+    /**
+     * Records that fence {@code broker} and move its leaderships and ISR memberships away, as one
+     * batch, so no image ever has a fenced leader.
+     */
+    private List<ApiMessageAndVersion> fenceWithElections(BrokerImage broker, MetadataImage base) {
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        records.add(fencingRecord(broker, true));
+        MetadataImage fenced = base.apply(records, base.offset());
+        records.addAll(PartitionLeaderElection.awayFrom(fenced, broker.id(), this::uncleanElection));
+        return records;
+    }
+
+    /** Records that unfence {@code broker} and let it lead the offline partitions it may lead. */
+    private List<ApiMessageAndVersion> unfenceWithElections(BrokerImage broker) {
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        records.add(fencingRecord(broker, false));
+        MetadataImage unfenced = image.apply(records, image.offset());
+        records.addAll(PartitionLeaderElection.onto(unfenced, broker.id(), this::uncleanElection));
+        return records;
     }
 
     private static ApiMessageAndVersion fencingRecord(BrokerImage broker, boolean fenced) {
@@ -273,10 +477,13 @@ public final class MetadataController implements AutoCloseable {
         try {
             log.catchUp();
             List<ApiMessageAndVersion> records = new ArrayList<>();
+            MetadataImage working = image;
             for (int brokerId : heartbeats.expired(image, epoch, nowMs())) {
-                LOG.warnf("Broker %d sent no heartbeat for %d ms (broker.session.timeout.ms): fencing it", brokerId,
-                        config.cluster().brokerSessionTimeoutMs());
-                records.add(fencingRecord(image.brokers().get(brokerId), true));
+                LOG.warnf("Broker %d sent no heartbeat for %d ms (broker.session.timeout.ms): fencing it and moving its leaderships",
+                        brokerId, config.cluster().brokerSessionTimeoutMs());
+                List<ApiMessageAndVersion> fencing = fenceWithElections(working.brokers().get(brokerId), working);
+                records.addAll(fencing);
+                working = working.apply(fencing, working.offset());
             }
             if (!records.isEmpty()) commit(records);
         } catch (NotControllerException | org.apache.kafka.common.errors.TimeoutException e) {
@@ -520,7 +727,9 @@ public final class MetadataController implements AutoCloseable {
      */
     public CompletableFuture<TopicResult> alterBrokerConfigs(String resourceName, ConfigChange change, boolean validateOnly) {
         return submit(() -> orError(resourceName, () -> {
-            if (!resourceName.isEmpty() && !resourceName.equals(Integer.toString(config.nodeId())))
+            // This broker's own id, or (forwarded by another broker) any registered broker's.
+            if (!resourceName.isEmpty() && !resourceName.equals(Integer.toString(config.nodeId()))
+                    && image.brokers().keySet().stream().noneMatch(id -> Integer.toString(id).equals(resourceName)))
                 return TopicResult.error(resourceName, Errors.INVALID_REQUEST,
                         "Unexpected broker id, expected " + config.nodeId() + " or empty string, but received " + resourceName);
             Map<String, String> current = image.brokerConfigs(resourceName);
@@ -605,10 +814,15 @@ public final class MetadataController implements AutoCloseable {
 
     /** Runs {@code task} on the metadata thread against an image that includes every commit so far. */
     private <T> CompletableFuture<T> submit(Supplier<T> task) {
-        return CompletableFuture.supplyAsync(() -> {
-            if (publishing) log.catchUp();
-            return task.get();
-        }, thread);
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                if (publishing) log.catchUp();
+                return task.get();
+            }, thread);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // The node is stopping; whoever asked retries with the next controller.
+            return CompletableFuture.failedFuture(new NotControllerException("This node is shutting down"));
+        }
     }
 
     @Override

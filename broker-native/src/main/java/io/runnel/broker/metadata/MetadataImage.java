@@ -90,7 +90,7 @@ public record MetadataImage(
             switch (record.message()) {
                 case TopicRecord r -> topics.put(r.name(), new TopicImage(r.name(), r.topicId(), new TreeMap<>(), Map.of()));
                 case PartitionRecord r -> putPartition(r.topicId(), new PartitionImage(r.partitionId(), r.replicas(), r.isr(),
-                        r.leader(), r.leaderEpoch(), r.partitionEpoch()));
+                        r.leader(), r.leaderEpoch(), r.partitionEpoch(), r.addingReplicas(), r.removingReplicas()));
                 case PartitionChangeRecord r -> changePartition(r);
                 case RemoveTopicRecord r -> topics.values().removeIf(t -> t.id().equals(r.topicId()));
                 case ConfigRecord r -> applyConfig(r);
@@ -133,7 +133,9 @@ public record MetadataImage(
                     r.isr() != null ? r.isr() : old.isr(),
                     r.leader() != -2 ? r.leader() : old.leader(),
                     leaderChanged ? old.leaderEpoch() + 1 : old.leaderEpoch(),
-                    old.partitionEpoch() + 1));
+                    old.partitionEpoch() + 1,
+                    r.addingReplicas() != null ? r.addingReplicas() : old.addingReplicas(),
+                    r.removingReplicas() != null ? r.removingReplicas() : old.removingReplicas()));
         }
 
         private void applyConfig(ConfigRecord r) {

@@ -44,9 +44,17 @@ public final class BrokerMetrics {
     }
 
     /** Publishes free/total/used bytes of each log dir, and the partition and leader counts of {@code nodeId}. */
-    public void brokerGauges(List<Path> logDirs, int nodeId, Supplier<MetadataImage> image) {
+    public void brokerGauges(List<Path> logDirs, int nodeId, Supplier<MetadataImage> image, java.util.function.BooleanSupplier activeController) {
         partitions.logDirs(logDirs);
         partitions.leadership(nodeId, image);
+        partitions.replication(nodeId, image, activeController);
+    }
+
+    /** A leader's ISR lost members (shrink) or gained them (expand), as the metadata committed it. */
+    public void isrChanged(boolean expanded) {
+        Counter.builder(expanded ? "runnel.isr.expands" : "runnel.isr.shrinks")
+                .description(expanded ? "ISR expansions of partitions this broker leads" : "ISR shrinks of partitions this broker leads")
+                .register(registry).increment();
     }
 
     /** Wraps every handler so that the error codes of its responses are counted per API. */

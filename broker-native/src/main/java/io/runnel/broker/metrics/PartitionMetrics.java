@@ -75,6 +75,34 @@ public final class PartitionMetrics {
                 .description("Partitions this broker leads").strongReference(true).register(registry);
     }
 
+    /**
+     * Replication health, as Kafka reports it: partitions this broker leads whose ISR is smaller
+     * than their replica set (under-replicated); on the active controller only, partitions with no
+     * leader at all (offline) and a 1 for being the active controller.
+     */
+    void replication(int nodeId, Supplier<MetadataImage> image, java.util.function.BooleanSupplier activeController) {
+        Gauge.builder("runnel.partitions.under.replicated", image, i -> underReplicated(i.get(), nodeId))
+                .description("Partitions this broker leads whose ISR is smaller than their replica set").strongReference(true).register(registry);
+        Gauge.builder("runnel.partitions.offline", image, i -> activeController.getAsBoolean() ? offline(i.get()) : 0)
+                .description("Partitions without a leader (reported by the active controller; 0 elsewhere)").strongReference(true).register(registry);
+        Gauge.builder("runnel.controller.active", activeController, a -> a.getAsBoolean() ? 1 : 0)
+                .description("1 on the active controller (the metadata quorum's leader), else 0").strongReference(true).register(registry);
+    }
+
+    static double underReplicated(MetadataImage image, int nodeId) {
+        int count = 0;
+        for (TopicImage topic : image.topicsByName().values())
+            for (PartitionImage p : topic.partitions().values()) if (p.leader() == nodeId && p.isr().size() < p.replicas().size()) count++;
+        return count;
+    }
+
+    static double offline(MetadataImage image) {
+        int count = 0;
+        for (TopicImage topic : image.topicsByName().values())
+            for (PartitionImage p : topic.partitions().values()) if (p.leader() < 0) count++;
+        return count;
+    }
+
     static double countPartitions(MetadataImage image, int nodeId, boolean ledOnly) {
         int count = 0;
         for (TopicImage topic : image.topicsByName().values()) {

@@ -27,14 +27,17 @@ import io.runnel.broker.log.LogCompactor;
 import io.runnel.broker.log.PartitionLog;
 
 /**
- * One partition this broker leads: its log, its leader epoch and high watermark, and the queue of
- * appends waiting for its disk thread.
+ * One replica of a partition hosted by this broker: its log, its role (leader or follower of the
+ * leader epoch the metadata names), its high watermark, and the queue of appends waiting for its
+ * disk thread. As leader it tracks its followers' progress ({@link ReplicaProgress}), advances the
+ * high watermark to what the whole ISR has, completes acks=all produces waiting for it, and
+ * proposes ISR shrinks and expansions to the controller. As follower it appends what it fetched
+ * from the leader, keeping the leader's offsets and epochs, and takes the leader's high watermark.
  *
- * <p>Threading: every log operation runs on the partition's own I/O thread ({@link #io}); other
- * threads only enqueue work and read the volatile offsets. Appends from many connections are
- * drained in one go, so a flush policy that fsyncs pays one fsync per drained group, not per
- * request (group commit). On one node the high watermark is the log end offset: every replica in
- * the ISR (only this one) has the data as soon as the append returns.
+ * <p>Threading: every log operation and all replication state run on the partition's own I/O
+ * thread ({@link #io}); other threads only enqueue work and read the volatile fields. Appends from
+ * many connections are drained in one go, so a flush policy that fsyncs pays one fsync per
+ * drained group, not per request (group commit).
  */
 public final class Partition {
     private static final Logger LOG = Logger.getLogger(Partition.class);
@@ -49,6 +52,23 @@ public final class Partition {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile int leaderEpoch;
     private volatile boolean closed;
+    private final int localBrokerId;
+    /** Null where ISR changes cannot happen (a quorum of one): the ISR then stays as created. */
+    private final IsrChangeSender isrChanges;
+    private volatile int leaderId = -1;
+    private volatile boolean leader;
+    private volatile int partitionEpoch;
+    private volatile List<Integer> isr = List.of();
+    private volatile List<Integer> replicas = List.of();
+    private volatile long highWatermark;
+    /** Leader only: the followers' progress, rebuilt at each leadership. */
+    private ReplicaProgress progress;
+    /** Leader only: the first offset of this leader's epoch; a follower joins the ISR only once it has reached it. */
+    private long leaderEpochStartOffset;
+    /** Leader only: the ISR proposed to the controller and not yet seen in the metadata, or null. */
+    private List<Integer> proposedIsr;
+    /** acks=all produces waiting for the high watermark to pass an offset. */
+    private final java.util.TreeMap<Long, List<CompletableFuture<Errors>>> highWatermarkWaiters = new java.util.TreeMap<>();
     /** The log's size on disk as of the partition thread's last append or retention run. */
     private volatile long sizeBytes;
     /** The log's segment count, published by the I/O thread for metrics (the segment map itself is confined to it). */
@@ -56,13 +76,27 @@ public final class Partition {
 
     private record PendingAppend(MemoryRecords records, CompletableFuture<AppendResult> result) {}
 
+    /** A partition whose only replica is this one, leading: for tests and single-replica tools. */
     public Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, int leaderEpoch,
                      ScheduledExecutorService io, FetchPurgatory purgatory, Time time) {
+        this(topicPartition, topicId, log, 0, null, io, purgatory, time);
+        applyLeadership(List.of(0), List.of(0), 0, leaderEpoch, 0);
+    }
+
+    /**
+     * A replica on broker {@code localBrokerId}; it has no role until {@link #applyLeadership}.
+     *
+     * @param isrChanges where, as leader, it proposes ISR changes; null if they cannot happen
+     */
+    public Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, int localBrokerId, IsrChangeSender isrChanges,
+                     ScheduledExecutorService io, FetchPurgatory purgatory, Time time) {
+        this.localBrokerId = localBrokerId;
+        this.isrChanges = isrChanges;
+        this.highWatermark = log.logStartOffset();
         this.time = time;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
-        this.leaderEpoch = leaderEpoch;
         this.io = io;
         this.purgatory = purgatory;
         this.sizeBytes = log.sizeInBytes(); // not yet shared: the caller hands the log over after this
@@ -81,12 +115,219 @@ public final class Partition {
         return leaderEpoch;
     }
 
-    public void setLeaderEpoch(int leaderEpoch) {
-        this.leaderEpoch = leaderEpoch;
+    /** Whether this replica leads the partition (as of the metadata it last applied). */
+    public boolean isLeader() {
+        return leader;
     }
 
+    public int leaderId() {
+        return leaderId;
+    }
+
+    /** The ISR as the metadata last said. */
+    public List<Integer> isr() {
+        return isr;
+    }
+
+    /** The offset below which every ISR member has the data: what consumers may read and acks=all waits for. */
     public long highWatermark() {
-        return log.logEndOffset();
+        return highWatermark;
+    }
+
+    /**
+     * Takes the role the metadata gives this replica: leader (a new leader epoch starts its
+     * follower tracking afresh and marks where its epoch begins in the log) or follower (whoever
+     * waits for acks=all is told NOT_LEADER_OR_FOLLOWER). Any thread; applied on the I/O thread,
+     * in the order the metadata arrives.
+     */
+    public void applyLeadership(List<Integer> replicas, List<Integer> isr, int leaderId, int leaderEpoch, int partitionEpoch) {
+        io.execute(() -> {
+            if (closed) return;
+            boolean wasLeader = leader;
+            int oldEpoch = this.leaderEpoch;
+            this.replicas = List.copyOf(replicas);
+            this.isr = List.copyOf(isr);
+            this.leaderId = leaderId;
+            this.partitionEpoch = partitionEpoch;
+            this.leaderEpoch = leaderEpoch;
+            proposedIsr = null; // answered or overtaken: the next change is proposed against this state
+            if (leaderId == localBrokerId) {
+                if (!wasLeader || oldEpoch != leaderEpoch) becomeLeader(leaderEpoch);
+                else progress.replicasChanged(this.replicas);
+                this.leader = true;
+                maybeIncrementHighWatermark();
+            } else {
+                this.leader = false;
+                progress = null;
+                failHighWatermarkWaiters(Errors.NOT_LEADER_OR_FOLLOWER);
+                if (wasLeader) LOG.infof("%s: now a follower of broker %d at leader epoch %d", topicPartition, leaderId, leaderEpoch);
+            }
+            purgatory.wake(topicPartition);
+        });
+    }
+
+    private void becomeLeader(int epoch) {
+        log.assignEpochStartOffset(epoch);
+        leaderEpochStartOffset = log.logEndOffset();
+        progress = new ReplicaProgress(localBrokerId, replicas, isr, time.milliseconds());
+        highWatermark = Math.min(highWatermark, log.logEndOffset());
+        if (replicas.size() > 1)
+            LOG.infof("%s: leader at epoch %d from offset %d (replicas %s, ISR %s, high watermark %d)", topicPartition, epoch,
+                    leaderEpochStartOffset, replicas, isr, highWatermark);
+    }
+
+    /** The ISR the high watermark waits for: the metadata's, plus any member this leader proposed to add. */
+    private List<Integer> isrForHighWatermark() {
+        if (proposedIsr == null) return isr;
+        List<Integer> union = new ArrayList<>(isr);
+        for (int r : proposedIsr) if (!union.contains(r)) union.add(r);
+        return union;
+    }
+
+    /** Leader, I/O thread: raises the high watermark to what every ISR member has; wakes who waits for it. */
+    private void maybeIncrementHighWatermark() {
+        if (!leader || progress == null) return;
+        long candidate = progress.minLogEndOffset(log.logEndOffset(), isrForHighWatermark());
+        if (candidate <= highWatermark) return;
+        highWatermark = candidate;
+        completeHighWatermarkWaiters();
+        purgatory.wake(topicPartition);
+    }
+
+    /** Leader, periodic: proposes dropping ISR members not caught up within {@code lagMaxMs}. */
+    public void maybeShrinkIsr(long lagMaxMs) {
+        io.execute(() -> {
+            if (closed || !leader || progress == null || isrChanges == null) return;
+            List<Integer> lagging = progress.outOfSync(isr, time.milliseconds(), lagMaxMs);
+            if (lagging.isEmpty()) return;
+            List<Integer> shrunk = new ArrayList<>(isr);
+            shrunk.removeAll(lagging);
+            proposeIsr(shrunk, "broker(s) " + lagging + " not caught up for " + lagMaxMs + " ms (replica.lag.time.max.ms)");
+        });
+    }
+
+    private void proposeIsr(List<Integer> newIsr, String why) {
+        if (isrChanges == null || proposedIsr != null || newIsr.equals(isr)) return;
+        proposedIsr = List.copyOf(newIsr);
+        int epoch = leaderEpoch;
+        int pEpoch = partitionEpoch;
+        LOG.infof("%s: proposing ISR %s (was %s): %s", topicPartition, newIsr, isr, why);
+        isrChanges.alterIsr(topicPartition, topicId, epoch, pEpoch, proposedIsr).whenComplete((error, failure) -> io.execute(() -> {
+            if (failure == null && error == Errors.NONE) return; // the metadata brings the new ISR (and clears the proposal)
+            LOG.infof("%s: ISR change to %s not accepted: %s", topicPartition, newIsr, failure != null ? failure.toString() : error.name());
+            if (leaderEpoch == epoch && partitionEpoch == pEpoch) proposedIsr = null; // may propose again
+        }));
+    }
+
+    /**
+     * acks=all: completes with NONE once the high watermark passes {@code offset}, REQUEST_TIMED_OUT
+     * after {@code timeoutMs}, NOT_LEADER_OR_FOLLOWER if this replica stops leading first.
+     */
+    public CompletableFuture<Errors> awaitHighWatermark(long offset, long timeoutMs) {
+        CompletableFuture<Errors> done = new CompletableFuture<>();
+        io.execute(() -> {
+            if (closed || !leader) {
+                done.complete(Errors.NOT_LEADER_OR_FOLLOWER);
+                return;
+            }
+            if (highWatermark >= offset) {
+                done.complete(Errors.NONE);
+                return;
+            }
+            highWatermarkWaiters.computeIfAbsent(offset, k -> new ArrayList<>()).add(done);
+            io.schedule(() -> {
+                List<CompletableFuture<Errors>> waiting = highWatermarkWaiters.get(offset);
+                if (waiting != null && waiting.remove(done)) {
+                    if (waiting.isEmpty()) highWatermarkWaiters.remove(offset);
+                    done.complete(Errors.REQUEST_TIMED_OUT);
+                }
+            }, Math.max(1, timeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS);
+        });
+        return done;
+    }
+
+    private void completeHighWatermarkWaiters() {
+        while (!highWatermarkWaiters.isEmpty() && highWatermarkWaiters.firstKey() <= highWatermark) {
+            for (CompletableFuture<Errors> waiter : highWatermarkWaiters.pollFirstEntry().getValue()) waiter.complete(Errors.NONE);
+        }
+    }
+
+    private void failHighWatermarkWaiters(Errors error) {
+        for (List<CompletableFuture<Errors>> waiting : highWatermarkWaiters.values()) for (var w : waiting) w.complete(error);
+        highWatermarkWaiters.clear();
+    }
+
+    // ---- follower ----------------------------------------------------------------------------
+
+    /**
+     * Follower: appends what was fetched from the leader (its offsets and epochs kept), takes the
+     * leader's high watermark as far as this log reaches, and its log start offset as far as that.
+     * Completes with the new log end offset.
+     */
+    public CompletableFuture<Long> appendAsFollower(MemoryRecords records, long leaderHighWatermark, long leaderLogStartOffset) {
+        return onIo(l -> {
+            if (leader) throw new NotLeaderOrFollowerException(topicPartition + " is led here, not followed");
+            if (records.sizeInBytes() > 0) {
+                l.appendAsFollower(records);
+                sizeBytes = l.sizeInBytes();
+                segmentCount = l.numberOfSegments();
+                l.maybeFlush(time.milliseconds());
+            }
+            long hw = Math.min(leaderHighWatermark, l.logEndOffset());
+            if (hw > highWatermark) {
+                highWatermark = hw;
+                purgatory.wake(topicPartition);
+            }
+            // DeleteRecords on the leader moves its log start; followers follow, never past what they have committed.
+            long newStart = Math.min(leaderLogStartOffset, highWatermark);
+            if (newStart > l.logStartOffset()) {
+                l.deleteRecordsBefore(newStart);
+                sizeBytes = l.sizeInBytes();
+                segmentCount = l.numberOfSegments();
+            }
+            return l.logEndOffset();
+        });
+    }
+
+    /** Follower: the latest leader epoch in this log, or -1 when it has none. */
+    public CompletableFuture<Integer> latestEpoch() {
+        return onIo(l -> l.latestLeaderEpoch().orElse(-1));
+    }
+
+    /**
+     * Follower, before fetching from a new leader: cuts the log back to where it agrees with the
+     * leader (KIP-279): the leader answered {@code leaderEpoch} ends at {@code leaderEndOffset} in
+     * its log; this log keeps nothing past that, nor past its own end of that epoch.
+     * Completes with the new log end offset.
+     */
+    public CompletableFuture<Long> truncateToLeader(int leaderEpoch, long leaderEndOffset) {
+        return onIo(l -> {
+            long target = leaderEndOffset;
+            var own = l.endOffsetForEpoch(leaderEpoch);
+            if (own.epoch() == leaderEpoch) target = Math.min(target, own.endOffset());
+            else if (own.epoch() >= 0) target = Math.min(target, own.endOffset());
+            if (target < l.logEndOffset()) {
+                LOG.infof("%s: truncating from %d to %d to match the leader (epoch %d ends at %d there)", topicPartition,
+                        l.logEndOffset(), target, leaderEpoch, leaderEndOffset);
+                l.truncateTo(Math.max(target, l.logStartOffset()));
+                sizeBytes = l.sizeInBytes();
+                segmentCount = l.numberOfSegments();
+            }
+            highWatermark = Math.min(highWatermark, l.logEndOffset());
+            return l.logEndOffset();
+        });
+    }
+
+    /** Follower whose log is entirely below the leader's log start: starts over empty at {@code offset}. */
+    public CompletableFuture<Long> truncateFullyAndStartAt(long offset) {
+        return onIo(l -> {
+            LOG.infof("%s: log end %d is below the leader's log start %d: starting over there", topicPartition, l.logEndOffset(), offset);
+            l.truncateFullyAndStartAt(offset);
+            sizeBytes = l.sizeInBytes();
+            segmentCount = l.numberOfSegments();
+            highWatermark = offset;
+            return offset;
+        });
     }
 
     public long logStartOffset() {
@@ -139,6 +380,7 @@ public final class Partition {
             }
             group.get(i).result().complete(result);
         }
+        maybeIncrementHighWatermark(); // a sole ISR member commits at once
         purgatory.wake(topicPartition);
     }
 
@@ -156,6 +398,7 @@ public final class Partition {
 
     private AppendResult appendOne(MemoryRecords records) {
         if (closed) return AppendResult.error(Errors.NOT_LEADER_OR_FOLLOWER, "partition " + topicPartition + " is closing");
+        if (!leader) return AppendResult.error(Errors.NOT_LEADER_OR_FOLLOWER, "broker " + localBrokerId + " does not lead " + topicPartition);
         try {
             LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
             sizeBytes += info.validBytes(); // a duplicate wrote nothing and reports 0
@@ -172,15 +415,16 @@ public final class Partition {
     }
 
     /**
-     * Reads up to {@code maxBytes} from {@code fetchOffset}, never past the high watermark. The
-     * caller's {@code currentLeaderEpoch} (-1 when unknown) fences clients with stale metadata.
+     * Reads up to {@code maxBytes} from {@code fetchOffset} up to the log end, committed or not:
+     * for the group coordinator replaying the partition it now leads (what is not committed yet
+     * will be, by this leader), as Kafka's coordinators load to the log end.
      */
-    public CompletableFuture<ReadResult> read(long fetchOffset, int maxBytes, boolean minOneMessage, int currentLeaderEpoch) {
-        return readWith(currentLeaderEpoch, (l, hw) -> l.read(fetchOffset, maxBytes, hw, minOneMessage).records());
+    public CompletableFuture<ReadResult> readToLogEnd(long fetchOffset, int maxBytes, boolean minOneMessage) {
+        return readWith(-1, (l, hw) -> l.read(fetchOffset, maxBytes, l.logEndOffset(), minOneMessage).records());
     }
 
     /**
-     * A client fetch: like {@link #read}, but the records stay in their segment file and go to the
+     * A client fetch, never past the high watermark: the records stay in their segment file and go to the
      * socket with {@code sendfile} ({@link io.runnel.broker.protocol.FileSliceRecords}); from one
      * segment, as Kafka's fetch.
      */
@@ -188,6 +432,33 @@ public final class Partition {
         return readWith(currentLeaderEpoch, (l, hw) -> {
             FileSlice slice = l.readSlice(fetchOffset, maxBytes, hw, minOneMessage);
             return slice.sizeInBytes() == 0 ? MemoryRecords.EMPTY : new io.runnel.broker.protocol.FileSliceRecords(slice);
+        });
+    }
+
+    /**
+     * A follower's fetch, on the leader: records its progress (which may advance the high
+     * watermark and the ISR), then reads from {@code fetchOffset} up to the log end, not the high
+     * watermark: followers copy what is not committed yet, which is how it gets committed.
+     */
+    public CompletableFuture<ReadResult> readForFollower(int replicaId, long fetchOffset, int maxBytes, boolean minOneMessage,
+                                                        int currentLeaderEpoch) {
+        return onIo(l -> {
+            Errors epochError = checkLeaderEpoch(currentLeaderEpoch);
+            if (epochError != Errors.NONE) return ReadResult.error(epochError, highWatermark, l.logStartOffset());
+            if (!leader || progress == null) return ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, highWatermark, l.logStartOffset());
+            if (fetchOffset < l.logStartOffset() || fetchOffset > l.logEndOffset())
+                return ReadResult.error(Errors.OFFSET_OUT_OF_RANGE, highWatermark, l.logStartOffset());
+            if (!progress.onFetch(replicaId, fetchOffset, l.logEndOffset(), time.milliseconds()))
+                return ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, highWatermark, l.logStartOffset());
+            maybeIncrementHighWatermark();
+            if (!isr.contains(replicaId) && progress.mayJoinIsr(replicaId, highWatermark, leaderEpochStartOffset)) {
+                List<Integer> expanded = new ArrayList<>();
+                for (int r : replicas) if (isr.contains(r) || r == replicaId) expanded.add(r);
+                proposeIsr(expanded, "broker " + replicaId + " caught up to offset " + fetchOffset);
+            }
+            FileSlice slice = l.readSlice(fetchOffset, maxBytes, l.logEndOffset(), minOneMessage);
+            var records = slice.sizeInBytes() == 0 ? MemoryRecords.EMPTY : new io.runnel.broker.protocol.FileSliceRecords(slice);
+            return new ReadResult(Errors.NONE, records, highWatermark, l.logStartOffset());
         });
     }
 
@@ -290,6 +561,8 @@ public final class Partition {
         io.execute(() -> {
             closed = true;
             drainAppends(); // queued appends are answered, not dropped
+            failHighWatermarkWaiters(Errors.NOT_LEADER_OR_FOLLOWER); // acks=all waiting here: the producer retries on the new leader
+            leader = false;
             try {
                 if (deleteFiles) log.deleteFiles(); else log.close();
                 done.complete(null);

@@ -29,8 +29,8 @@ import io.runnel.broker.metrics.BrokerMetrics;
  * image assigns here gets a log (recovered from disk or new); one the image no longer has is closed
  * and its files deleted; logs on disk that the image does not know are strays and are deleted.
  *
- * <p>Threading: {@link #onImage} runs on the metadata thread; lookups come from event loops and
- * read a concurrent map. Each {@link Partition} does its own disk work on its own I/O thread.
+ * <p>Threading: {@link #onImage} runs on the metadata thread, excluded from {@link #close} by this
+ * object's lock; lookups come from event loops and read a concurrent map. Each {@link Partition} does its own disk work on its own I/O thread.
  */
 public final class ReplicaManager implements MetadataListener, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ReplicaManager.class);
@@ -45,9 +45,33 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     /** Logs found on disk at start, claimed by the first image; what is left over is stray. */
     private Map<TopicPartition, PartitionLog> recoveredLogs = new HashMap<>();
     private boolean logsLoaded;
+    private boolean closed;
+    private final IsrChangeSender isrChanges;
+    private final Followers followers;
 
+    /** A replica this broker follows, and whom at which leader epoch, as of one image. */
+    public record Followed(Partition partition, int leaderId, int leaderEpoch) {}
+
+    /** Receives, after every image, the complete set of replicas this broker follows (the fetchers). */
+    @FunctionalInterface
+    public interface Followers {
+        void follow(Map<TopicPartition, Followed> followed, MetadataImage image);
+    }
+
+    /** A broker without replication (a quorum of one): every partition is led here, with no followers. */
     public ReplicaManager(BrokerConfig config, LogManager logManager, IoThreadPool ioThreads, FetchPurgatory purgatory,
                           BrokerMetrics metrics, Time time) {
+        this(config, logManager, ioThreads, purgatory, metrics, time, null, (followed, image) -> { });
+    }
+
+    /**
+     * @param isrChanges where partition leaders propose ISR changes; null when they cannot happen
+     * @param followers  who fetches for the replicas this broker follows
+     */
+    public ReplicaManager(BrokerConfig config, LogManager logManager, IoThreadPool ioThreads, FetchPurgatory purgatory,
+                          BrokerMetrics metrics, Time time, IsrChangeSender isrChanges, Followers followers) {
+        this.isrChanges = isrChanges;
+        this.followers = followers;
         this.metrics = metrics;
         this.config = config;
         this.logManager = logManager;
@@ -79,7 +103,8 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     }
 
     @Override
-    public void onImage(MetadataImage previous, MetadataImage current) {
+    public synchronized void onImage(MetadataImage previous, MetadataImage current) {
+        if (closed) return; // an image published while the broker stops must not reopen what close() closed
         if (!logsLoaded) loadLogs(current);
         // A dynamic broker config (kafka-configs --entity-type brokers) changes every topic's defaults.
         var brokerConfig = current.brokerConfig(config);
@@ -91,9 +116,14 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partitionId());
                 Partition existing = partitions.get(tp);
                 if (existing != null && existing.topicId().equals(topic.id())) {
-                    existing.setLeaderEpoch(p.leaderEpoch());
-                    TopicImage before = previous.topic(topic.name());
-                    if (brokerDefaultsChanged || before != null && !before.configs().equals(topic.configs())) {
+                    PartitionImage before = previous.topic(topic.name()) == null ? null : previous.topic(topic.name()).partition(p.partitionId());
+                    if (!p.equals(before)) {
+                        existing.applyLeadership(p.replicas(), p.isr(), p.leader(), p.leaderEpoch(), p.partitionEpoch());
+                        if (before != null && p.leader() == config.nodeId() && before.leader() == config.nodeId() && p.isr().size() != before.isr().size())
+                            metrics.isrChanged(p.isr().size() > before.isr().size());
+                    }
+                    TopicImage topicBefore = previous.topic(topic.name());
+                    if (brokerDefaultsChanged || topicBefore != null && !topicBefore.configs().equals(topic.configs())) {
                         existing.updateConfig(TopicConfigs.toLogConfig(topic.configs(), brokerConfig));
                     }
                 } else {
@@ -112,6 +142,17 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
             if (gone) removePartition(tp);
         }
         deleteStrayLogs();
+        Map<TopicPartition, Followed> followed = new HashMap<>();
+        for (Partition partition : partitions.values()) {
+            PartitionImage p = current.topic(partition.topicPartition().topic()).partition(partition.topicPartition().partition());
+            if (p.leader() != config.nodeId() && p.leader() >= 0) followed.put(partition.topicPartition(), new Followed(partition, p.leader(), p.leaderEpoch()));
+        }
+        followers.follow(followed, current);
+    }
+
+    /** Leaders drop ISR members that fell behind for {@code replica.lag.time.max.ms}; periodic. */
+    public void maybeShrinkIsrs() {
+        for (Partition p : partitions.values()) p.maybeShrinkIsr(config.cluster().replicaLagTimeMaxMs());
     }
 
     private Partition openPartition(TopicImage topic, PartitionImage p, TopicPartition tp, io.runnel.broker.config.EffectiveBrokerConfig brokerConfig) {
@@ -125,7 +166,8 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
             log = null;
         }
         if (log == null) log = logManager.createLog(tp, topic.id(), TopicConfigs.toLogConfig(topic.configs(), brokerConfig));
-        Partition partition = new Partition(tp, topic.id(), log, p.leaderEpoch(), ioThreads.executorFor(tp), purgatory, time);
+        Partition partition = new Partition(tp, topic.id(), log, config.nodeId(), isrChanges, ioThreads.executorFor(tp), purgatory, time);
+        partition.applyLeadership(p.replicas(), p.isr(), p.leader(), p.leaderEpoch(), p.partitionEpoch());
         LOG.debugf("Hosting %s (topic id %s) at leader epoch %d, log end offset %d", tp, topic.id(), p.leaderEpoch(), log.logEndOffset());
         return partition;
     }
@@ -163,7 +205,8 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
 
     /** Closes every partition's log on its own thread and waits. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (Partition p : partitions.values()) closing.add(p.close(false));
         CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).join();

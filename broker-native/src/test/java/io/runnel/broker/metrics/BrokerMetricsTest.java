@@ -59,7 +59,7 @@ class BrokerMetricsTest {
         TopicPartition tp = new TopicPartition("orders", 3);
         AtomicLong end = new AtomicLong(120);
         AtomicLong segments = new AtomicLong(2);
-        metrics.brokerGauges(List.of(logDir), 1, () -> { throw new AssertionError("not read in this test"); });
+        metrics.brokerGauges(List.of(logDir), 1, () -> { throw new AssertionError("not read in this test"); }, () -> false);
         metrics.partitionOpened(tp, () -> 4096, () -> 20, end::get, segments::get, logDir);
 
         assertThat(gauge("runnel.log.size")).isEqualTo(4096);

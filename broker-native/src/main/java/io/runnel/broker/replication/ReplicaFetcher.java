@@ -1,0 +1,261 @@
+package io.runnel.broker.replication;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
+
+import org.apache.kafka.clients.ClientResponse;
+import org.apache.kafka.clients.NetworkClient;
+import org.apache.kafka.clients.NetworkClientUtils;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.ShutdownableThread;
+import org.jboss.logging.Logger;
+
+import io.runnel.broker.config.ClusterConfig;
+import io.runnel.broker.partition.Partition;
+
+/**
+ * Copies the partitions this broker follows from one leader broker, the Kafka way: on every new
+ * leader epoch a partition first truncates to where its log agrees with the leader's
+ * (OffsetForLeaderEpoch, KIP-279), then fetches with Fetch as a replica, appending what arrives
+ * with the leader's offsets and epochs and taking the leader's high watermark. The leader counts
+ * each fetch as the follower's progress, which is what moves the ISR and the high watermark.
+ *
+ * <p>Threading: its own thread ({@code runnel-replica-fetcher-<leader>}) owns the network client
+ * and the fetch loop; {@link #assign} is called from the metadata thread and only swaps entries
+ * of a concurrent map. Disk work happens on each partition's I/O thread; this thread waits for it.
+ */
+final class ReplicaFetcher extends ShutdownableThread {
+    private static final Logger LOG = Logger.getLogger(ReplicaFetcher.class);
+
+    /** One followed partition: whom it follows at which epoch, and where it stands. */
+    private static final class State {
+        final Partition partition;
+        final int leaderEpoch;
+        boolean truncated;
+        long fetchOffset = -1;
+        long retryAtMs;
+
+        State(Partition partition, int leaderEpoch) {
+            this.partition = partition;
+            this.leaderEpoch = leaderEpoch;
+        }
+    }
+
+    private final int localId;
+    private final int leaderId;
+    private final IntFunction<Node> leaderNode;
+    private final LongSupplier brokerEpoch;
+    private final ClusterConfig settings;
+    private final NetworkClient client;
+    private final Time time;
+    private final ConcurrentHashMap<TopicPartition, State> partitions = new ConcurrentHashMap<>();
+
+    ReplicaFetcher(int localId, int leaderId, IntFunction<Node> leaderNode, LongSupplier brokerEpoch, ClusterConfig settings,
+                   NetworkClient client, Time time) {
+        super("runnel-replica-fetcher-" + leaderId, true);
+        this.localId = localId;
+        this.leaderId = leaderId;
+        this.leaderNode = leaderNode;
+        this.brokerEpoch = brokerEpoch;
+        this.settings = settings;
+        this.client = client;
+        this.time = time;
+    }
+
+    /** Follows {@code partition} at {@code leaderEpoch}; a new epoch starts it over with truncation. */
+    void assign(TopicPartition tp, Partition partition, int leaderEpoch) {
+        State current = partitions.get(tp);
+        if (current != null && current.partition == partition && current.leaderEpoch == leaderEpoch) return;
+        partitions.put(tp, new State(partition, leaderEpoch));
+    }
+
+    /** Drops every partition not in {@code followed}. */
+    void retainOnly(java.util.Set<TopicPartition> followed) {
+        partitions.keySet().retainAll(followed);
+    }
+
+    @Override
+    public void doWork() {
+        try {
+            if (partitions.isEmpty()) {
+                idle(100);
+                return;
+            }
+            Node leader = leaderNode.apply(leaderId);
+            if (leader == null || !NetworkClientUtils.awaitReady(client, leader, time, settings.replicaFetchWaitMaxMs() + 30_000L)) {
+                backOff("leader broker " + leaderId + " is not reachable");
+                return;
+            }
+            truncate(leader);
+            fetch(leader);
+        } catch (IOException e) {
+            backOff(e.getMessage());
+        } catch (RuntimeException e) {
+            if (!isRunning()) return;
+            LOG.warnf(e, "Replica fetcher for leader %d failed; retrying", leaderId);
+            backOff(e.toString());
+        }
+    }
+
+    private void backOff(String why) {
+        LOG.debugf("Replica fetcher for leader %d backs off: %s", leaderId, why);
+        idle(settings.replicaFetchBackoffMs());
+    }
+
+    /** Waits, or returns at once when shutdown begins. */
+    private void idle(long ms) {
+        try {
+            pause(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** OffsetForLeaderEpoch for every partition that has not truncated at its current epoch yet. */
+    private void truncate(Node leader) throws IOException {
+        Map<TopicPartition, State> pending = new LinkedHashMap<>();
+        Map<TopicPartition, Integer> ownEpochs = new HashMap<>();
+        OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection topics = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+        for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
+            State s = e.getValue();
+            if (s.truncated) continue;
+            int ownEpoch = s.partition.latestEpoch().join();
+            if (ownEpoch < 0) { // an empty log agrees with everyone
+                s.truncated = true;
+                s.fetchOffset = s.partition.logEndOffset();
+                continue;
+            }
+            pending.put(e.getKey(), s);
+            ownEpochs.put(e.getKey(), ownEpoch);
+            var topic = topics.find(e.getKey().topic());
+            if (topic == null) {
+                topic = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(e.getKey().topic());
+                topics.add(topic);
+            }
+            topic.partitions().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(e.getKey().partition())
+                    .setCurrentLeaderEpoch(s.leaderEpoch).setLeaderEpoch(ownEpoch));
+        }
+        if (pending.isEmpty()) return;
+        var response = (OffsetsForLeaderEpochResponse) send(leader, OffsetsForLeaderEpochRequest.Builder.forFollower(topics, localId));
+        for (OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult topic : response.data().topics()) {
+            for (OffsetForLeaderEpochResponseData.EpochEndOffset p : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(topic.topic(), p.partition());
+                State s = pending.get(tp);
+                if (s == null || partitions.get(tp) != s) continue; // reassigned meanwhile
+                Errors error = Errors.forCode(p.errorCode());
+                if (error != Errors.NONE) {
+                    s.retryAtMs = time.milliseconds() + settings.replicaFetchBackoffMs();
+                    LOG.debugf("%s: OffsetForLeaderEpoch at leader %d answered %s", tp, leaderId, error.name());
+                    continue;
+                }
+                long endOffset = p.endOffset();
+                if (p.leaderEpoch() < 0 || endOffset < 0) {
+                    // The leader has nothing of this follower's epochs: keep only what is committed.
+                    endOffset = s.partition.highWatermark();
+                }
+                s.fetchOffset = s.partition.truncateToLeader(p.leaderEpoch(), endOffset).join();
+                s.truncated = true;
+            }
+        }
+    }
+
+    private void fetch(Node leader) throws IOException {
+        long nowMs = time.milliseconds();
+        Map<TopicPartition, FetchRequest.PartitionData> wanted = new LinkedHashMap<>();
+        Map<TopicPartition, State> states = new HashMap<>();
+        Map<Uuid, String> names = new HashMap<>();
+        for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
+            State s = e.getValue();
+            if (!s.truncated || s.retryAtMs > nowMs) continue;
+            Partition p = s.partition;
+            wanted.put(e.getKey(), new FetchRequest.PartitionData(p.topicId(), s.fetchOffset, p.logStartOffset(),
+                    settings.replicaFetchMaxBytes(), Optional.of(s.leaderEpoch), Optional.empty()));
+            states.put(e.getKey(), s);
+            names.put(p.topicId(), e.getKey().topic());
+        }
+        if (wanted.isEmpty()) {
+            backOff("no partition ready to fetch");
+            return;
+        }
+        FetchRequest.Builder request = FetchRequest.Builder.forReplica(ApiKeys.FETCH.latestVersion(), localId, brokerEpoch.getAsLong(),
+                settings.replicaFetchWaitMaxMs(), 1, wanted).setMaxBytes(10 * 1024 * 1024);
+        ClientResponse clientResponse = sendRaw(leader, request);
+        FetchResponse response = (FetchResponse) clientResponse.responseBody();
+        if (response.error() != Errors.NONE) {
+            backOff("fetch failed: " + response.error().name());
+            return;
+        }
+        for (Map.Entry<TopicPartition, FetchResponseData.PartitionData> e : response.responseData(names, clientResponse.requestHeader().apiVersion()).entrySet()) {
+            State s = states.get(e.getKey());
+            if (s == null || partitions.get(e.getKey()) != s) continue;
+            handle(e.getKey(), s, e.getValue());
+        }
+    }
+
+    private void handle(TopicPartition tp, State s, FetchResponseData.PartitionData data) {
+        Errors error = Errors.forCode(data.errorCode());
+        switch (error) {
+            case NONE -> {
+                MemoryRecords records = (MemoryRecords) FetchResponse.recordsOrFail(data);
+                s.fetchOffset = s.partition.appendAsFollower(records, data.highWatermark(), data.logStartOffset()).join();
+            }
+            case OFFSET_OUT_OF_RANGE -> {
+                if (s.fetchOffset < data.logStartOffset()) s.fetchOffset = s.partition.truncateFullyAndStartAt(data.logStartOffset()).join();
+                else s.truncated = false; // past the leader's end: agree on epochs again
+            }
+            default -> {
+                // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_*: one of us has older
+                // metadata than the other; the next image or a retry settles it.
+                LOG.debugf("%s: fetch from leader %d answered %s", tp, leaderId, error.name());
+                s.retryAtMs = time.milliseconds() + settings.replicaFetchBackoffMs();
+            }
+        }
+    }
+
+    private org.apache.kafka.common.requests.AbstractResponse send(Node leader, AbstractRequest.Builder<?> request) throws IOException {
+        return sendRaw(leader, request).responseBody();
+    }
+
+    private ClientResponse sendRaw(Node leader, AbstractRequest.Builder<?> request) throws IOException {
+        ClientResponse response = NetworkClientUtils.sendAndReceive(client,
+                client.newClientRequest(Integer.toString(leader.id()), request, time.milliseconds(), true), time);
+        if (response.versionMismatch() != null) throw new IOException("version mismatch with leader " + leaderId, response.versionMismatch());
+        if (response.wasDisconnected()) throw new IOException("disconnected from leader " + leaderId);
+        return response;
+    }
+
+    @Override
+    public boolean initiateShutdown() {
+        boolean first = super.initiateShutdown();
+        if (first) client.wakeup();
+        return first;
+    }
+
+    void closeClient() {
+        try {
+            client.close();
+        } catch (Exception e) {
+            LOG.debugf("Closing the fetcher client for leader %d: %s", leaderId, e.toString());
+        }
+    }
+}
