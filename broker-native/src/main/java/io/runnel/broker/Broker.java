@@ -63,6 +63,7 @@ import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.producer.ProducerIdManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.replication.ReplicaFetcherManager;
+import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.protocol.SupportedApis;
 import io.vertx.core.Vertx;
 
@@ -106,6 +107,8 @@ public final class Broker implements AutoCloseable {
     private long isrTimerId = -1;
     /** In a multi-node cluster: the fetchers that copy the partitions this broker follows. */
     private ReplicaFetcherManager replicaFetchers;
+    /** The replication throttles (kafka-reassign-partitions --throttle), as the metadata sets them. */
+    private ReplicationQuotas replicationQuotas;
     private final ConsumerLagMetrics lagMetrics;
     private final ConsumerGroupMetrics groupMetrics;
     /** How often consumer-group lag gauges are recomputed. */
@@ -137,6 +140,7 @@ public final class Broker implements AutoCloseable {
         logManager = new LogManager(config.logDirs(), time);
         metadataLog = openMetadataLog(clusterId, firstLogDir);
         MetadataController[] controllerRef = new MetadataController[1];
+        replicationQuotas = new ReplicationQuotas(config.nodeId());
         if (config.cluster().isSingleNode()) {
             replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time);
         } else {
@@ -144,12 +148,13 @@ public final class Broker implements AutoCloseable {
             controllerChannel = new ControllerChannel(config.nodeId(), config.cluster().controllerListenerNames().get(0),
                     config.cluster().voters(), metadataLog.quorum()::leaderAndEpoch, requestTimeoutMs, config.connectionsMaxIdleMs(), time);
             // The controller is created just below; these only ask it for this broker's epoch once running.
-            replicaFetchers = new ReplicaFetcherManager(config, () -> controllerRef[0].brokerEpoch(), time);
+            replicaFetchers = new ReplicaFetcherManager(config, () -> controllerRef[0].brokerEpoch(), replicationQuotas, time);
             replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time,
                     new AlterPartitionSender(config.nodeId(), () -> controllerRef[0].brokerEpoch(), controllerChannel), replicaFetchers);
         }
         controller = controllerRef[0] = new MetadataController(config, clusterId, metadataLog);
         if (controllerChannel != null) controller.forwardTo(controllerChannel);
+        controller.addListener((previous, current) -> replicationQuotas.update(current));
         controller.addListener(replicaManager);
         if (config.cluster().isController() && config.controllerListener().isPresent()) {
             // Before the log is replayed: the other quorum members must reach this one to elect a leader.
@@ -237,7 +242,7 @@ public final class Broker implements AutoCloseable {
         controllerWrites().forEach((api, handler) ->
                 handlers.put(api, new ForwardingHandler(handler, () -> metadataLog.leaderEpoch() >= 0, controllerChannel)));
         handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics));
-        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics));
+        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas));
         handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager));
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager));
         handlers.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));

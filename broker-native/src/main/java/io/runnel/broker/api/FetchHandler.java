@@ -21,6 +21,7 @@ import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.partition.FetchPurgatory;
 import io.runnel.broker.partition.ReadResult;
 import io.runnel.broker.partition.ReplicaManager;
+import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
 
@@ -39,8 +40,15 @@ public final class FetchHandler implements ApiHandler {
     private final MetadataController controller;
     private final ReplicaManager replicas;
     private final BrokerMetrics metrics;
+    private final ReplicationQuotas quotas;
 
     public FetchHandler(MetadataController controller, ReplicaManager replicas, BrokerMetrics metrics) {
+        this(controller, replicas, metrics, new ReplicationQuotas(-1));
+    }
+
+    /** @param quotas the leader-side replication throttle, for followers catching up on throttled partitions */
+    public FetchHandler(MetadataController controller, ReplicaManager replicas, BrokerMetrics metrics, ReplicationQuotas quotas) {
+        this.quotas = quotas;
         this.controller = controller;
         this.replicas = replicas;
         this.metrics = metrics;
@@ -109,10 +117,23 @@ public final class FetchHandler implements ApiHandler {
         if (resolved.error() != Errors.NONE) return CompletableFuture.completedFuture(ReadResult.error(resolved.error(), -1, -1));
         int maxBytes = Math.min(budgetBytes, Math.max(0, w.partition().partitionMaxBytes()));
         boolean minOneMessage = nothingReadYet; // KIP-74: progress even when one batch exceeds the limits
-        var read = replicaId >= 0
-                ? resolved.partition().readForFollower(replicaId, w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch())
-                : resolved.partition().readForFetch(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch());
-        return read.exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
+        if (replicaId < 0) {
+            return resolved.partition().readForFetch(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch())
+                    .exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
+        }
+        // A follower catching up on a throttled partition gets nothing while the leader's throttle is spent;
+        // its fetch still counts as progress, and it asks again after the fetch wait.
+        var partition = resolved.partition();
+        boolean throttled = quotas.leader().isThrottled(partition.topicPartition()) && !partition.isr().contains(replicaId);
+        long nowMs = System.currentTimeMillis();
+        boolean held = throttled && quotas.leader().isExceeded(nowMs);
+        return partition.readForFollower(replicaId, w.partition().fetchOffset(), held ? 0 : maxBytes, !held && minOneMessage,
+                        w.partition().currentLeaderEpoch())
+                .thenApply(r -> {
+                    if (throttled) quotas.leader().record(r.sizeInBytes(), nowMs);
+                    return r;
+                })
+                .exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
     }
 
     private FetchResponseData toResponse(RequestContext context, List<Wanted> wanted, List<ReadResult> results) {

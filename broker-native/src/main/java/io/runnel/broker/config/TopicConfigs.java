@@ -69,8 +69,8 @@ public final class TopicConfigs {
         add(d, "preallocate", Type.BOOLEAN, "log.preallocate", "false", false);
         add(d, "segment.jitter.ms", Type.LONG, "log.roll.jitter.ms", "0", false);
         add(d, "unclean.leader.election.enable", Type.BOOLEAN, "unclean.leader.election.enable", "false", false);
-        add(d, "leader.replication.throttled.replicas", Type.LIST, null, "", false);
-        add(d, "follower.replication.throttled.replicas", Type.LIST, null, "", false);
+        add(d, "leader.replication.throttled.replicas", Type.LIST, null, "", true);
+        add(d, "follower.replication.throttled.replicas", Type.LIST, null, "", true);
         add(d, "local.retention.bytes", Type.LONG, "log.local.retention.bytes", "-2", false);
         add(d, "local.retention.ms", Type.LONG, "log.local.retention.ms", "-2", false);
         add(d, "remote.storage.enable", Type.BOOLEAN, null, "false", false);
@@ -99,10 +99,23 @@ public final class TopicConfigs {
 
     /** Validates one broker-level default the way its topic config is validated; the problem, if any. */
     public static Optional<String> validateBrokerDefault(String brokerKey, String value) {
+        if (BROKER_ONLY_DYNAMIC.contains(brokerKey)) return value == null ? Optional.empty() : validateRate(brokerKey, value.trim());
         Optional<Definition> def = forBrokerKey(brokerKey);
         if (def.isEmpty()) return Optional.of("Cannot update these configs dynamically: [" + brokerKey + "]");
         if (value == null) return Optional.empty();
         return validateValue(def.get(), value.trim()).map(p -> p.replace("configuration " + def.get().name(), "configuration " + brokerKey));
+    }
+
+    /** Dynamic broker settings that are no topic's default: the replication throttle rates (bytes per second). */
+    public static final Set<String> BROKER_ONLY_DYNAMIC = Set.of("leader.replication.throttled.rate", "follower.replication.throttled.rate");
+
+    private static Optional<String> validateRate(String key, String value) {
+        try {
+            if (Long.parseLong(value) >= 0) return Optional.empty();
+        } catch (NumberFormatException e) {
+            // falls through to the message
+        }
+        return Optional.of("Invalid value " + value + " for configuration " + key + ": Value must be a non-negative long");
     }
 
     /** Validates overrides as CreateTopics/AlterConfigs would; returns the problem, if any. */

@@ -740,7 +740,8 @@ public final class MetadataController implements AutoCloseable {
                 if (e.getValue().equals(current.get(e.getKey()))) continue;
                 var problem = TopicConfigs.validateBrokerDefault(e.getKey(), e.getValue());
                 if (problem.isPresent()) {
-                    Errors error = TopicConfigs.forBrokerKey(e.getKey()).isEmpty() ? Errors.INVALID_REQUEST : Errors.INVALID_CONFIG;
+                    Errors error = TopicConfigs.forBrokerKey(e.getKey()).isEmpty() && !TopicConfigs.BROKER_ONLY_DYNAMIC.contains(e.getKey())
+                            ? Errors.INVALID_REQUEST : Errors.INVALID_CONFIG;
                     return TopicResult.error(resourceName, error, problem.get());
                 }
             }

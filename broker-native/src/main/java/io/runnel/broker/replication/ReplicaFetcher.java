@@ -69,10 +69,12 @@ final class ReplicaFetcher extends ShutdownableThread {
     private final NetworkClient client;
     private final Time time;
     private final ConcurrentHashMap<TopicPartition, State> partitions = new ConcurrentHashMap<>();
+    private final ReplicationQuotas.Quota throttle;
 
     ReplicaFetcher(int localId, int leaderId, IntFunction<Node> leaderNode, LongSupplier brokerEpoch, ClusterConfig settings,
-                   NetworkClient client, Time time) {
+                   NetworkClient client, ReplicationQuotas.Quota throttle, Time time) {
         super("runnel-replica-fetcher-" + leaderId, true);
+        this.throttle = throttle;
         this.localId = localId;
         this.leaderId = leaderId;
         this.leaderNode = leaderNode;
@@ -184,10 +186,13 @@ final class ReplicaFetcher extends ShutdownableThread {
         Map<TopicPartition, FetchRequest.PartitionData> wanted = new LinkedHashMap<>();
         Map<TopicPartition, State> states = new HashMap<>();
         Map<Uuid, String> names = new HashMap<>();
+        boolean throttleSpent = throttle.isExceeded(nowMs);
         for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
             State s = e.getValue();
             if (!s.truncated || s.retryAtMs > nowMs) continue;
             Partition p = s.partition;
+            // follower.replication.throttled.rate: catching up on a throttled partition waits while the throttle is spent.
+            if (throttleSpent && isThrottled(e.getKey(), p)) continue;
             wanted.put(e.getKey(), new FetchRequest.PartitionData(p.topicId(), s.fetchOffset, p.logStartOffset(),
                     settings.replicaFetchMaxBytes(), Optional.of(s.leaderEpoch), Optional.empty()));
             states.put(e.getKey(), s);
@@ -208,8 +213,13 @@ final class ReplicaFetcher extends ShutdownableThread {
         for (Map.Entry<TopicPartition, FetchResponseData.PartitionData> e : response.responseData(names, clientResponse.requestHeader().apiVersion()).entrySet()) {
             State s = states.get(e.getKey());
             if (s == null || partitions.get(e.getKey()) != s) continue;
+            if (isThrottled(e.getKey(), s.partition)) throttle.record(FetchResponse.recordsSize(e.getValue()), nowMs);
             handle(e.getKey(), s, e.getValue());
         }
+    }
+
+    private boolean isThrottled(TopicPartition tp, Partition p) {
+        return throttle.isThrottled(tp) && !p.isr().contains(localId);
     }
 
     private void handle(TopicPartition tp, State s, FetchResponseData.PartitionData data) {

@@ -32,12 +32,14 @@ public final class ReplicaFetcherManager implements ReplicaManager.Followers, Au
     private final BrokerConfig config;
     private final LongSupplier brokerEpoch;
     private final Time time;
+    private final ReplicationQuotas quotas;
     private final String interBrokerListener;
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
     private volatile MetadataImage image;
     private boolean closed;
 
-    public ReplicaFetcherManager(BrokerConfig config, LongSupplier brokerEpoch, Time time) {
+    public ReplicaFetcherManager(BrokerConfig config, LongSupplier brokerEpoch, ReplicationQuotas quotas, Time time) {
+        this.quotas = quotas;
         this.config = config;
         this.brokerEpoch = brokerEpoch;
         this.time = time;
@@ -64,7 +66,7 @@ public final class ReplicaFetcherManager implements ReplicaManager.Followers, Au
         String clientId = "runnel-replica-fetcher-" + config.nodeId() + "-from-" + leaderId;
         ReplicaFetcher fetcher = new ReplicaFetcher(config.nodeId(), leaderId, this::leaderNode, brokerEpoch, config.cluster(),
                 NodeNetworkClient.create(clientId, ListenerName.normalised(interBrokerListener), REQUEST_TIMEOUT_MS,
-                        config.connectionsMaxIdleMs(), time), time);
+                        config.connectionsMaxIdleMs(), time), quotas.follower(), time);
         fetcher.start();
         LOG.infof("Started replica fetcher from leader broker %d", leaderId);
         return fetcher;

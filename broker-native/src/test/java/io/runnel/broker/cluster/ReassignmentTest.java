@@ -94,6 +94,49 @@ class ReassignmentTest {
     }
 
     @Test
+    void aThrottledReassignmentCopiesNoFasterThanTheThrottleAllows() throws Exception {
+        try (RunningCluster cluster = new RunningCluster(dataRoot, 3, Map.of());
+             Admin admin = admin(cluster.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic("throttled", Map.of(0, List.of(1))))).all().get();
+            int recordBytes = 1024;
+            int records = 300;
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+                for (int i = 0; i < records; i++) producer.send(new ProducerRecord<>("throttled", "x".repeat(recordBytes)));
+            }
+            // What kafka-reassign-partitions --throttle sets: rates on every broker (each alter goes to that
+            // broker, which forwards it to the active controller) and the throttled replicas on the topic.
+            long rateBytesPerSecond = 100 * 1024;
+            Map<org.apache.kafka.common.config.ConfigResource, java.util.Collection<org.apache.kafka.clients.admin.AlterConfigOp>> configs = new java.util.HashMap<>();
+            for (int broker = 1; broker <= 3; broker++) {
+                configs.put(new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.BROKER, Integer.toString(broker)),
+                        List.of(set("leader.replication.throttled.rate", Long.toString(rateBytesPerSecond)),
+                                set("follower.replication.throttled.rate", Long.toString(rateBytesPerSecond))));
+            }
+            configs.put(new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "throttled"),
+                    List.of(set("leader.replication.throttled.replicas", "0:1"), set("follower.replication.throttled.replicas", "0:2")));
+            admin.incrementalAlterConfigs(configs).all().get();
+            awaitTrue("every broker sees the throttle", () -> cluster.runningIds().stream().allMatch(id ->
+                    Long.toString(rateBytesPerSecond).equals(cluster.node(id).controller().image().brokerConfigs("2").get("follower.replication.throttled.rate"))));
+
+            long started = System.nanoTime();
+            admin.alterPartitionReassignments(Map.of(new TopicPartition("throttled", 0), Optional.of(new NewPartitionReassignment(List.of(1, 2)))))
+                    .all().get();
+            awaitTrue("broker 2 caught up and joined the ISR", () -> isr(admin, "throttled").contains(2));
+            long tookMs = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            // A lower bound, so a slow machine cannot fail it: ~300 KiB at 100 KiB/s cannot take under a second
+            // (the throttle lets through at most one second's worth at once).
+            assertThat(tookMs).as("copy time of %d bytes at %d bytes/s", records * recordBytes, rateBytesPerSecond).isGreaterThanOrEqualTo(1000);
+        }
+    }
+
+    private static org.apache.kafka.clients.admin.AlterConfigOp set(String key, String value) {
+        return new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(key, value),
+                org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET);
+    }
+
+    @Test
     void aPreferredElectionGivesThePartitionBackToItsFirstReplica() throws Exception {
         try (RunningCluster cluster = new RunningCluster(dataRoot, 3, Map.of())) {
             try (Admin admin = admin(cluster.bootstrapServers())) {
