@@ -69,6 +69,10 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                     overrides.put(c.name(), c.value());
                     continue;
                 }
+                if (op(c) == AlterConfigOp.OpType.DELETE && TopicConfigs.BROKER_ONLY_DYNAMIC.contains(c.name())) {
+                    overrides.remove(c.name()); // a replication throttle being cleared
+                    continue;
+                }
                 return "Cannot update these configs dynamically: [" + c.name() + "]";
             }
             AlterConfigOp.OpType op = op(c);

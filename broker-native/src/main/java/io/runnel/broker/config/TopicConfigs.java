@@ -106,8 +106,13 @@ public final class TopicConfigs {
         return validateValue(def.get(), value.trim()).map(p -> p.replace("configuration " + def.get().name(), "configuration " + brokerKey));
     }
 
-    /** Dynamic broker settings that are no topic's default: the replication throttle rates (bytes per second). */
-    public static final Set<String> BROKER_ONLY_DYNAMIC = Set.of("leader.replication.throttled.rate", "follower.replication.throttled.rate");
+    /**
+     * Dynamic broker settings that are no topic's default: the replication throttle rates (bytes
+     * per second). The log-dir move rate is accepted and stored (kafka-reassign-partitions sets and
+     * clears it) but moves between a broker's log dirs do not exist yet, so nothing reads it.
+     */
+    public static final Set<String> BROKER_ONLY_DYNAMIC = Set.of("leader.replication.throttled.rate", "follower.replication.throttled.rate",
+            "replica.alter.log.dirs.io.max.bytes.per.second");
 
     private static Optional<String> validateRate(String key, String value) {
         try {
