@@ -65,7 +65,7 @@ import org.opentest4j.TestAbortedException;
  * A three-node Runnel cluster, each node a separate broker process and a voter of the metadata
  * quorum ({@link RunnelCluster}), driven through failures of real processes: SIGKILL of the
  * quorum leader, SIGSTOP of a follower past its session timeout. What it covers is the metadata
- * quorum and broker liveness only; partition data is not replicated yet (docs/cluster.md).
+ * quorum and broker liveness; record replication through such failures is ReplicationChaosIT's.
  *
  * <p>The scenarios, in order, on one cluster (so the last can check the elections of the others):
  * <ol>
