@@ -610,16 +610,9 @@ public final class MetadataController implements AutoCloseable {
         return image.brokers().values().stream().filter(b -> !b.fenced()).map(BrokerImage::id).toList();
     }
 
-    /** Round-robin placement: partition p's replicas start at broker p mod n, leader first. */
+    /** Placement over the unfenced brokers and their racks ({@link ReplicaPlacement}), leader first. */
     private Map<Integer, List<Integer>> assign(int firstPartition, int count, int replicationFactor) {
-        List<Integer> brokers = usableBrokers();
-        Map<Integer, List<Integer>> result = new TreeMap<>();
-        for (int p = firstPartition; p < firstPartition + count; p++) {
-            List<Integer> replicas = new ArrayList<>();
-            for (int r = 0; r < replicationFactor; r++) replicas.add(brokers.get((p + r) % brokers.size()));
-            result.put(p, replicas);
-        }
-        return result;
+        return ReplicaPlacement.place(ReplicaPlacement.racksOf(image, usableBrokers()), firstPartition, count, replicationFactor);
     }
 
     private static ApiMessageAndVersion partitionRecord(Uuid topicId, int partition, List<Integer> replicas) {
