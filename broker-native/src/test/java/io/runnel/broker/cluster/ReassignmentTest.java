@@ -1,7 +1,8 @@
 package io.runnel.broker.cluster;
 
-import static io.runnel.broker.cluster.ControllerQuorumClusterTest.admin;
-import static io.runnel.broker.cluster.ControllerQuorumClusterTest.awaitTrue;
+import static io.runnel.broker.cluster.ClusterClients.admin;
+import static io.runnel.broker.cluster.ClusterClients.awaitTrue;
+import static io.runnel.broker.cluster.ClusterClients.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -21,9 +22,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -38,7 +36,6 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,7 +86,7 @@ class ReassignmentTest {
             assertThat(moved.partitions().get(0).isr()).extracting(Node::id).containsExactly(3);
             awaitTrue("broker 1 deleted its copy", () -> cluster.node(1).replicaManager().partition(new TopicPartition("moving", 0)) == null);
             assertThat(nonRetriable).as("only retriable errors reach the producer").isEmpty();
-            assertThat(consume(cluster.bootstrapServers(), "moving", acked.size())).containsExactlyInAnyOrderElementsOf(acked);
+            assertThat(readAll(cluster.bootstrapServers(), "moving", acked.size())).containsExactlyInAnyOrderElementsOf(acked);
         }
     }
 
@@ -223,21 +220,4 @@ class ReassignmentTest {
             }
             producer.flush();
         }
-    }
-
-    private static List<String> consume(String bootstrap, String topic, int expected) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (values.size() < expected && System.nanoTime() < deadline)
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) values.add(r.value());
-            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) values.add(r.value());
-        }
-        return values;
-    }
-}
+    }}

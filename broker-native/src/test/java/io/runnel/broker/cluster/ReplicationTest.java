@@ -1,13 +1,13 @@
 package io.runnel.broker.cluster;
 
-import static io.runnel.broker.cluster.ControllerQuorumClusterTest.admin;
-import static io.runnel.broker.cluster.ControllerQuorumClusterTest.awaitTrue;
+import static io.runnel.broker.cluster.ClusterClients.admin;
+import static io.runnel.broker.cluster.ClusterClients.awaitTrue;
+import static io.runnel.broker.cluster.ClusterClients.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -19,9 +19,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -38,7 +35,6 @@ import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,7 +81,7 @@ class ReplicationTest {
             acked.addAll(produce(cluster.bootstrapServers(), "replicated", 600, 100));
             awaitFullIsr(cluster, "replicated", 3);
 
-            List<String> consumed = consume(cluster.bootstrapServers(), "replicated", acked.size());
+            List<String> consumed = readAll(cluster.bootstrapServers(), "replicated", acked.size());
             assertThat(consumed).as("every acknowledged record exactly once").containsExactlyInAnyOrderElementsOf(acked);
             assertReplicasIdentical(cluster, "replicated", 3);
         }
@@ -166,26 +162,6 @@ class ReplicationTest {
         }
         return acked;
     }
-
-    private static List<String> consume(String bootstrap, String topic, int expected) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (values.size() < expected && System.nanoTime() < deadline)
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) values.add(r.value());
-            // A little longer: duplicates would arrive after the expected count.
-            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) values.add(r.value());
-        }
-        return values;
-    }
-
     private static TopicDescription describe(Admin admin, String topic) {
         try {
             return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);

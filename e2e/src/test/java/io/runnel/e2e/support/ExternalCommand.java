@@ -108,6 +108,12 @@ public final class ExternalCommand {
         return new java.io.File("/dev/null");
     }
 
+    /** The command's stdout, after failing the test (with the whole story) unless it exited 0. */
+    public static String ok(Result result) {
+        if (!result.succeeded()) throw new AssertionError(result.describe() + "\nExpected the command to succeed");
+        return result.stdout();
+    }
+
     /** What a finished (or killed) command left: exit code, output, where the output files are. */
     public record Result(List<String> command, int exitCode, boolean timedOut, String stdout, String stderr,
                          Path stdoutFile, Duration timeout) {

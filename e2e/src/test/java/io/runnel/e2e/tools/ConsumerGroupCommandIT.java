@@ -1,5 +1,6 @@
 package io.runnel.e2e.tools;
 
+import static io.runnel.e2e.support.ExternalCommand.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.e2e.support.BrokerProcess;
@@ -289,11 +290,6 @@ class ConsumerGroupCommandIT {
                 .dir(broker.dir()).timeout(Duration.ofMinutes(3)).run();
     }
 
-    /** The tool's stdout, after asserting it exited 0. */
-    private static String ok(ExternalCommand.Result result) {
-        assertThat(result.succeeded()).as(result.describe()).isTrue();
-        return result.stdout();
-    }
 
     /** Waits (with a hang guard) until the member owns all 3 partitions and has consumed all 12 records. */
     private static void awaitAllTwelveRecordsOnThreePartitions(GroupMember member) {

@@ -1,5 +1,6 @@
 package io.runnel.e2e.tools;
 
+import static io.runnel.e2e.support.ExternalCommand.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.e2e.support.ExternalCommand;
@@ -84,8 +85,4 @@ class ReassignPartitionsToolIT {
         return ExternalCommand.kafkaTool(mainClass, args).dir(cluster.dir()).timeout(Duration.ofMinutes(3)).run();
     }
 
-    private static String ok(ExternalCommand.Result result) {
-        assertThat(result.succeeded()).as(result.describe()).isTrue();
-        return result.stdout();
-    }
 }

@@ -1,5 +1,6 @@
 package io.runnel.e2e.tools;
 
+import static io.runnel.e2e.support.ExternalCommand.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.e2e.support.BrokerProcess;
@@ -148,8 +149,4 @@ class TopicConfigToolsIT {
         return ExternalCommand.kafkaTool(CONFIGS, all.toArray(String[]::new)).dir(broker.dir()).timeout(Duration.ofMinutes(3)).run();
     }
 
-    private static String ok(ExternalCommand.Result result) {
-        assertThat(result.succeeded()).as(result.describe()).isTrue();
-        return result.stdout();
-    }
 }
