@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Three combined broker+controller nodes joined by {@code controller.quorum.voters}, driven by
  * Kafka's own Admin, producer and consumer: one metadata quorum with one leader, every node
- * registered and serving the same metadata, topics spread over all brokers, and a quorum that
+ * registered and serving the same metadata, a broker-only node joining as an observer, topics spread over all brokers, and a quorum that
  * elects a new leader when the leader stops and catches the old one up when it returns.
  */
 class ControllerQuorumClusterTest {
@@ -39,7 +39,7 @@ class ControllerQuorumClusterTest {
     Path dataRoot;
 
     @Test
-    void threeNodesFormOneQuorumAndServeOneClusterTheirClientsCanUse() throws Exception {
+    void threeNodesFormOneQuorumABrokerOnlyNodeJoinsAndClientsUseThemAsOneCluster() throws Exception {
         try (RunningCluster cluster = new RunningCluster(dataRoot, 3, Map.of());
              Admin admin = admin(cluster.bootstrapServers())) {
             QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get();
@@ -49,14 +49,21 @@ class ControllerQuorumClusterTest {
             assertThat(described.nodes().get()).extracting(Node::id).containsExactlyInAnyOrder(1, 2, 3);
             assertThat(described.controller().get().id()).isEqualTo(quorum.leaderId());
 
-            admin.createTopics(List.of(new NewTopic("spread", 6, (short) 1))).all().get();
-            for (int id = 1; id <= 3; id++) {
+            // A fourth, broker-only node joins the same quorum as an observer and takes partitions like any broker.
+            cluster.startBrokerOnly(4);
+            awaitTrue("the broker-only node is registered", () -> cluster.node(1).controller().image().brokers().containsKey(4));
+            QuorumInfo withObserver = admin.describeMetadataQuorum().quorumInfo().get();
+            assertThat(withObserver.voters()).extracting(QuorumInfo.ReplicaState::replicaId).containsExactlyInAnyOrder(1, 2, 3);
+            assertThat(withObserver.observers()).extracting(QuorumInfo.ReplicaState::replicaId).contains(4);
+
+            admin.createTopics(List.of(new NewTopic("spread", 8, (short) 1))).all().get();
+            for (int id = 1; id <= 4; id++) {
                 // Every node learns the topic from the replicated metadata log, whichever node's controller wrote it.
                 int node = id;
                 awaitTrue("node " + id + " sees the topic", () -> cluster.node(node).controller().image().topic("spread") != null);
                 try (Admin direct = admin(cluster.bootstrapServers(id))) {
                     TopicDescription topic = direct.describeTopics(List.of("spread")).allTopicNames().get().get("spread");
-                    assertThat(topic.partitions().stream().map(p -> p.leader().id()).distinct()).containsExactlyInAnyOrder(1, 2, 3);
+                    assertThat(topic.partitions().stream().map(p -> p.leader().id()).distinct()).containsExactlyInAnyOrder(1, 2, 3, 4);
                 }
             }
 
@@ -64,7 +71,7 @@ class ControllerQuorumClusterTest {
             try (KafkaProducer<String, String> producer = producer(cluster.bootstrapServers())) {
                 for (int i = 0; i < 60; i++) {
                     String value = "record-" + i;
-                    producer.send(new ProducerRecord<>("spread", i % 6, null, value)).get();
+                    producer.send(new ProducerRecord<>("spread", i % 8, null, value)).get();
                     sent.add(value);
                 }
             }

@@ -63,6 +63,26 @@ public final class RunningCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts broker-only node {@code id} (process.roles=broker): it follows the quorum as an
+     * observer, not a voter, and serves clients like any broker.
+     */
+    public void startBrokerOnly(int id) {
+        clientPorts.putIfAbsent(id, freePort());
+        Map<String, String> config = new HashMap<>(Map.of(
+                "node.id", Integer.toString(id),
+                "cluster.id", clusterId,
+                "process.roles", "broker",
+                "listeners", "PLAINTEXT://127.0.0.1:" + clientPorts.get(id),
+                "controller.quorum.voters", voters(),
+                "num.network.threads", "1"));
+        config.putAll(overrides);
+        RunningBroker node = new RunningBroker(dataRoot.resolve("node-" + id), config);
+        synchronized (nodes) {
+            nodes.put(id, node);
+        }
+    }
+
     /** Starts several stopped nodes at once (each waits for a quorum, so one alone may not finish). */
     public void startAll(List<Integer> ids) {
         CompletableFuture.allOf(ids.stream().map(id -> CompletableFuture.runAsync(() -> start(id))).toArray(CompletableFuture[]::new)).join();
@@ -89,6 +109,7 @@ public final class RunningCluster implements AutoCloseable {
         }
     }
 
+    /** Every node's client listener, broker-only nodes included. */
     public String bootstrapServers() {
         return clientPorts.values().stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     }
