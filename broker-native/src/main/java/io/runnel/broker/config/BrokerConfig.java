@@ -50,16 +50,18 @@ public record BrokerConfig(
      * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
      * names; Kafka's defaults.
      */
-    public static final Map<String, String> QUORUM_DEFAULTS = Map.of(
-            "controller.quorum.election.timeout.ms", "1000",
-            "controller.quorum.fetch.timeout.ms", "2000",
-            "controller.quorum.election.backoff.max.ms", "1000",
-            "controller.quorum.append.linger.ms", "25",
-            "controller.quorum.request.timeout.ms", "2000",
-            "controller.quorum.retry.backoff.ms", "20",
-            "metadata.log.segment.bytes", "1073741824",
-            "metadata.max.retention.bytes", "104857600",
-            "metadata.max.retention.ms", "604800000");
+    public static final Map<String, String> QUORUM_DEFAULTS = Map.ofEntries(
+            Map.entry("controller.quorum.election.timeout.ms", "1000"),
+            Map.entry("controller.quorum.fetch.timeout.ms", "2000"),
+            Map.entry("controller.quorum.election.backoff.max.ms", "1000"),
+            Map.entry("controller.quorum.append.linger.ms", "25"),
+            Map.entry("controller.quorum.request.timeout.ms", "2000"),
+            Map.entry("controller.quorum.retry.backoff.ms", "20"),
+            Map.entry("metadata.log.segment.bytes", "1073741824"),
+            Map.entry("metadata.max.retention.bytes", "104857600"),
+            Map.entry("metadata.max.retention.ms", "604800000"),
+            Map.entry("metadata.log.max.record.bytes.between.snapshots", "20971520"),
+            Map.entry("metadata.log.max.snapshot.interval.ms", "3600000"));
 
     /** One {@code NAME://host:port} entry of {@code listeners}. */
     public record Listener(String name, String host, int port) {

@@ -60,6 +60,7 @@ public final class MetadataController implements AutoCloseable {
     private final MetadataLog log;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "runnel-metadata"));
     private final BrokerHeartbeats heartbeats;
+    private final MetadataSnapshots snapshots;
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage image;
     /** False while the log is replayed at start: listeners then get the replayed image in one go. */
@@ -76,6 +77,8 @@ public final class MetadataController implements AutoCloseable {
         this.log = log;
         this.image = MetadataImage.empty(clusterId);
         this.heartbeats = new BrokerHeartbeats(config.cluster().brokerSessionTimeoutMs());
+        this.snapshots = new MetadataSnapshots(Long.parseLong(config.quorumSettings().get("metadata.log.max.record.bytes.between.snapshots")),
+                Long.parseLong(config.quorumSettings().get("metadata.log.max.snapshot.interval.ms")), nowMs());
     }
 
     public MetadataImage image() {
@@ -171,6 +174,16 @@ public final class MetadataController implements AutoCloseable {
         });
     }
 
+    /** Writes a snapshot of the image as applied now (metadata thread); a failure leaves the log as it is. */
+    private void snapshot() {
+        try {
+            log.snapshot(MetadataSnapshots.records(image));
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Metadata snapshot at offset %d failed; the log stays whole", image.offset());
+        }
+        snapshots.taken(nowMs());
+    }
+
     /** From the raft thread: commits are waiting. After close the metadata thread is gone, and so is the need. */
     private void scheduleCatchUp() {
         try {
@@ -185,6 +198,8 @@ public final class MetadataController implements AutoCloseable {
         image = previous.apply(records, lastOffset);
         if (publishing) publish(previous, image);
         wakeImageWaiters();
+        snapshots.applied(records);
+        if (publishing && snapshots.due(nowMs())) snapshot();
     }
 
     private void resetToSnapshot() {

@@ -42,6 +42,12 @@ public interface MetadataLog extends AutoCloseable {
      */
     long append(List<ApiMessageAndVersion> records);
 
+    /**
+     * Writes a snapshot of everything applied so far: {@code records} (the image as records) at
+     * the applied offset. False when one exists there already. The log before it may then go.
+     */
+    boolean snapshot(List<ApiMessageAndVersion> records);
+
     /** The epoch this node leads the metadata quorum in, or -1 when it is not the active controller. */
     int leaderEpoch();
 

@@ -42,6 +42,8 @@ import io.runnel.broker.quorum.RunnelRaftLog;
 public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener<ApiMessageAndVersion> {
     private static final Logger LOG = Logger.getLogger(QuorumMetadataLog.class);
     public static final String DIR_NAME = RunnelRaftLog.TOPIC_PARTITION.toString();
+    /** Records per batch of a snapshot. */
+    static final int SNAPSHOT_SLICE_RECORDS = 1000;
     /** How long an append waits for its commit before failing the operation. */
     static final long COMMIT_TIMEOUT_MS = 30_000;
 
@@ -210,6 +212,22 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
     /** The quorum member under this log, for the APIs that describe the quorum. */
     public RaftQuorum quorum() {
         return quorum;
+    }
+
+    @Override
+    public boolean snapshot(List<ApiMessageAndVersion> records) {
+        if (appliedOffset < 0) return false;
+        var writer = quorum.createSnapshot(new org.apache.kafka.server.common.OffsetAndEpoch(appliedOffset + 1, appliedEpoch),
+                System.currentTimeMillis());
+        if (writer.isEmpty()) return false;
+        try (var w = writer.get()) {
+            // kafka-raft batches are bounded in size: hand records over in slices.
+            for (int from = 0; from < records.size(); from += SNAPSHOT_SLICE_RECORDS)
+                w.append(records.subList(from, Math.min(records.size(), from + SNAPSHOT_SLICE_RECORDS)));
+            w.freeze();
+        }
+        LOG.infof("Metadata snapshot at offset %d (epoch %d): %d records", appliedOffset + 1, appliedEpoch, records.size());
+        return true;
     }
 
     @Override

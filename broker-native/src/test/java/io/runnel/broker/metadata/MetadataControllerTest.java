@@ -21,7 +21,11 @@ class MetadataControllerTest {
     private final BrokerConfig config = BrokerConfig.from(Map.of("num.partitions", "3"));
 
     private MetadataController open() {
-        MetadataController controller = new MetadataController(config, "test-cluster", QuorumMetadataLog.singleNode(1, "test-cluster", dir, BrokerConfig.QUORUM_DEFAULTS, Time.SYSTEM));
+        return open(config);
+    }
+
+    private MetadataController open(BrokerConfig config) {
+        MetadataController controller = new MetadataController(config, "test-cluster", QuorumMetadataLog.singleNode(1, "test-cluster", dir, config.quorumSettings(), Time.SYSTEM));
         controller.start().join();
         controller.registerBroker(new MetadataController.BrokerRegistration(1, org.apache.kafka.common.Uuid.randomUuid(),
                 List.of(new BrokerImage.Endpoint("PLAINTEXT", "127.0.0.1", 9092, (short) 0)), "")).join();
@@ -30,6 +34,43 @@ class MetadataControllerTest {
 
     private static TopicSpec spec(String name, int partitions) {
         return new TopicSpec(name, partitions, (short) -1, Map.of(), Map.of());
+    }
+
+    @Test
+    void snapshotsOfTheImageReplayToTheSameImageAfterRestart() throws Exception {
+        BrokerConfig snapshotting = BrokerConfig.from(Map.of("num.partitions", "3", "metadata.log.max.record.bytes.between.snapshots", "1"));
+        List<ApiMessageAndVersionView> before;
+        try (MetadataController c = open(snapshotting)) {
+            c.createTopics(List.of(new TopicSpec("snap", 4, (short) 1, Map.of(), Map.of("retention.ms", "1000"))), false).join();
+            c.alterBrokerConfigs("", overrides -> {
+                overrides.put("log.retention.ms", "5000");
+                return null;
+            }, false).join();
+            c.allocateProducerIdBlock().join();
+            before = view(c.image());
+        }
+        Path metadataDir = dir.resolve(QuorumMetadataLog.DIR_NAME);
+        try (var files = java.nio.file.Files.list(metadataDir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).anyMatch(name -> name.endsWith(".checkpoint"));
+        }
+        // Without the log (as retention would delete it), the snapshot alone must carry the image.
+        try (var files = java.nio.file.Files.list(metadataDir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith("index")).toList()) java.nio.file.Files.delete(f);
+        }
+        try (MetadataController c = open(snapshotting)) {
+            assertThat(view(c.image())).isEqualTo(before);
+            assertThat(c.image().topic("snap").configs()).containsEntry("retention.ms", "1000");
+        }
+    }
+
+    /** An image's content as comparable strings (the records it snapshots to; a re-registration changes only broker epochs). */
+    private record ApiMessageAndVersionView(String record) {}
+
+    private static List<ApiMessageAndVersionView> view(MetadataImage image) {
+        return MetadataSnapshots.records(image).stream()
+                .filter(r -> !(r.message() instanceof org.apache.kafka.common.metadata.RegisterBrokerRecord))
+                .map(r -> new ApiMessageAndVersionView(r.message().toString().replaceAll("leaderEpoch=\\d+|partitionEpoch=\\d+", "")))
+                .toList();
     }
 
     @Test
