@@ -224,6 +224,7 @@ public final class Partition {
      * after {@code timeoutMs}, NOT_LEADER_OR_FOLLOWER if this replica stops leading first.
      */
     public CompletableFuture<Errors> awaitHighWatermark(long offset, long timeoutMs) {
+        if (leader && highWatermark >= offset) return CompletableFuture.completedFuture(Errors.NONE); // already committed
         CompletableFuture<Errors> done = new CompletableFuture<>();
         io.execute(() -> {
             if (closed || !leader) {
@@ -373,6 +374,8 @@ public final class Partition {
         if (group.isEmpty()) return;
         // One fsync, if the policy says one is due, for the whole group; only then do acks go out.
         String flushFailure = flushPerPolicy();
+        // Before the acks: a sole ISR member commits at once, so its acks=all waits need no second hop.
+        maybeIncrementHighWatermark();
         for (int i = 0; i < group.size(); i++) {
             AppendResult result = results.get(i);
             if (flushFailure != null && result.error() == Errors.NONE) {
@@ -380,7 +383,6 @@ public final class Partition {
             }
             group.get(i).result().complete(result);
         }
-        maybeIncrementHighWatermark(); // a sole ISR member commits at once
         purgatory.wake(topicPartition);
     }
 
