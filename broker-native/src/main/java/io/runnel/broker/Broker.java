@@ -163,6 +163,7 @@ public final class Broker implements AutoCloseable {
         }
         controller.start().join();
         metrics.brokerGauges(config.logDirs(), config.nodeId(), controller::image, () -> metadataLog.leaderEpoch() >= 0);
+        metrics.underMinIsrGauge(replicaManager::underMinIsrPartitions);
 
         SupportedApis apis = supportedApis();
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator

@@ -50,6 +50,13 @@ public final class BrokerMetrics {
         partitions.replication(nodeId, image, activeController);
     }
 
+    /** Partitions this broker leads whose ISR is below min.insync.replicas (Kafka's UnderMinIsrPartitionCount). */
+    public void underMinIsrGauge(java.util.function.IntSupplier count) {
+        io.micrometer.core.instrument.Gauge.builder("runnel.partitions.under.min.isr", count, java.util.function.IntSupplier::getAsInt)
+                .description("Partitions this broker leads whose ISR is smaller than min.insync.replicas (acks=all is refused there)")
+                .strongReference(true).register(registry);
+    }
+
     /** A leader's ISR lost members (shrink) or gained them (expand), as the metadata committed it. */
     public void isrChanged(boolean expanded) {
         Counter.builder(expanded ? "runnel.isr.expands" : "runnel.isr.shrinks")

@@ -46,6 +46,7 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
     private Map<TopicPartition, PartitionLog> recoveredLogs = new HashMap<>();
     private boolean logsLoaded;
     private boolean closed;
+    private volatile int underMinIsr;
     private final IsrChangeSender isrChanges;
     private final Followers followers;
 
@@ -148,6 +149,27 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
             if (p.leader() != config.nodeId() && p.leader() >= 0) followed.put(partition.topicPartition(), new Followed(partition, p.leader(), p.leaderEpoch()));
         }
         followers.follow(followed, current);
+        underMinIsr = countUnderMinIsr(current);
+    }
+
+    /** Partitions this broker leads whose ISR is smaller than their topic's min.insync.replicas: acks=all is refused there. */
+    private int countUnderMinIsr(MetadataImage image) {
+        var brokerConfig = image.brokerConfig(config);
+        int count = 0;
+        for (TopicImage topic : image.topicsByName().values()) {
+            int minIsr = -1;
+            for (PartitionImage p : topic.partitions().values()) {
+                if (p.leader() != config.nodeId()) continue;
+                if (minIsr < 0) minIsr = Integer.parseInt(TopicConfigs.effective(topic.configs(), brokerConfig).get("min.insync.replicas"));
+                if (p.isr().size() < minIsr) count++;
+            }
+        }
+        return count;
+    }
+
+    /** As of the last image: led partitions with an ISR below min.insync.replicas. Any thread. */
+    public int underMinIsrPartitions() {
+        return underMinIsr;
     }
 
     /** Leaders drop ISR members that fell behind for {@code replica.lag.time.max.ms}; periodic. */

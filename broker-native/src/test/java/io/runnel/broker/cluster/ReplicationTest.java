@@ -100,6 +100,11 @@ class ReplicationTest {
             try (Admin admin = admin(bootstrapOf(cluster))) {
                 awaitTrue("the ISR shrinks to 2", () -> describe(admin, "strict").partitions().get(0).isr().size() == 2);
             }
+            int leader = leaderOf(cluster, "strict", 0);
+            var meters = cluster.registry(leader);
+            awaitTrue("the leader reports the partition under min ISR", () -> meters.get("runnel.partitions.under.min.isr").gauge().value() == 1);
+            assertThat(meters.get("runnel.partitions.under.replicated").gauge().value()).isEqualTo(1);
+            assertThat(meters.get("runnel.isr.shrinks").counter().count()).isGreaterThanOrEqualTo(1);
             Properties p = producerProps(bootstrapOf(cluster));
             // No retries, so the broker's answer is what the send fails with (NOT_ENOUGH_REPLICAS is retriable).
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");

@@ -103,6 +103,13 @@ public final class RunningCluster implements AutoCloseable {
         }
     }
 
+    /** The meters of node {@code id}'s current run. */
+    public io.micrometer.core.instrument.simple.SimpleMeterRegistry registry(int id) {
+        synchronized (nodes) {
+            return nodes.get(id).registry();
+        }
+    }
+
     public List<Integer> runningIds() {
         synchronized (nodes) {
             return List.copyOf(nodes.keySet());
