@@ -71,6 +71,11 @@ public final class BackgroundProcess implements AutoCloseable {
         return read(stderr);
     }
 
+    /** The file stdout goes to, for a test that reads a long-running client's output incrementally. */
+    public Path stdoutFile() {
+        return stdout;
+    }
+
     /**
      * SIGTERM (once: a second one could land while the client is already shutting down, e.g.
      * after Python restored the default handler, and kill it mid-exit), then waits for the exit;

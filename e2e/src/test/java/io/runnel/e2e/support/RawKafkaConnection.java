@@ -45,12 +45,25 @@ public final class RawKafkaConnection implements AutoCloseable {
     }
 
     public static RawKafkaConnection open(String bootstrap) throws IOException {
+        return open(bootstrap, READ_TIMEOUT);
+    }
+
+    /**
+     * A connection whose connect and every read give up after {@code timeout} (an IOException),
+     * for polling a node that may be frozen or cut off without stalling the poll for a minute.
+     */
+    public static RawKafkaConnection open(String bootstrap, Duration timeout) throws IOException {
         int colon = bootstrap.lastIndexOf(':');
         Socket socket = new Socket();
-        socket.setTcpNoDelay(true);
-        socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
-        socket.connect(new InetSocketAddress(bootstrap.substring(0, colon), Integer.parseInt(bootstrap.substring(colon + 1))),
-                (int) READ_TIMEOUT.toMillis());
+        try {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout((int) timeout.toMillis());
+            socket.connect(new InetSocketAddress(bootstrap.substring(0, colon), Integer.parseInt(bootstrap.substring(colon + 1))),
+                    (int) timeout.toMillis());
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
         return new RawKafkaConnection(socket);
     }
 

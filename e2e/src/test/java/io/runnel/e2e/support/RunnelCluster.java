@@ -36,8 +36,10 @@ import org.junit.jupiter.api.Assumptions;
  * metadata quorum ({@code controller.quorum.voters} names all N); all share one
  * {@code cluster.id}.
  *
- * <p>What it owns: per node, three loopback ports (client listener {@code PLAINTEXT}, controller
- * listener {@code CONTROLLER}, HTTP for {@code /q/health} and {@code /q/metrics}), a directory
+ * <p>What it owns: per node, three ports (client listener {@code PLAINTEXT}, controller
+ * listener {@code CONTROLLER}, HTTP for {@code /q/health} and {@code /q/metrics}) on the node's
+ * address, loopback unless {@link Builder#network} places the nodes elsewhere (e.g. one network
+ * namespace each, {@link NamespacedNetwork}, so that links between them can be cut), a directory
  * {@code node-<id>/} under a fresh {@link #dir()} in {@code e2e/target/e2e/runs} holding the
  * node's log dir ({@code data/}) and {@code broker.log} (everything the process printed, appended
  * across launches, each launch marked with an {@code === e2e: launch} line), and the process.
@@ -72,17 +74,20 @@ public final class RunnelCluster implements AutoCloseable {
     private final String clusterId = Uuid.randomUuid().toString();
     private final Map<String, String> config;
     private final List<String> jvmArgs;
+    private final NodeNetwork network;
     private final Map<Integer, Node> nodes = new TreeMap<>();
 
     private RunnelCluster(Builder builder) {
         this.name = builder.name;
         this.config = Map.copyOf(builder.config);
         this.jvmArgs = List.copyOf(builder.jvmArgs);
+        this.network = builder.network;
         this.dir = E2eSettings.newDir(name);
+        // Free in the test's own namespace; a node in a namespace of its own has every port free anyway.
         int[] ports = BrokerProcess.freePorts(3 * builder.size);
         for (int id = 1; id <= builder.size; id++) {
             int base = 3 * (id - 1);
-            nodes.put(id, new Node(id, ports[base], ports[base + 1], ports[base + 2], dir.resolve("node-" + id)));
+            nodes.put(id, new Node(id, network.host(id), ports[base], ports[base + 1], ports[base + 2], dir.resolve("node-" + id)));
         }
     }
 
@@ -95,6 +100,7 @@ public final class RunnelCluster implements AutoCloseable {
         private final Map<String, String> config = new LinkedHashMap<>();
         private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m"));
         private int size = 3;
+        private NodeNetwork network = NodeNetwork.LOOPBACK;
 
         private Builder(String name) {
             this.name = name;
@@ -119,6 +125,12 @@ public final class RunnelCluster implements AutoCloseable {
         public Builder jvmArgs(String... args) {
             jvmArgs.clear();
             jvmArgs.addAll(List.of(args));
+            return this;
+        }
+
+        /** Where the nodes listen and run (default {@link NodeNetwork#LOOPBACK}); the caller keeps and closes it, after the cluster. */
+        public Builder network(NodeNetwork network) {
+            this.network = network;
             return this;
         }
 
@@ -159,7 +171,7 @@ public final class RunnelCluster implements AutoCloseable {
         return ids.stream().map(id -> node(id).clientAddress()).collect(Collectors.joining(","));
     }
 
-    /** Node {@code id}'s client listener alone, {@code 127.0.0.1:port}: a request sent there is answered by that node. */
+    /** Node {@code id}'s client listener alone, {@code host:port}: a request sent there is answered by that node. */
     public String bootstrap(int id) {
         return node(id).clientAddress();
     }
@@ -177,9 +189,9 @@ public final class RunnelCluster implements AutoCloseable {
         return node(id).httpPort;
     }
 
-    /** {@code id@127.0.0.1:controllerPort,...}, as every node is configured. */
+    /** {@code id@host:controllerPort,...}, as every node is configured. */
     public String voters() {
-        return nodes.values().stream().map(n -> n.id + "@127.0.0.1:" + n.controllerPort).collect(Collectors.joining(","));
+        return nodes.values().stream().map(n -> n.id + "@" + n.host + ":" + n.controllerPort).collect(Collectors.joining(","));
     }
 
     /** The cluster's own directory: one {@code node-<id>/} per node, and tool output. */
@@ -359,7 +371,7 @@ public final class RunnelCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(network.launchPrefix(node.id));
         command.add(E2eSettings.javaLauncher());
         command.addAll(jvmArgs);
         command.add("-jar");
@@ -384,12 +396,12 @@ public final class RunnelCluster implements AutoCloseable {
         env.put("RUNNEL_NODE_ID", Integer.toString(node.id));
         env.put("RUNNEL_CLUSTER_ID", clusterId);
         env.put("RUNNEL_PROCESS_ROLES", "broker,controller");
-        env.put("RUNNEL_LISTENERS", "PLAINTEXT://" + node.clientAddress() + ",CONTROLLER://127.0.0.1:" + node.controllerPort);
+        env.put("RUNNEL_LISTENERS", "PLAINTEXT://" + node.clientAddress() + ",CONTROLLER://" + node.host + ":" + node.controllerPort);
         env.put("RUNNEL_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
         env.put("RUNNEL_CONTROLLER_QUORUM_VOTERS", voters());
         env.put("RUNNEL_LOG_DIRS", node.dataDir.toString());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(node.httpPort));
-        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("QUARKUS_HTTP_HOST", node.host);
         config.forEach((key, value) -> env.put("RUNNEL_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), value));
         return env;
     }
@@ -403,7 +415,7 @@ public final class RunnelCluster implements AutoCloseable {
             }
             try {
                 HttpResponse<String> health = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + "/q/health/ready"))
+                        HttpRequest.newBuilder(URI.create("http://" + node.host + ":" + node.httpPort + "/q/health/ready"))
                                 .timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (health.statusCode() != 200) {
@@ -469,12 +481,13 @@ public final class RunnelCluster implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "cluster " + name + " (" + clusterId + ") of nodes " + nodeIds() + " at " + bootstrap();
+        return "cluster " + name + " (" + clusterId + ") of nodes " + nodeIds() + " at " + bootstrap() + " (network: " + network + ")";
     }
 
     /** One node: fixed id, ports and directories; the process of its current launch. */
     private static final class Node {
         final int id;
+        final String host;
         final int clientPort;
         final int controllerPort;
         final int httpPort;
@@ -485,8 +498,9 @@ public final class RunnelCluster implements AutoCloseable {
         boolean paused;
         int launches;
 
-        Node(int id, int clientPort, int controllerPort, int httpPort, Path dir) {
+        Node(int id, String host, int clientPort, int controllerPort, int httpPort, Path dir) {
             this.id = id;
+            this.host = host;
             this.clientPort = clientPort;
             this.controllerPort = controllerPort;
             this.httpPort = httpPort;
@@ -496,7 +510,7 @@ public final class RunnelCluster implements AutoCloseable {
         }
 
         String clientAddress() {
-            return "127.0.0.1:" + clientPort;
+            return host + ":" + clientPort;
         }
 
         void appendToLog(String line) {
