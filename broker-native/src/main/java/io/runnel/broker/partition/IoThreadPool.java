@@ -2,7 +2,7 @@ package io.runnel.broker.partition;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -19,11 +19,16 @@ public final class IoThreadPool implements AutoCloseable {
     public IoThreadPool(int threadCount) {
         for (int i = 0; i < threadCount; i++) {
             String name = "runnel-io-" + i;
-            threads.add(Executors.newSingleThreadScheduledExecutor(r -> {
+            ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, name);
                 t.setDaemon(false);
                 return t;
-            }));
+            });
+            // Timers (acks=all and group timeouts) are cancelled when their wait ends, and must neither
+            // pile up in the queue nor hold a stopping broker until they would have fired.
+            thread.setRemoveOnCancelPolicy(true);
+            thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            threads.add(thread);
         }
     }
 

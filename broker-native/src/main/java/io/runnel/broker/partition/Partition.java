@@ -236,13 +236,14 @@ public final class Partition {
                 return;
             }
             highWatermarkWaiters.computeIfAbsent(offset, k -> new ArrayList<>()).add(done);
-            io.schedule(() -> {
+            var timeout = io.schedule(() -> {
                 List<CompletableFuture<Errors>> waiting = highWatermarkWaiters.get(offset);
                 if (waiting != null && waiting.remove(done)) {
                     if (waiting.isEmpty()) highWatermarkWaiters.remove(offset);
                     done.complete(Errors.REQUEST_TIMED_OUT);
                 }
             }, Math.max(1, timeoutMs), java.util.concurrent.TimeUnit.MILLISECONDS);
+            done.whenComplete((error, failure) -> timeout.cancel(false)); // one pending timer per waiting produce, not per produce ever
         });
         return done;
     }
