@@ -1,5 +1,6 @@
 package io.runnel.e2e.badinput;
 
+import static io.runnel.e2e.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.e2e.support.BrokerProcess;
@@ -294,12 +295,4 @@ class MalformedRequestsIT {
                 + (log.length() > 4000 ? log.substring(log.length() - 4000) : log) + "\n(log: " + broker.logFile() + ")");
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.runnel.e2e.cluster;
 
+import static io.runnel.e2e.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -760,12 +761,4 @@ class ReplicationChaosIT {
         if (remaining > 0) sleep(TimeUnit.NANOSECONDS.toMillis(remaining) + 1);
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

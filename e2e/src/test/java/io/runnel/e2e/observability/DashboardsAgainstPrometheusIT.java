@@ -8,6 +8,7 @@ import io.runnel.e2e.support.BrokerProcess;
 import io.runnel.e2e.support.E2eSettings;
 import io.runnel.e2e.support.ExternalCommand;
 import io.runnel.e2e.support.KafkaClients;
+import io.runnel.e2e.support.Pause;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,9 +84,9 @@ class DashboardsAgainstPrometheusIT {
         while (!value(prometheus.series(lagQuery)).equals(Double.toString((double) EXPECTED_LAG))) {
             assertThat(Instant.now()).as("Prometheus shows lag %d for %s (hang guard); last: %s\n%s", EXPECTED_LAG, group,
                     prometheus.series(lagQuery), prometheus.logTail()).isBefore(deadline);
-            PrometheusServer.sleep(500);
+            Pause.sleep(500);
         }
-        PrometheusServer.sleep(3_000); // a few more scrapes, so every rate() window holds several samples
+        Pause.sleep(3_000); // a few more scrapes, so every rate() window holds several samples
         List<JsonNode> up = prometheus.series("up{job=\"runnel\"}");
         assertThat(up).hasSize(1);
         assertThat(up.get(0).path("value").get(1).asText()).as("the scrape target is up").isEqualTo("1");

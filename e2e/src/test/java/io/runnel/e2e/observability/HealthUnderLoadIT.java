@@ -1,5 +1,6 @@
 package io.runnel.e2e.observability;
 
+import static io.runnel.e2e.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.e2e.support.BrokerProcess;
@@ -70,12 +71,4 @@ class HealthUnderLoadIT {
         assertThat(failures).as("probe answers other than 200 under load (%d probes)\n%s", polls, broker.logTail(20)).isEmpty();
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.runnel.e2e.support;
 
+import static io.runnel.e2e.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.runnel.e2e.support.E2eSettings.BrokerKind;
@@ -7,10 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +23,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.requests.MetadataResponse;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -396,23 +391,9 @@ public final class BrokerProcess implements AutoCloseable {
                         + logTail(60));
             }
             try {
-                if (launched != null && kind == BrokerKind.RUNNEL) {
-                    HttpResponse<String> health = http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + auxPort + "/q/health/ready"))
-                                    .timeout(Duration.ofSeconds(5)).build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    if (health.statusCode() != 200) {
-                        lastProblem = "/q/health/ready answered " + health.statusCode() + ": " + health.body();
-                        sleep(200);
-                        continue;
-                    }
-                }
-                try (RawKafkaConnection connection = RawKafkaConnection.open(bootstrap())) {
-                    MetadataResponse metadata = connection.request(ApiKeys.METADATA, (short) 12,
-                            new MetadataRequestData().setTopics(List.of()));
-                    if (!metadata.data().brokers().isEmpty()) return;
-                    lastProblem = "Metadata lists no broker yet";
-                }
+                String healthUrl = launched != null && kind == BrokerKind.RUNNEL ? "http://127.0.0.1:" + auxPort + "/q/health/ready" : null;
+                lastProblem = Readiness.problem(http, healthUrl, bootstrap());
+                if (lastProblem == null) return;
             } catch (IOException e) {
                 lastProblem = e.toString();
             } catch (InterruptedException e) {
@@ -433,14 +414,6 @@ public final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** Distinct free loopback ports, held open together so the OS hands out different ones. */
     static int[] freePorts(int count) {

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import io.runnel.e2e.support.E2eSettings.BrokerKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +21,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.requests.MetadataResponse;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -414,27 +408,15 @@ public final class RunnelCluster implements AutoCloseable {
                 fail("node " + node.id + " exited with code " + node.process.exitValue() + " before it was ready\n" + logTail(node.id, 60));
             }
             try {
-                HttpResponse<String> health = http.send(
-                        HttpRequest.newBuilder(URI.create("http://" + node.host + ":" + node.httpPort + "/q/health/ready"))
-                                .timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (health.statusCode() != 200) {
-                    lastProblem = "/q/health/ready answered " + health.statusCode() + ": " + health.body();
-                } else {
-                    try (RawKafkaConnection connection = RawKafkaConnection.open(node.clientAddress())) {
-                        MetadataResponse metadata = connection.request(ApiKeys.METADATA, (short) 12,
-                                new MetadataRequestData().setTopics(List.of()));
-                        if (!metadata.data().brokers().isEmpty()) return;
-                        lastProblem = "Metadata lists no broker yet";
-                    }
-                }
+                lastProblem = Readiness.problem(http, "http://" + node.host + ":" + node.httpPort + "/q/health/ready", node.clientAddress());
+                if (lastProblem == null) return;
             } catch (IOException e) {
                 lastProblem = e.toString();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
-            BrokerProcess.sleep(200);
+            Pause.sleep(200);
         }
         fail("node " + node.id + " at " + node.clientAddress() + " was not ready within " + READY_TIMEOUT + " (last: " + lastProblem
                 + "; a node is ready only once a majority of the voters runs)\n" + logTails(40));
@@ -474,7 +456,7 @@ public final class RunnelCluster implements AutoCloseable {
             } catch (IOException e) {
                 last = e.toString();
             }
-            BrokerProcess.sleep(20);
+            Pause.sleep(20);
         }
         fail("node " + node.id + " is not in state " + state + " after " + after + ": " + stat + " = " + last);
     }

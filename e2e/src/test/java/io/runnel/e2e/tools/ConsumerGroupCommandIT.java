@@ -1,5 +1,6 @@
 package io.runnel.e2e.tools;
 
+import static io.runnel.e2e.support.Pause.sleep;
 import static io.runnel.e2e.support.ExternalCommand.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -217,14 +218,6 @@ class ConsumerGroupCommandIT {
                 .map(l -> l.split("\\s+")[0]).filter(g -> !g.equals("GROUP")).toList();
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** The group's committed offsets through the Admin API. */
     private static final class GroupScenariosView {
