@@ -271,8 +271,7 @@ public final class Partition {
             if (leader) throw new NotLeaderOrFollowerException(topicPartition + " is led here, not followed");
             if (records.sizeInBytes() > 0) {
                 l.appendAsFollower(records);
-                sizeBytes = l.sizeInBytes();
-                segmentCount = l.numberOfSegments();
+                refreshSizes(l);
                 l.maybeFlush(time.milliseconds());
             }
             long hw = Math.min(leaderHighWatermark, l.logEndOffset());
@@ -284,8 +283,7 @@ public final class Partition {
             long newStart = Math.min(leaderLogStartOffset, highWatermark);
             if (newStart > l.logStartOffset()) {
                 l.deleteRecordsBefore(newStart);
-                sizeBytes = l.sizeInBytes();
-                segmentCount = l.numberOfSegments();
+                refreshSizes(l);
             }
             return l.logEndOffset();
         });
@@ -305,15 +303,14 @@ public final class Partition {
     public CompletableFuture<Long> truncateToLeader(int leaderEpoch, long leaderEndOffset) {
         return onIo(l -> {
             long target = leaderEndOffset;
+            // This log's end of that epoch, or of the latest earlier one it has.
             var own = l.endOffsetForEpoch(leaderEpoch);
-            if (own.epoch() == leaderEpoch) target = Math.min(target, own.endOffset());
-            else if (own.epoch() >= 0) target = Math.min(target, own.endOffset());
+            if (own.epoch() >= 0) target = Math.min(target, own.endOffset());
             if (target < l.logEndOffset()) {
                 LOG.infof("%s: truncating from %d to %d to match the leader (epoch %d ends at %d there)", topicPartition,
                         l.logEndOffset(), target, leaderEpoch, leaderEndOffset);
                 l.truncateTo(Math.max(target, l.logStartOffset()));
-                sizeBytes = l.sizeInBytes();
-                segmentCount = l.numberOfSegments();
+                refreshSizes(l);
             }
             highWatermark = Math.min(highWatermark, l.logEndOffset());
             return l.logEndOffset();
@@ -325,8 +322,7 @@ public final class Partition {
         return onIo(l -> {
             LOG.infof("%s: log end %d is below the leader's log start %d: starting over there", topicPartition, l.logEndOffset(), offset);
             l.truncateFullyAndStartAt(offset);
-            sizeBytes = l.sizeInBytes();
-            segmentCount = l.numberOfSegments();
+            refreshSizes(l);
             highWatermark = offset;
             return offset;
         });
@@ -343,6 +339,12 @@ public final class Partition {
     /** Bytes of the partition's segments on disk; readable from any thread, refreshed by its own. */
     public long sizeInBytes() {
         return sizeBytes;
+    }
+
+    /** Publishes the log's size and segment count after it changed (I/O thread), for metrics and retention. */
+    private void refreshSizes(PartitionLog l) {
+        sizeBytes = l.sizeInBytes();
+        segmentCount = l.numberOfSegments();
     }
 
     /** The log's segment count as of its last change; any thread. */
@@ -519,8 +521,7 @@ public final class Partition {
             if (target < 0 || target > highWatermark())
                 throw new OffsetOutOfRangeException("offset " + offset + " is outside [0, " + highWatermark() + "]");
             long start = l.deleteRecordsBefore(target);
-            sizeBytes = l.sizeInBytes();
-            segmentCount = l.numberOfSegments();
+            refreshSizes(l);
             return start;
         });
     }
@@ -533,8 +534,7 @@ public final class Partition {
                 log.maybeRoll(nowMs);
                 log.maybeFlush(nowMs);
                 int deleted = log.deleteSegmentsPerRetention(nowMs);
-                sizeBytes = log.sizeInBytes();
-                segmentCount = log.numberOfSegments();
+                refreshSizes(log);
                 if (deleted > 0) LOG.infof("Retention deleted %d segment(s) of %s; log start offset is now %d",
                         deleted, topicPartition, log.logStartOffset());
             } catch (RuntimeException e) {
@@ -552,8 +552,7 @@ public final class Partition {
     public CompletableFuture<Boolean> installCompaction(LogCompactor.Result result) {
         return onIo(l -> {
             boolean installed = l.installCompaction(result);
-            sizeBytes = l.sizeInBytes();
-            segmentCount = l.numberOfSegments();
+            refreshSizes(l);
             return installed;
         });
     }

@@ -111,28 +111,32 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
         var brokerConfig = current.brokerConfig(config);
         boolean brokerDefaultsChanged = !previous.brokerConfigs("").equals(current.brokerConfigs(""))
                 || !previous.brokerConfigs(Integer.toString(config.nodeId())).equals(current.brokerConfigs(Integer.toString(config.nodeId())));
+        Map<TopicPartition, Followed> followed = new HashMap<>();
         for (TopicImage topic : current.topicsByName().values()) {
+            TopicImage topicBefore = previous.topic(topic.name());
             for (PartitionImage p : topic.partitions().values()) {
                 if (!p.replicas().contains(config.nodeId())) continue;
                 TopicPartition tp = new TopicPartition(topic.name(), p.partitionId());
                 Partition existing = partitions.get(tp);
+                Partition hosted;
                 if (existing != null && existing.topicId().equals(topic.id())) {
-                    PartitionImage before = previous.topic(topic.name()) == null ? null : previous.topic(topic.name()).partition(p.partitionId());
+                    hosted = existing;
+                    PartitionImage before = topicBefore == null ? null : topicBefore.partition(p.partitionId());
                     if (!p.equals(before)) {
                         existing.applyLeadership(p.replicas(), p.isr(), p.leader(), p.leaderEpoch(), p.partitionEpoch());
                         if (before != null && p.leader() == config.nodeId() && before.leader() == config.nodeId() && p.isr().size() != before.isr().size())
                             metrics.isrChanged(p.isr().size() > before.isr().size());
                     }
-                    TopicImage topicBefore = previous.topic(topic.name());
                     if (brokerDefaultsChanged || topicBefore != null && !topicBefore.configs().equals(topic.configs())) {
                         existing.updateConfig(TopicConfigs.toLogConfig(topic.configs(), brokerConfig));
                     }
                 } else {
                     if (existing != null) removePartition(tp);
-                    Partition opened = openPartition(topic, p, tp, brokerConfig);
-                    partitions.put(tp, opened);
-                    metrics.partitionOpened(tp, opened::sizeInBytes, opened::logStartOffset, opened::logEndOffset, opened::segmentCount, opened.logDir());
+                    hosted = openPartition(topic, p, tp, brokerConfig);
+                    partitions.put(tp, hosted);
+                    metrics.partitionOpened(tp, hosted::sizeInBytes, hosted::logStartOffset, hosted::logEndOffset, hosted::segmentCount, hosted.logDir());
                 }
+                if (p.leader() != config.nodeId() && p.leader() >= 0) followed.put(tp, new Followed(hosted, p.leader(), p.leaderEpoch()));
             }
         }
         for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
@@ -143,11 +147,6 @@ public final class ReplicaManager implements MetadataListener, AutoCloseable {
             if (gone) removePartition(tp);
         }
         deleteStrayLogs();
-        Map<TopicPartition, Followed> followed = new HashMap<>();
-        for (Partition partition : partitions.values()) {
-            PartitionImage p = current.topic(partition.topicPartition().topic()).partition(partition.topicPartition().partition());
-            if (p.leader() != config.nodeId() && p.leader() >= 0) followed.put(partition.topicPartition(), new Followed(partition, p.leader(), p.leaderEpoch()));
-        }
         followers.follow(followed, current);
         underMinIsr = countUnderMinIsr(current);
     }

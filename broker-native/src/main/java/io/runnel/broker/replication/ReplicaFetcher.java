@@ -136,7 +136,6 @@ final class ReplicaFetcher extends ShutdownableThread {
     /** OffsetForLeaderEpoch for every partition that has not truncated at its current epoch yet. */
     private void truncate(Node leader) throws IOException {
         Map<TopicPartition, State> pending = new LinkedHashMap<>();
-        Map<TopicPartition, Integer> ownEpochs = new HashMap<>();
         OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection topics = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
         for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
             State s = e.getValue();
@@ -148,7 +147,6 @@ final class ReplicaFetcher extends ShutdownableThread {
                 continue;
             }
             pending.put(e.getKey(), s);
-            ownEpochs.put(e.getKey(), ownEpoch);
             var topic = topics.find(e.getKey().topic());
             if (topic == null) {
                 topic = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(e.getKey().topic());
