@@ -70,7 +70,7 @@ public final class MetadataController implements AutoCloseable {
     /** Callers waiting for the image to show something (a forwarded write arriving); metadata thread only. */
     private final List<ImageWaiter> imageWaiters = new ArrayList<>();
 
-    private record ImageWaiter(java.util.function.Predicate<MetadataImage> condition, CompletableFuture<MetadataImage> done, long deadlineNanos) {}
+    private record ImageWaiter(java.util.function.Predicate<MetadataImage> condition, CompletableFuture<MetadataImage> done) {}
 
     public MetadataController(BrokerConfig config, String clusterId, MetadataLog log) {
         this.config = config;
@@ -115,12 +115,11 @@ public final class MetadataController implements AutoCloseable {
      */
     public CompletableFuture<MetadataImage> awaitImage(java.util.function.Predicate<MetadataImage> condition, long timeoutMs) {
         CompletableFuture<MetadataImage> done = new CompletableFuture<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
             thread.execute(() -> {
                 log.catchUp();
                 if (condition.test(image)) done.complete(image);
-                else imageWaiters.add(new ImageWaiter(condition, done, deadline));
+                else imageWaiters.add(new ImageWaiter(condition, done));
             });
             thread.schedule(() -> {
                 if (imageWaiters.removeIf(w -> w.done() == done))
@@ -239,18 +238,9 @@ public final class MetadataController implements AutoCloseable {
                 throw new DuplicateBrokerRegistrationException("Another broker is registered with that broker id (" + existing.id()
                         + ") and its session has not expired; retry after broker.session.timeout.ms");
             long brokerEpoch = log.endOffset();
-            RegisterBrokerRecord record = new RegisterBrokerRecord()
-                    .setBrokerId(registration.brokerId())
-                    .setIncarnationId(registration.incarnationId())
-                    .setBrokerEpoch(brokerEpoch)
-                    .setRack(registration.rack() == null || registration.rack().isBlank() ? null : registration.rack())
-                    .setFenced(false);
-            RegisterBrokerRecord.BrokerEndpointCollection endpoints = new RegisterBrokerRecord.BrokerEndpointCollection();
-            for (BrokerImage.Endpoint e : registration.endpoints()) {
-                endpoints.add(new RegisterBrokerRecord.BrokerEndpoint().setName(e.listenerName()).setHost(e.host()).setPort(e.port())
-                        .setSecurityProtocol(e.securityProtocol()));
-            }
-            record.setEndPoints(endpoints);
+            String rack = registration.rack() == null || registration.rack().isBlank() ? null : registration.rack();
+            ApiMessageAndVersion registered = registerBrokerRecord(new BrokerImage(registration.brokerId(), registration.incarnationId(),
+                    brokerEpoch, registration.endpoints(), rack, false));
             // A new incarnation starts with new leader epochs: its earlier self's leaderships are taken
             // away first (its log may have lost an unflushed tail), then offered back where it may lead.
             List<ApiMessageAndVersion> records = new ArrayList<>();
@@ -260,7 +250,6 @@ public final class MetadataController implements AutoCloseable {
                         : fenceWithElections(existing, working));
                 working = working.apply(records, working.offset());
             }
-            ApiMessageAndVersion registered = new ApiMessageAndVersion(record, (short) 0);
             records.add(registered);
             working = working.apply(List.of(registered), working.offset());
             records.addAll(PartitionLeaderElection.onto(working, registration.brokerId(), this::uncleanElection));
@@ -282,8 +271,8 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<HeartbeatResult> heartbeat(int brokerId, long brokerEpoch, long metadataOffset, boolean wantFence,
                                                        boolean wantShutDown) {
         return submit(() -> {
+            requireActive();
             int epoch = log.leaderEpoch();
-            if (epoch < 0) throw new NotControllerException("This node is not the active controller");
             BrokerImage broker = image.brokers().get(brokerId);
             if (broker == null) throw new BrokerIdNotRegisteredException("Broker " + brokerId + " is not registered.");
             if (broker.epoch() != brokerEpoch)
@@ -479,6 +468,16 @@ public final class MetadataController implements AutoCloseable {
         return records;
     }
 
+    /** The record that registers {@code broker} as it is described (a registration, or a snapshot of one). */
+    static ApiMessageAndVersion registerBrokerRecord(BrokerImage broker) {
+        RegisterBrokerRecord.BrokerEndpointCollection endpoints = new RegisterBrokerRecord.BrokerEndpointCollection();
+        for (BrokerImage.Endpoint e : broker.endpoints())
+            endpoints.add(new RegisterBrokerRecord.BrokerEndpoint().setName(e.listenerName()).setHost(e.host()).setPort(e.port())
+                    .setSecurityProtocol(e.securityProtocol()));
+        return new ApiMessageAndVersion(new RegisterBrokerRecord().setBrokerId(broker.id()).setIncarnationId(broker.incarnationId())
+                .setBrokerEpoch(broker.epoch()).setEndPoints(endpoints).setRack(broker.rack()).setFenced(broker.fenced()), (short) 0);
+    }
+
     private static ApiMessageAndVersion fencingRecord(BrokerImage broker, boolean fenced) {
         return new ApiMessageAndVersion(new BrokerRegistrationChangeRecord().setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())
                 .setFenced(fenced ? BrokerRegistrationFencingChange.FENCE.value() : BrokerRegistrationFencingChange.UNFENCE.value()),
@@ -641,7 +640,7 @@ public final class MetadataController implements AutoCloseable {
                 .setPartitionEpoch(0), (short) 0);
     }
 
-    private static ApiMessageAndVersion configRecord(String topic, String key, String value) {
+    static ApiMessageAndVersion configRecord(String topic, String key, String value) {
         return new ApiMessageAndVersion(new ConfigRecord().setResourceType(ConfigResource.Type.TOPIC.id())
                 .setResourceName(topic).setName(key).setValue(value), (short) 0); // null value: remove the override
     }
@@ -777,7 +776,7 @@ public final class MetadataController implements AutoCloseable {
         }
     }
 
-    private static ApiMessageAndVersion brokerConfigRecord(String resourceName, String key, String value) {
+    static ApiMessageAndVersion brokerConfigRecord(String resourceName, String key, String value) {
         return new ApiMessageAndVersion(new ConfigRecord().setResourceType(ConfigResource.Type.BROKER.id())
                 .setResourceName(resourceName).setName(key).setValue(value), (short) 0);
     }

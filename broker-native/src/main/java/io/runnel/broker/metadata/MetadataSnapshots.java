@@ -4,11 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.metadata.ConfigRecord;
 import org.apache.kafka.common.metadata.PartitionRecord;
 import org.apache.kafka.common.metadata.ProducerIdsRecord;
-import org.apache.kafka.common.metadata.RegisterBrokerRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
@@ -53,21 +50,13 @@ final class MetadataSnapshots {
     /** The image as records: brokers, dynamic broker configs, topics with their configs and partitions, the producer id block. */
     static List<ApiMessageAndVersion> records(MetadataImage image) {
         List<ApiMessageAndVersion> records = new ArrayList<>();
-        for (BrokerImage b : image.brokers().values()) {
-            RegisterBrokerRecord.BrokerEndpointCollection endpoints = new RegisterBrokerRecord.BrokerEndpointCollection();
-            for (BrokerImage.Endpoint e : b.endpoints())
-                endpoints.add(new RegisterBrokerRecord.BrokerEndpoint().setName(e.listenerName()).setHost(e.host()).setPort(e.port())
-                        .setSecurityProtocol(e.securityProtocol()));
-            records.add(new ApiMessageAndVersion(new RegisterBrokerRecord().setBrokerId(b.id()).setIncarnationId(b.incarnationId())
-                    .setBrokerEpoch(b.epoch()).setEndPoints(endpoints).setRack(b.rack()).setFenced(b.fenced()), (short) 0));
-        }
-        image.brokerConfigs().forEach((resource, configs) -> configs.forEach((k, v) -> records.add(new ApiMessageAndVersion(new ConfigRecord()
-                .setResourceType(ConfigResource.Type.BROKER.id()).setResourceName(resource).setName(k).setValue(v), (short) 0))));
+        for (BrokerImage b : image.brokers().values()) records.add(MetadataController.registerBrokerRecord(b));
+        image.brokerConfigs().forEach((resource, configs) ->
+                configs.forEach((k, v) -> records.add(MetadataController.brokerConfigRecord(resource, k, v))));
         for (TopicImage topic : image.topicsByName().values()) {
             records.add(new ApiMessageAndVersion(new TopicRecord().setName(topic.name()).setTopicId(topic.id()), (short) 0));
             for (Map.Entry<String, String> c : topic.configs().entrySet())
-                records.add(new ApiMessageAndVersion(new ConfigRecord().setResourceType(ConfigResource.Type.TOPIC.id())
-                        .setResourceName(topic.name()).setName(c.getKey()).setValue(c.getValue()), (short) 0));
+                records.add(MetadataController.configRecord(topic.name(), c.getKey(), c.getValue()));
             for (PartitionImage p : topic.partitions().values())
                 records.add(new ApiMessageAndVersion(new PartitionRecord().setTopicId(topic.id()).setPartitionId(p.partitionId())
                         .setReplicas(p.replicas()).setIsr(p.isr()).setLeader(p.leader()).setLeaderEpoch(p.leaderEpoch())
