@@ -86,6 +86,9 @@ public record BrokerConfig(
     /** Kafka's documented defaults, with the embedded single-node listener and a local data folder. */
     public static final Map<String, String> DEFAULTS = defaults();
 
+    /** The {@code node.id} value that takes the id from the host name's trailing ordinal. */
+    public static final String NODE_ID_FROM_HOSTNAME = "from-hostname";
+
     private static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("node.id", "1");
@@ -136,12 +139,13 @@ public record BrokerConfig(
                     return d;
                 });
         List<Listener> listeners = parseListeners(get.apply("listeners"));
-        ClusterConfig cluster = ClusterConfig.from(get);
+        int nodeId = parseNodeId(get.apply("node.id"), () -> System.getenv("HOSTNAME"));
+        ClusterConfig cluster = ClusterConfig.from(get, nodeId);
         List<Listener> clientListeners = listeners.stream().filter(l -> !cluster.isControllerListener(l.name())).toList();
         String advertised = get.apply("advertised.listeners");
         int networkThreads = Integer.parseInt(get.apply("num.network.threads"));
         BrokerConfig config = new BrokerConfig(
-                Integer.parseInt(get.apply("node.id")),
+                nodeId,
                 listeners,
                 advertised.isBlank() ? clientListeners
                         : parseListeners(advertised).stream().filter(l -> !cluster.isControllerListener(l.name())).toList(),
@@ -203,6 +207,31 @@ public record BrokerConfig(
         if (messageMaxBytes < 0 || socketRequestMaxBytes < 1) throw new IllegalArgumentException("message.max.bytes / socket.request.max.bytes out of range");
         if (!logMessageTimestampType.equals("CreateTime") && !logMessageTimestampType.equals("LogAppendTime"))
             throw new IllegalArgumentException("runnel.log.message.timestamp.type must be CreateTime or LogAppendTime");
+    }
+
+    /**
+     * {@code node.id} is a number, or {@value #NODE_ID_FROM_HOSTNAME}: the number after the last
+     * '-' of the host name, which on Kubernetes is a StatefulSet pod's ordinal ({@code runnel-2} → 2),
+     * so that all pods of a StatefulSet share one configuration.
+     */
+    static int parseNodeId(String value, java.util.function.Supplier<String> hostname) {
+        if (!value.trim().equals(NODE_ID_FROM_HOSTNAME)) return Integer.parseInt(value.trim());
+        String host = hostname.get();
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("runnel.node.id=" + NODE_ID_FROM_HOSTNAME + " but the host name is unknown", e);
+            }
+        }
+        String shortName = host.split("\\.", 2)[0];
+        int dash = shortName.lastIndexOf('-');
+        try {
+            return Integer.parseInt(shortName.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("runnel.node.id=" + NODE_ID_FROM_HOSTNAME + " but host name '" + host
+                    + "' does not end in -<number> (a StatefulSet pod's ordinal)");
+        }
     }
 
     /** The listeners clients connect to: every listener but the controller listeners, in config order. */

@@ -18,7 +18,10 @@ import java.util.stream.Collectors;
  * ({@code replica.*}). Immutable.
  *
  * <p>No voters at all is the embedded default: a quorum of one, this node, that needs no
- * network. Controller-only nodes ({@code process.roles=controller}) are not supported yet.
+ * network. Controller-only nodes ({@code process.roles=controller}) are not supported yet. Without
+ * {@code process.roles} a node's roles follow from the voters: {@code broker,controller} when it is
+ * one of them (or there are none), {@code broker} otherwise, so that every pod of a StatefulSet can
+ * share one configuration.
  *
  * @param voters voter id → its controller listener address, ordered by id
  */
@@ -29,7 +32,7 @@ public record ClusterConfig(Set<String> processRoles, Map<Integer, InetSocketAdd
     public static final String CONTROLLER_ROLE = "controller";
 
     static final Map<String, String> DEFAULTS = Map.of(
-            "process.roles", "broker,controller",
+            "process.roles", "",
             "controller.quorum.voters", "",
             "controller.listener.names", "CONTROLLER",
             "broker.session.timeout.ms", "9000",
@@ -46,12 +49,15 @@ public record ClusterConfig(Set<String> processRoles, Map<Integer, InetSocketAdd
     }
 
     /** Reads the keys through {@code get}, which already falls back to the defaults. */
-    static ClusterConfig from(Function<String, String> get) {
+    static ClusterConfig from(Function<String, String> get, int nodeId) {
+        Map<Integer, InetSocketAddress> voters = parseVoters(get.apply("controller.quorum.voters"));
         Set<String> roles = Arrays.stream(get.apply("process.roles").split(",")).map(String::trim).filter(s -> !s.isEmpty())
                 .collect(Collectors.toSet());
+        if (roles.isEmpty())
+            roles = voters.isEmpty() || voters.containsKey(nodeId) ? Set.of(BROKER_ROLE, CONTROLLER_ROLE) : Set.of(BROKER_ROLE);
         List<String> controllerListeners = Arrays.stream(get.apply("controller.listener.names").split(",")).map(String::trim)
                 .filter(s -> !s.isEmpty()).toList();
-        return new ClusterConfig(roles, parseVoters(get.apply("controller.quorum.voters")), controllerListeners,
+        return new ClusterConfig(roles, voters, controllerListeners,
                 Long.parseLong(get.apply("broker.session.timeout.ms")), Long.parseLong(get.apply("broker.heartbeat.interval.ms")),
                 Long.parseLong(get.apply("replica.lag.time.max.ms")), Integer.parseInt(get.apply("replica.fetch.max.bytes")),
                 Integer.parseInt(get.apply("replica.fetch.wait.max.ms")), Long.parseLong(get.apply("replica.fetch.backoff.ms")));

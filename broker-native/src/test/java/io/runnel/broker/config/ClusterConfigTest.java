@@ -50,7 +50,8 @@ class ClusterConfigTest {
         assertThatThrownBy(() -> config(Map.of("controller.quorum.voters", "1@host")))
                 .hasMessageContaining("controller.quorum.voters entry '1@host' is not id@host:port");
         assertThatThrownBy(() -> config(Map.of("controller.quorum.voters", "1@a:1,1@b:2"))).hasMessageContaining("names node 1 twice");
-        assertThatThrownBy(() -> config(Map.of("node.id", "4"))).hasMessageContaining("not in runnel.controller.quorum.voters");
+        assertThatThrownBy(() -> config(Map.of("node.id", "4", "process.roles", "broker,controller")))
+                .hasMessageContaining("not in runnel.controller.quorum.voters");
         assertThatThrownBy(() -> config(Map.of("listeners", "PLAINTEXT://127.0.0.2:9092")))
                 .hasMessageContaining("a controller needs a listener named in runnel.controller.listener.names");
         assertThatThrownBy(() -> config(Map.of("listeners", "CONTROLLER://127.0.0.2:9093"))).hasMessageContaining("has no client listener");
@@ -66,5 +67,22 @@ class ClusterConfigTest {
         BrokerConfig config = config(Map.of("node.id", "7", "process.roles", "broker", "listeners", "PLAINTEXT://127.0.0.7:9092"));
         assertThat(config.cluster().isController()).isFalse();
         assertThat(config.controllerListener()).isEmpty();
+    }
+
+    @Test
+    void withoutProcessRolesAVoterIsACombinedNodeAndAnyOtherNodeABroker() {
+        assertThat(config(Map.of()).cluster().processRoles()).containsExactlyInAnyOrder("broker", "controller");
+        BrokerConfig fourth = config(Map.of("node.id", "4", "listeners", "PLAINTEXT://127.0.0.4:9092,CONTROLLER://127.0.0.4:9093"));
+        assertThat(fourth.cluster().processRoles()).containsExactly("broker");
+        assertThat(BrokerConfig.from(Map.of()).cluster().processRoles()).containsExactlyInAnyOrder("broker", "controller");
+    }
+
+    @Test
+    void fromHostnameTakesTheStatefulSetOrdinalOfThePodName() {
+        assertThat(BrokerConfig.parseNodeId("from-hostname", () -> "events-2")).isEqualTo(2);
+        assertThat(BrokerConfig.parseNodeId("from-hostname", () -> "my-cluster-12.my-cluster-brokers.ns.svc.cluster.local")).isEqualTo(12);
+        assertThat(BrokerConfig.parseNodeId(" 5 ", () -> "ignored-1")).isEqualTo(5);
+        assertThatThrownBy(() -> BrokerConfig.parseNodeId("from-hostname", () -> "laptop"))
+                .hasMessageContaining("host name 'laptop' does not end in -<number>");
     }
 }
