@@ -1,0 +1,21 @@
+package io.runnel.operator.api;
+
+/** One broker as the Cluster's status lists it: its id, its pod and whether it is ready. */
+public class BrokerStatus {
+    public int id;
+    public String pod;
+    public String address;
+    public boolean controller;
+    public boolean ready;
+
+    public BrokerStatus() {
+    }
+
+    public BrokerStatus(int id, String pod, String address, boolean controller, boolean ready) {
+        this.id = id;
+        this.pod = pod;
+        this.address = address;
+        this.controller = controller;
+        this.ready = ready;
+    }
+}

@@ -1,0 +1,57 @@
+package io.runnel.operator.api;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+
+/** What a Cluster asks for. The field names are the API: renaming one is a breaking change. */
+public class ClusterSpec {
+    /** The schema's ceiling on brokers; {@code kubectl scale} and HPAs stay under it. */
+    public static final int MAX_REPLICAS = 100;
+
+    @SpecReplicas
+    @Required
+    @Min(1)
+    @Max(MAX_REPLICAS)
+    @JsonPropertyDescription("Number of brokers. The first three (or all, if fewer) form the metadata quorum, fixed when the cluster is created.")
+    public int replicas = 3;
+
+    @Pattern("^[0-9]+\\.[0-9]+\\.[0-9]+([-.][0-9A-Za-z.-]+)?$")
+    @JsonPropertyDescription("Runnel version; picks the image runnel/broker:<version> unless image is set.")
+    public String version;
+
+    @JsonPropertyDescription("Broker container image, overriding the one version picks.")
+    public String image;
+
+    @Default("IfNotPresent")
+    public ImagePullPolicy imagePullPolicy = ImagePullPolicy.IfNotPresent;
+
+    @Required
+    public StorageSpec storage = new StorageSpec();
+
+    @JsonPropertyDescription("CPU and memory requests and limits of each broker container.")
+    public ResourceRequirements resources;
+
+    @JsonPropertyDescription("Broker settings by Kafka key (log.retention.ms, num.partitions, ...). Keys the operator owns (node.id, listeners, log.dirs, controller.*, process.roles, cluster.id) are refused.")
+    public Map<String, String> config = new LinkedHashMap<>();
+
+    @Size(min = 1, max = 8)
+    @JsonPropertyDescription("Client listeners. Defaults to one PLAINTEXT listener on 9092; the controller listener (9093) is the operator's.")
+    public List<ListenerSpec> listeners;
+
+    @JsonPropertyDescription("Rack awareness: brokers are spread over the values of a node label and replicas over racks.")
+    public RackSpec rack;
+
+    public enum ImagePullPolicy { Always, IfNotPresent, Never }
+}

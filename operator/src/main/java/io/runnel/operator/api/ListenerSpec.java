@@ -1,0 +1,29 @@
+package io.runnel.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+/** A client listener: a name (Kafka's listener name) and a container port, exposed by the Services. */
+public class ListenerSpec {
+    @Required
+    @Pattern("^[A-Z][A-Z0-9_]{0,24}$")
+    @JsonPropertyDescription("Listener name as Kafka knows it, e.g. PLAINTEXT. CONTROLLER is reserved.")
+    public String name;
+
+    @Required
+    @Min(1024)
+    @Max(65535)
+    public int port;
+
+    public ListenerSpec() {
+    }
+
+    public ListenerSpec(String name, int port) {
+        this.name = name;
+        this.port = port;
+    }
+}

@@ -1,0 +1,22 @@
+package io.runnel.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+/** Each broker's persistent volume: one claim per broker from the StatefulSet's claim template. */
+public class StorageSpec {
+    @Required
+    @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
+    @JsonPropertyDescription("Volume size as a Kubernetes quantity, e.g. 100Gi.")
+    public String size = "10Gi";
+
+    @JsonPropertyDescription("StorageClass of the claims; the cluster's default class when unset.")
+    public String storageClass;
+
+    @Default("false")
+    @JsonPropertyDescription("Delete a broker's claim when the cluster is deleted or scaled down (kept by default).")
+    public boolean deleteClaim;
+}

@@ -1,0 +1,99 @@
+package io.runnel.operator.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.runnel.operator.api.Cluster;
+
+/**
+ * The names and labels of everything a Cluster turns into, in one place so that the builders, the
+ * reconciler and the tests agree. Pure; any thread.
+ */
+public final class ClusterNames {
+    public static final String CONTROLLER_LISTENER = "CONTROLLER";
+    public static final int CONTROLLER_PORT = 9093;
+    public static final int HTTP_PORT = 8080;
+    public static final String DATA_VOLUME = "data";
+    public static final String DATA_MOUNT_PATH = "/var/lib/runnel";
+    /** Annotation on the pod template carrying the hash of the broker ConfigMap: a config change rolls the brokers. */
+    public static final String CONFIG_HASH_ANNOTATION = "runnel.dev/config-hash";
+
+    private final String cluster;
+    private final String namespace;
+    private final String clusterDomain;
+
+    public ClusterNames(String cluster, String namespace, String clusterDomain) {
+        this.cluster = cluster;
+        this.namespace = namespace;
+        this.clusterDomain = clusterDomain;
+    }
+
+    public static ClusterNames of(Cluster c, String clusterDomain) {
+        return new ClusterNames(c.getMetadata().getName(), c.getMetadata().getNamespace(), clusterDomain);
+    }
+
+    public String cluster() {
+        return cluster;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    public String clusterDomain() {
+        return clusterDomain;
+    }
+
+    public String statefulSet() {
+        return cluster;
+    }
+
+    public String headlessService() {
+        return cluster + "-brokers";
+    }
+
+    public String bootstrapService() {
+        return cluster + "-bootstrap";
+    }
+
+    public String configMap() {
+        return cluster + "-config";
+    }
+
+    public String disruptionBudget() {
+        return cluster;
+    }
+
+    public String pod(int ordinal) {
+        return cluster + "-" + ordinal;
+    }
+
+    /** A broker's stable DNS name: its pod under the headless Service. */
+    public String brokerHost(int ordinal) {
+        return pod(ordinal) + "." + headlessService() + "." + namespace + ".svc." + clusterDomain;
+    }
+
+    public String bootstrapHost() {
+        return bootstrapService() + "." + namespace + ".svc";
+    }
+
+    /** Labels every broker pod carries; also the StatefulSet's and Services' selector. */
+    public Map<String, String> selectorLabels() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("app.kubernetes.io/name", "runnel");
+        m.put("app.kubernetes.io/instance", cluster);
+        m.put("app.kubernetes.io/component", "broker");
+        return m;
+    }
+
+    public Map<String, String> labels() {
+        Map<String, String> m = selectorLabels();
+        m.put("app.kubernetes.io/managed-by", "runnel-operator");
+        return m;
+    }
+
+    /** The selector as the scale subresource reports it (HPA reads it). */
+    public String selectorString() {
+        return String.join(",", selectorLabels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+    }
+}

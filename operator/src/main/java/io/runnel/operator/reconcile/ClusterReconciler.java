@@ -1,0 +1,146 @@
+package io.runnel.operator.reconcile;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.runnel.operator.api.Cluster;
+import io.runnel.operator.api.ClusterStatus;
+import io.runnel.operator.model.BrokerConfigMap;
+import io.runnel.operator.model.BrokerDisruptionBudget;
+import io.runnel.operator.model.BrokerIdentity;
+import io.runnel.operator.model.BrokerServices;
+import io.runnel.operator.model.BrokerStatefulSet;
+import io.runnel.operator.model.ClusterHealth;
+import io.runnel.operator.model.ClusterNames;
+import io.runnel.operator.model.Conditions;
+import io.runnel.operator.model.Listeners;
+import io.runnel.operator.resource.KubernetesEvents;
+import io.runnel.operator.resource.OwnedResources;
+import io.runnel.operator.resource.StatusPatches;
+
+/**
+ * Turns a Cluster into its brokers. One straight chain per pass:
+ * <ol>
+ * <li>check the spec; a spec that cannot be applied changes nothing and says why in status;
+ * <li>identity: read the cluster id and quorum from the ConfigMap, or make them on first creation;
+ * <li>apply the ConfigMap, the headless and bootstrap Services, the StatefulSet, the PodDisruptionBudget;
+ * <li>status from the StatefulSet and pods: Ready, Reconciling, Degraded, the brokers, the bootstrap address.
+ * </ol>
+ * Every step is an idempotent server-side apply, so a pass interrupted anywhere (operator killed)
+ * is finished by the next, and a pass over an unchanged spec writes nothing. JOSDK runs one pass
+ * per Cluster at a time; passes for different Clusters run in parallel and share no state.
+ */
+@ControllerConfiguration(name = "cluster")
+public class ClusterReconciler implements Reconciler<Cluster> {
+    private static final Logger LOG = Logger.getLogger(ClusterReconciler.class);
+
+    @ConfigProperty(name = "runnel.operator.cluster-domain", defaultValue = "cluster.local")
+    String clusterDomain;
+
+    @ConfigProperty(name = "runnel.operator.broker-version", defaultValue = "0.1.0")
+    String defaultBrokerVersion;
+
+    @Override
+    public List<EventSource<?, Cluster>> prepareEventSources(EventSourceContext<Cluster> context) {
+        // The StatefulSet's status (ready brokers, rollout) drives the Cluster's; owner references map it back.
+        var statefulSets = new InformerEventSource<>(InformerEventSourceConfiguration.from(StatefulSet.class, Cluster.class)
+                .withLabelSelector("app.kubernetes.io/managed-by=runnel-operator").build(), context);
+        return List.of(statefulSets);
+    }
+
+    @Override
+    public UpdateControl<Cluster> reconcile(Cluster cluster, Context<Cluster> context) {
+        KubernetesClient client = context.getClient();
+        ClusterNames names = ClusterNames.of(cluster, clusterDomain);
+
+        List<String> problems = new ArrayList<>(Listeners.validate(cluster));
+        problems.addAll(BrokerConfigMap.validate(cluster.getSpec().config));
+        if (!problems.isEmpty()) return refuse(client, cluster, problems);
+
+        ConfigMap existingConfig = client.configMaps().inNamespace(names.namespace()).withName(names.configMap()).get();
+        BrokerIdentity identity = BrokerConfigMap.identity(existingConfig).orElseGet(() -> BrokerIdentity.fresh(cluster.getSpec().replicas));
+
+        ConfigMap config = BrokerConfigMap.build(cluster, identity, names);
+        apply(client, cluster, config);
+        apply(client, cluster, BrokerServices.headless(cluster, names));
+        apply(client, cluster, BrokerServices.bootstrap(cluster, names));
+        StatefulSet previous = client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
+        apply(client, cluster, BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion));
+        if (previous != null && previous.getSpec().getReplicas() != cluster.getSpec().replicas)
+            KubernetesEvents.normal(client, cluster, "Scaling",
+                    "StatefulSet " + names.statefulSet() + " from " + previous.getSpec().getReplicas() + " to " + cluster.getSpec().replicas + " brokers");
+        apply(client, cluster, BrokerDisruptionBudget.build(cluster, names, supportsPolicyV1(client)));
+
+        StatefulSet statefulSet = client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
+        Map<String, Pod> pods = client.pods().inNamespace(names.namespace()).withLabels(names.selectorLabels()).list().getItems().stream()
+                .collect(Collectors.toMap(p -> p.getMetadata().getName(), Function.identity()));
+        ClusterStatus status = ClusterHealth.status(cluster, names, identity, statefulSet, pods, Instant.now());
+        reportTransitions(client, cluster, status);
+        // The StatefulSet informer wakes us on every change; the periodic pass catches what it cannot
+        // see (a pod that stops being ready without the StatefulSet noticing yet).
+        return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status)).rescheduleAfter(Duration.ofSeconds(60));
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<Cluster> updateErrorStatus(Cluster cluster, Context<Cluster> context, Exception e) {
+        LOG.warnf(e, "reconcile of Cluster %s/%s failed; retrying", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+        ClusterStatus status = cluster.getStatus() == null ? new ClusterStatus() : cluster.getStatus();
+        status.conditions = Conditions.with(status.conditions, Conditions.RECONCILING, true, "ReconcileFailed",
+                String.valueOf(e.getMessage()), cluster.getMetadata().getGeneration(), Instant.now());
+        return ErrorStatusUpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status));
+    }
+
+    private UpdateControl<Cluster> refuse(KubernetesClient client, Cluster cluster, List<String> problems) {
+        boolean wasRefused = Conditions.find(cluster.getStatus() == null ? null : cluster.getStatus().conditions, Conditions.READY)
+                .map(c -> "InvalidSpec".equals(c.getReason())).orElse(false);
+        if (!wasRefused) KubernetesEvents.warning(client, cluster, "InvalidSpec", String.join("; ", problems));
+        // Nothing to retry: the next edit of the spec triggers the next pass.
+        return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), ClusterHealth.invalid(cluster, problems, Instant.now())));
+    }
+
+    private static void apply(KubernetesClient client, Cluster cluster, HasMetadata desired) {
+        switch (OwnedResources.apply(client, desired)) {
+            case CREATED -> KubernetesEvents.normal(client, cluster, "Created", desired.getKind() + " " + desired.getMetadata().getName());
+            case UPDATED -> KubernetesEvents.normal(client, cluster, "Updated", desired.getKind() + " " + desired.getMetadata().getName());
+            case UNCHANGED -> { }
+        }
+    }
+
+    private static void reportTransitions(KubernetesClient client, Cluster cluster, ClusterStatus next) {
+        List<io.fabric8.kubernetes.api.model.Condition> before = cluster.getStatus() == null ? null : cluster.getStatus().conditions;
+        boolean wasReady = Conditions.isTrue(before, Conditions.READY);
+        boolean ready = Conditions.isTrue(next.conditions, Conditions.READY);
+        if (ready && !wasReady) KubernetesEvents.normal(client, cluster, "Ready", next.readyReplicas + " brokers ready at " + next.bootstrap);
+        if (!ready && wasReady) {
+            String message = Conditions.find(next.conditions, Conditions.READY).map(io.fabric8.kubernetes.api.model.Condition::getMessage).orElse("");
+            KubernetesEvents.warning(client, cluster, "NotReady", message);
+        }
+    }
+
+    /** policy/v1 PodDisruptionBudgets exist from Kubernetes 1.21; older servers only have policy/v1beta1. */
+    private static boolean supportsPolicyV1(KubernetesClient client) {
+        return client.supports(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class);
+    }
+}
