@@ -26,13 +26,17 @@ public class Cluster extends CustomResource<ClusterSpec, ClusterStatus> implemen
     public static final String GROUP = "runnel.dev";
     public static final String VERSION = "v1alpha1";
 
+    /**
+     * No default spec: JOSDK builds fresh instances for its server-side-apply patches (finalizers,
+     * status), and a default spec in them would be applied over the user's.
+     */
     @Override
     protected ClusterSpec initSpec() {
-        return new ClusterSpec();
+        return null;
     }
 
     @Override
     protected ClusterStatus initStatus() {
-        return new ClusterStatus();
+        return null;
     }
 }

@@ -23,14 +23,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class Topic extends CustomResource<TopicSpec, TopicStatus> implements Namespaced {
+    /**
+     * No default spec: JOSDK builds fresh instances for its server-side-apply patches (finalizers,
+     * status), and a default spec in them would be applied over the user's.
+     */
     @Override
     protected TopicSpec initSpec() {
-        return new TopicSpec();
+        return null;
     }
 
     @Override
     protected TopicStatus initStatus() {
-        return new TopicStatus();
+        return null;
     }
 
     /** The Kafka topic name: spec.topicName, or the resource's name. */

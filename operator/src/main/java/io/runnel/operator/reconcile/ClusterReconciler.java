@@ -75,6 +75,7 @@ public class ClusterReconciler implements Reconciler<Cluster> {
         KubernetesClient client = context.getClient();
         ClusterNames names = ClusterNames.of(cluster, clusterDomain);
 
+        if (cluster.getSpec() == null) return refuse(client, cluster, List.of("spec is missing"));
         List<String> problems = new ArrayList<>(Listeners.validate(cluster));
         problems.addAll(BrokerConfigMap.validate(cluster.getSpec().config));
         if (!problems.isEmpty()) return refuse(client, cluster, problems);

@@ -53,6 +53,7 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
     @Override
     public UpdateControl<Topic> reconcile(Topic topic, Context<Topic> context) throws Exception {
         KubernetesClient client = context.getClient();
+        if (topic.getSpec() == null) return notReady(topic, "InvalidSpec", "spec is missing", RESYNC);
         String name = topic.topicName();
         Optional<String> bootstrap = bootstrapOf(client, topic);
         if (bootstrap.isEmpty()) return notReady(topic, "ClusterNotFound", "no Cluster '" + topic.getSpec().cluster + "' in namespace "
@@ -105,7 +106,7 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
 
     @Override
     public DeleteControl cleanup(Topic topic, Context<Topic> context) throws Exception {
-        if (topic.getSpec().deletionPolicy == TopicSpec.DeletionPolicy.Retain) return DeleteControl.defaultDelete();
+        if (topic.getSpec() == null || topic.getSpec().deletionPolicy == TopicSpec.DeletionPolicy.Retain) return DeleteControl.defaultDelete();
         Optional<String> bootstrap = bootstrapOf(context.getClient(), topic);
         if (bootstrap.isEmpty()) {
             // The cluster is gone, and its topics with it: nothing left to delete.

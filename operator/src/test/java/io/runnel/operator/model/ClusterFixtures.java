@@ -12,6 +12,7 @@ final class ClusterFixtures {
 
     static Cluster cluster(String name, int replicas, Map<String, String> config) {
         Cluster c = new Cluster();
+        c.setSpec(new io.runnel.operator.api.ClusterSpec());
         c.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("prod").withUid("uid-" + name).withGeneration(1L).build());
         c.getSpec().replicas = replicas;
         c.getSpec().config.putAll(config);
