@@ -2,7 +2,6 @@ package io.runnel.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
@@ -15,8 +14,4 @@ public class StorageSpec {
 
     @JsonPropertyDescription("StorageClass of the claims; the cluster's default class when unset.")
     public String storageClass;
-
-    @Default("false")
-    @JsonPropertyDescription("Delete a broker's claim when the cluster is deleted or scaled down (kept by default).")
-    public boolean deleteClaim;
 }
