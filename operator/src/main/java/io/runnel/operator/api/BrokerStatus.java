@@ -1,6 +1,10 @@
 package io.runnel.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
 /** One broker as the Cluster's status lists it: its id, its pod and whether it is ready. */
+// Tolerates fields it does not know: an operator must read resources a newer version wrote.
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class BrokerStatus {
     public int id;
     public String pod;

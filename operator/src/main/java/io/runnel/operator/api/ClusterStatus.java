@@ -3,6 +3,7 @@ package io.runnel.operator.api;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -10,6 +11,8 @@ import io.fabric8.kubernetes.model.annotation.LabelSelector;
 import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 
 /** What the operator last saw of a Cluster; written only by the operator. */
+// Tolerates fields it does not know: an operator must read resources a newer version wrote.
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class ClusterStatus {
     public Long observedGeneration;
 

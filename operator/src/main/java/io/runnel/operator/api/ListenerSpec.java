@@ -1,5 +1,6 @@
 package io.runnel.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Max;
@@ -8,6 +9,8 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** A client listener: a name (Kafka's listener name) and a container port, exposed by the Services. */
+// Tolerates fields it does not know: an operator must read resources a newer version wrote.
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class ListenerSpec {
     @Required
     @Pattern("^[A-Z][A-Z0-9_]{0,24}$")

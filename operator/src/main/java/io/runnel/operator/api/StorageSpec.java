@@ -1,11 +1,14 @@
 package io.runnel.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** Each broker's persistent volume: one claim per broker from the StatefulSet's claim template. */
+// Tolerates fields it does not know: an operator must read resources a newer version wrote.
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class StorageSpec {
     @Required
     @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")

@@ -3,6 +3,7 @@ package io.runnel.operator.api;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Default;
@@ -12,6 +13,8 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** What a Topic asks for. */
+// Tolerates fields it does not know: an operator must read resources a newer version wrote.
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class TopicSpec {
     @Required
     @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

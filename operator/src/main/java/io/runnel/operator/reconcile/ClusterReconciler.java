@@ -99,6 +99,8 @@ public class ClusterReconciler implements Reconciler<Cluster> {
                 .collect(Collectors.toMap(p -> p.getMetadata().getName(), Function.identity()));
         ClusterStatus status = ClusterHealth.status(cluster, names, identity, statefulSet, pods, Instant.now());
         reportTransitions(client, cluster, status);
+        LOG.infof("Cluster %s/%s reconciled: %d/%d brokers ready, %s", names.namespace(), names.cluster(), status.readyReplicas,
+                cluster.getSpec().replicas, Conditions.find(status.conditions, Conditions.RECONCILING).map(c -> c.getMessage()).orElse(""));
         // The StatefulSet informer wakes us on every change; the periodic pass catches what it cannot
         // see (a pod that stops being ready without the StatefulSet noticing yet).
         return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status)).rescheduleAfter(Duration.ofSeconds(60));

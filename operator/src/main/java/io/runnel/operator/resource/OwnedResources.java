@@ -1,14 +1,19 @@
 package io.runnel.operator.resource;
 
-import java.util.Objects;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
- * Applies the operator's desired state with server-side apply under one field manager, so that a
- * second pass with the same desired state writes nothing and fields other managers own (an HPA,
- * kubectl annotate) are left alone. Stateless; any thread.
+ * Applies the operator's desired state with server-side apply under one field manager, so that
+ * fields other managers own (an HPA, kubectl annotate) are left alone, and writes only when the
+ * apply would change something: a server-side dry run first, compared with what is stored. The
+ * dry run is needed because an API server may record a no-op apply as a write (Kubernetes 1.20
+ * moves the field manager's timestamp on a StatefulSet), and a second pass over an unchanged spec
+ * must write nothing. Stateless; any thread.
  */
 public final class OwnedResources {
     public static final String FIELD_MANAGER = "runnel-operator";
@@ -21,12 +26,22 @@ public final class OwnedResources {
 
     public static <T extends HasMetadata> Outcome apply(KubernetesClient client, T desired) {
         HasMetadata before = client.resource(desired).get();
-        HasMetadata after = client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-        if (before == null) return Outcome.CREATED;
-        // Where there is a generation it moves only with the spec, not with status writes racing us.
-        boolean same = before.getMetadata().getGeneration() != null && after.getMetadata().getGeneration() != null
-                ? Objects.equals(before.getMetadata().getGeneration(), after.getMetadata().getGeneration())
-                : Objects.equals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
-        return same ? Outcome.UNCHANGED : Outcome.UPDATED;
+        if (before != null) {
+            HasMetadata wouldBe = client.resource(desired).dryRun().fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+            if (comparable(before).equals(comparable(wouldBe))) return Outcome.UNCHANGED;
+        }
+        client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        return before == null ? Outcome.CREATED : Outcome.UPDATED;
+    }
+
+    /** The object without what moves on its own: status (controllers write it), version stamps, field ownership. */
+    private static JsonNode comparable(HasMetadata object) {
+        ObjectNode tree = Serialization.jsonMapper().valueToTree(object);
+        tree.remove("status");
+        if (tree.get("metadata") instanceof ObjectNode metadata) {
+            metadata.remove("managedFields");
+            metadata.remove("resourceVersion");
+        }
+        return tree;
     }
 }
