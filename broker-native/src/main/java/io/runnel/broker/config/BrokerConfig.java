@@ -97,6 +97,7 @@ public record BrokerConfig(
         d.put("log.dirs", "data");
         d.put("cluster.id", "");
         d.put("broker.rack", "");
+        d.put("broker.rack.node.label", "");
         d.put("num.partitions", "1");
         d.put("default.replication.factor", "1");
         d.put("auto.create.topics.enable", "true");
@@ -131,7 +132,7 @@ public record BrokerConfig(
      */
     public static BrokerConfig from(Function<String, Optional<String>> source) {
         Function<String, String> get = key -> source.apply(key)
-                .filter(v -> !v.isBlank() || key.equals("advertised.listeners") || key.equals("broker.rack") || key.equals("cluster.id")
+                .filter(v -> !v.isBlank() || key.equals("advertised.listeners") || key.equals("broker.rack") || key.equals("broker.rack.node.label") || key.equals("cluster.id")
                         || key.equals("controller.quorum.voters"))
                 .orElseGet(() -> {
                     String d = DEFAULTS.get(key);
@@ -151,7 +152,7 @@ public record BrokerConfig(
                         : parseListeners(advertised).stream().filter(l -> !cluster.isControllerListener(l.name())).toList(),
                 Arrays.stream(get.apply("log.dirs").split(",")).map(String::trim).map(Path::of).toList(),
                 get.apply("cluster.id"),
-                get.apply("broker.rack"),
+                rack(get),
                 Integer.parseInt(get.apply("num.partitions")),
                 Short.parseShort(get.apply("default.replication.factor")),
                 Boolean.parseBoolean(get.apply("auto.create.topics.enable")),
@@ -207,6 +208,14 @@ public record BrokerConfig(
         if (messageMaxBytes < 0 || socketRequestMaxBytes < 1) throw new IllegalArgumentException("message.max.bytes / socket.request.max.bytes out of range");
         if (!logMessageTimestampType.equals("CreateTime") && !logMessageTimestampType.equals("LogAppendTime"))
             throw new IllegalArgumentException("runnel.log.message.timestamp.type must be CreateTime or LogAppendTime");
+    }
+
+    /** {@code broker.rack}, or on Kubernetes the value of {@code broker.rack.node.label} on the pod's node. */
+    private static String rack(Function<String, String> get) {
+        String rack = get.apply("broker.rack");
+        String label = get.apply("broker.rack.node.label");
+        if (!rack.isBlank() || label.isBlank()) return rack;
+        return NodeRack.lookup(label.trim(), System.getenv(), NodeRack.SERVICE_ACCOUNT);
     }
 
     /**

@@ -48,6 +48,7 @@ public final class BrokerStatefulSet {
         podAnnotations.put("prometheus.io/path", "/q/metrics");
 
         PodSpecBuilder pod = new PodSpecBuilder()
+                .withServiceAccountName(names.serviceAccount())
                 .withTerminationGracePeriodSeconds(60L)
                 .addNewContainer()
                 .withName(CONTAINER)
@@ -112,6 +113,11 @@ public final class BrokerStatefulSet {
         env.add(value("RUNNEL_ADVERTISED_LISTENERS", Listeners.advertised(cluster, names)));
         env.add(value("RUNNEL_CONTROLLER_LISTENER_NAMES", ClusterNames.CONTROLLER_LISTENER));
         env.add(value("RUNNEL_LOG_DIRS", ClusterNames.DATA_MOUNT_PATH + "/data"));
+        if (cluster.getSpec().rack != null) {
+            // The broker reads its node's label itself: the downward API cannot give a pod its node's labels.
+            env.add(fieldRef("NODE_NAME", "spec.nodeName"));
+            env.add(value("RUNNEL_BROKER_RACK_NODE_LABEL", cluster.getSpec().rack.topologyKey));
+        }
         env.add(value("QUARKUS_HTTP_HOST", "$(POD_IP)"));
         env.add(value("QUARKUS_HTTP_PORT", Integer.toString(ClusterNames.HTTP_PORT)));
         return env;

@@ -18,6 +18,12 @@ public final class ClusterNames {
     /** Annotation on the pod template carrying the hash of the broker ConfigMap: a config change rolls the brokers. */
     public static final String CONFIG_HASH_ANNOTATION = "runnel.dev/config-hash";
 
+    /** The ClusterRole (k8s/operator-rbac.yaml) that lets a broker read nodes, for its rack. */
+    public static final String RACK_CLUSTER_ROLE = "runnel-broker-rack";
+    /** Labels on the cluster-scoped binding, which cannot be owned by a namespaced Cluster: how the operator finds it again. */
+    public static final String OWNER_NAMESPACE_LABEL = "runnel.dev/cluster-namespace";
+    public static final String OWNER_NAME_LABEL = "runnel.dev/cluster";
+
     private final String cluster;
     private final String namespace;
     private final String clusterDomain;
@@ -58,6 +64,16 @@ public final class ClusterNames {
 
     public String configMap() {
         return cluster + "-config";
+    }
+
+    /** The brokers' ServiceAccount: what their pods may read from the API server (their node, for the rack). */
+    public String serviceAccount() {
+        return cluster + "-broker";
+    }
+
+    /** Cluster-scoped, so named after the namespace too; bound to {@link #RACK_CLUSTER_ROLE}. */
+    public String rackRoleBinding() {
+        return "runnel-broker-rack." + namespace + "." + cluster;
     }
 
     public String disruptionBudget() {

@@ -17,7 +17,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -27,6 +29,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.runnel.operator.api.Cluster;
 import io.runnel.operator.api.ClusterStatus;
+import io.runnel.operator.model.BrokerAccess;
 import io.runnel.operator.model.BrokerConfigMap;
 import io.runnel.operator.model.BrokerDisruptionBudget;
 import io.runnel.operator.model.BrokerIdentity;
@@ -45,7 +48,8 @@ import io.runnel.operator.resource.StatusPatches;
  * <ol>
  * <li>check the spec; a spec that cannot be applied changes nothing and says why in status;
  * <li>identity: read the cluster id and quorum from the ConfigMap, or make them on first creation;
- * <li>apply the ConfigMap, the headless and bootstrap Services, the StatefulSet, the PodDisruptionBudget;
+ * <li>apply the ConfigMap, the brokers' ServiceAccount (and with rack awareness its binding to read
+ *     nodes), the headless and bootstrap Services, the StatefulSet, the PodDisruptionBudget;
  * <li>status from the StatefulSet and pods: Ready, Reconciling, Degraded, the brokers, the bootstrap address.
  * </ol>
  * Every step is an idempotent server-side apply, so a pass interrupted anywhere (operator killed)
@@ -53,7 +57,7 @@ import io.runnel.operator.resource.StatusPatches;
  * per Cluster at a time; passes for different Clusters run in parallel and share no state.
  */
 @ControllerConfiguration(name = "cluster")
-public class ClusterReconciler implements Reconciler<Cluster> {
+public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> {
     private static final Logger LOG = Logger.getLogger(ClusterReconciler.class);
 
     @ConfigProperty(name = "runnel.operator.cluster-domain", defaultValue = "cluster.local")
@@ -85,6 +89,9 @@ public class ClusterReconciler implements Reconciler<Cluster> {
 
         ConfigMap config = BrokerConfigMap.build(cluster, identity, names);
         apply(client, cluster, config);
+        apply(client, cluster, BrokerAccess.serviceAccount(cluster, names));
+        if (cluster.getSpec().rack != null) apply(client, cluster, BrokerAccess.rackBinding(names));
+        else deleteRackBinding(client, names);
         apply(client, cluster, BrokerServices.headless(cluster, names));
         apply(client, cluster, BrokerServices.bootstrap(cluster, names));
         StatefulSet previous = client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
@@ -104,6 +111,18 @@ public class ClusterReconciler implements Reconciler<Cluster> {
         // The StatefulSet informer wakes us on every change; the periodic pass catches what it cannot
         // see (a pod that stops being ready without the StatefulSet noticing yet).
         return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status)).rescheduleAfter(Duration.ofSeconds(60));
+    }
+
+    /** The one thing garbage collection cannot remove: the cluster-scoped rack binding. */
+    @Override
+    public DeleteControl cleanup(Cluster cluster, Context<Cluster> context) {
+        deleteRackBinding(context.getClient(), ClusterNames.of(cluster, clusterDomain));
+        return DeleteControl.defaultDelete();
+    }
+
+    private static void deleteRackBinding(KubernetesClient client, ClusterNames names) {
+        var binding = client.rbac().clusterRoleBindings().withName(names.rackRoleBinding());
+        if (binding.get() != null) binding.delete();
     }
 
     @Override

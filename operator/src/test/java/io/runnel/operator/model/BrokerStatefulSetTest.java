@@ -68,13 +68,29 @@ class BrokerStatefulSetTest {
     }
 
     @Test
-    void rackAwarenessSpreadsBrokersOverTheTopologyKey() {
+    void rackAwarenessSpreadsBrokersOverTheTopologyKeyAndLetsThemReadTheirNodesZone() {
         Cluster c = cluster("events", 3, Map.of());
         c.getSpec().rack = new RackSpec();
         c.getSpec().rack.topologyKey = "topology.kubernetes.io/zone";
-        var affinity = BrokerStatefulSet.build(c, names(c), "abc", "0.1.0").getSpec().getTemplate().getSpec().getAffinity();
-        assertThat(affinity.getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
+        var pod = BrokerStatefulSet.build(c, names(c), "abc", "0.1.0").getSpec().getTemplate().getSpec();
+        assertThat(pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
                 .satisfies(t -> assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("topology.kubernetes.io/zone"));
+        // Each broker reads its rack from its node's label, as the brokers' own ServiceAccount.
+        Container broker = pod.getContainers().get(0);
+        assertThat(env(broker)).containsEntry("RUNNEL_BROKER_RACK_NODE_LABEL", "topology.kubernetes.io/zone");
+        assertThat(broker.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("NODE_NAME");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+        });
+        assertThat(pod.getServiceAccountName()).isEqualTo("events-broker");
+        var binding = BrokerAccess.rackBinding(names(c));
+        assertThat(binding.getMetadata().getName()).isEqualTo("runnel-broker-rack.prod.events");
+        assertThat(binding.getMetadata().getLabels()).containsEntry("runnel.dev/cluster-namespace", "prod").containsEntry("runnel.dev/cluster", "events");
+        assertThat(binding.getRoleRef().getName()).isEqualTo("runnel-broker-rack");
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+            assertThat(s.getName()).isEqualTo("events-broker");
+            assertThat(s.getNamespace()).isEqualTo("prod");
+        });
     }
 
     @Test
