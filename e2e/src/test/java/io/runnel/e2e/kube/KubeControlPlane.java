@@ -3,12 +3,11 @@ package io.runnel.e2e.kube;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.runnel.e2e.support.BrokerProcess;
 import io.runnel.e2e.support.Pause;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,7 +71,7 @@ public final class KubeControlPlane implements AutoCloseable {
     private KubeControlPlane(Path runDir, KubeBinaries binaries) {
         this.runDir = runDir;
         this.binaries = binaries;
-        int[] ports = freePorts(3);
+        int[] ports = BrokerProcess.freePorts(3);
         this.etcdPort = ports[0];
         this.etcdPeerPort = ports[1];
         this.apiServerPort = ports[2];
@@ -281,29 +280,6 @@ public final class KubeControlPlane implements AutoCloseable {
                   context: {cluster: testbed, user: admin, namespace: default}
                 current-context: testbed
                 """.formatted(HOST, apiServerPort, token);
-    }
-
-    private static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST));
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // a port we only looked at
-                }
-            }
-        }
     }
 
     /** Stops the processes in reverse start order (SIGTERM, SIGKILL after 10 s); leaves the run folder. Idempotent. */

@@ -175,6 +175,14 @@ class OperatorIT {
             ok(kubectl("-n", ns, "apply", "-f", "-").stdin(write("keep.yaml", topicYaml("audit-log", 2, 1, "deletionPolicy: Retain"))));
             ok(kubectl("-n", ns, "wait", "--for=condition=Ready", "topic/audit-log", "--timeout=120s"));
             ok(kubectl("-n", ns, "delete", "topic/audit-log", "--timeout=120s"));
+            // A second resource naming the same Kafka topic is refused, and deleting it leaves the topic alone.
+            ok(kubectl("-n", ns, "apply", "-f", "-").stdin(write("twin.yaml", topicYaml("orders-twin", 16, 3, "topicName: orders"))));
+            Eventually.until("the twin refused", () -> {
+                Map<String, Object> ready = condition(topic("orders-twin"), "Ready");
+                return "TopicNameInUse".equals(ready.get("reason")) ? null : String.valueOf(ready);
+            });
+            ok(kubectl("-n", ns, "delete", "topic/orders-twin", "--timeout=120s"));
+            assertThat(admin.listTopics().names().get()).contains("orders");
             ok(kubectl("-n", ns, "delete", "topic/orders", "--timeout=120s"));
             Eventually.until("orders deleted from the brokers", () -> {
                 try {
@@ -305,7 +313,7 @@ class OperatorIT {
 
     @Test
     @Order(6)
-    void withRackAwarenessEachBrokerTakesItsNodesZoneAndTheBindingGoesWithTheCluster() throws Exception {
+    void withRackAwarenessEachBrokerTakesItsNodesZoneAndEverythingButTheClaimGoesWithTheCluster() throws Exception {
         String node = kube.nodes().list().getItems().get(0).getMetadata().getName();
         ok(kubectl("label", "node", node, "topology.kubernetes.io/zone=zone-a", "--overwrite"));
         ok(kubectl("-n", ns, "apply", "-f", "-").stdin(write("zoned.yaml",
@@ -319,6 +327,15 @@ class OperatorIT {
         assertThat(kube.rbac().clusterRoleBindings().withName(binding).get()).isNotNull();
         ok(kubectl("-n", ns, "delete", "cluster/zoned", "--timeout=120s"));
         assertThat(kube.rbac().clusterRoleBindings().withName(binding).get()).as("the rack binding, deleted with its Cluster").isNull();
+        // Everything else goes by owner reference (the garbage collector); the claim stays, as StatefulSets keep claims.
+        Eventually.until("the zoned StatefulSet, Services and ConfigMap garbage-collected", () -> {
+            List<String> left = new ArrayList<>();
+            if (kube.apps().statefulSets().inNamespace(ns).withName("zoned").get() != null) left.add("StatefulSet");
+            if (kube.services().inNamespace(ns).withName("zoned-bootstrap").get() != null) left.add("Service");
+            if (kube.configMaps().inNamespace(ns).withName("zoned-config").get() != null) left.add("ConfigMap");
+            return left.isEmpty() ? null : "left: " + left;
+        });
+        assertThat(kube.persistentVolumeClaims().inNamespace(ns).withName("data-zoned-0").get()).isNotNull();
     }
 
     private static Map<String, String> versions() {

@@ -416,7 +416,7 @@ public final class BrokerProcess implements AutoCloseable {
 
 
     /** Distinct free loopback ports, held open together so the OS hands out different ones. */
-    static int[] freePorts(int count) {
+    public static int[] freePorts(int count) {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             int[] ports = new int[count];

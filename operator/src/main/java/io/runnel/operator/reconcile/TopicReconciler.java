@@ -25,6 +25,7 @@ import io.runnel.operator.api.Topic;
 import io.runnel.operator.api.TopicSpec;
 import io.runnel.operator.api.TopicStatus;
 import io.runnel.operator.model.Conditions;
+import io.runnel.operator.model.TopicOwnership;
 import io.runnel.operator.model.TopicPlan;
 import io.runnel.operator.resource.KubernetesEvents;
 import io.runnel.operator.resource.StatusPatches;
@@ -33,6 +34,7 @@ import io.runnel.operator.resource.TopicAdmin;
 /**
  * Makes a Kafka topic match its Topic resource through the Admin API:
  * <ol>
+ * <li>refuse to act when an older Topic manages the same Kafka topic ({@link TopicOwnership});
  * <li>find the Cluster the Topic names (same namespace) and its bootstrap address;
  * <li>describe the topic on the brokers and plan ({@link TopicPlan}): create, add partitions, set
  *     and reset configs; refuse what Kafka cannot do;
@@ -56,6 +58,9 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
         if (topic.getSpec() == null) return notReady(topic, "InvalidSpec", "spec is missing", RESYNC);
         String name = topic.topicName();
         Optional<String> bootstrap = bootstrapOf(client, topic);
+        Optional<Topic> owner = managedByAnother(client, topic);
+        if (owner.isPresent()) return notReady(topic, "TopicNameInUse", "Kafka topic " + name + " of cluster " + topic.getSpec().cluster
+                + " is managed by Topic " + owner.get().getMetadata().getName(), RESYNC);
         if (bootstrap.isEmpty()) return notReady(topic, "ClusterNotFound", "no Cluster '" + topic.getSpec().cluster + "' in namespace "
                 + topic.getMetadata().getNamespace() + " with a bootstrap address yet", RETRY);
 
@@ -107,6 +112,8 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
     @Override
     public DeleteControl cleanup(Topic topic, Context<Topic> context) throws Exception {
         if (topic.getSpec() == null || topic.getSpec().deletionPolicy == TopicSpec.DeletionPolicy.Retain) return DeleteControl.defaultDelete();
+        // A duplicate never deletes the topic another resource manages.
+        if (managedByAnother(context.getClient(), topic).isPresent()) return DeleteControl.defaultDelete();
         Optional<String> bootstrap = bootstrapOf(context.getClient(), topic);
         if (bootstrap.isEmpty()) {
             // The cluster is gone, and its topics with it: nothing left to delete.
@@ -131,6 +138,10 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
         status.conditions = Conditions.with(status.conditions, Conditions.READY, false, "ReconcileFailed", String.valueOf(e.getMessage()),
                 topic.getMetadata().getGeneration(), Instant.now());
         return ErrorStatusUpdateControl.patchStatus(StatusPatches.statusOnly(topic, new Topic(), status));
+    }
+
+    private static Optional<Topic> managedByAnother(KubernetesClient client, Topic topic) {
+        return TopicOwnership.managedByAnother(topic, client.resources(Topic.class).inNamespace(topic.getMetadata().getNamespace()).list().getItems());
     }
 
     private static Optional<String> bootstrapOf(KubernetesClient client, Topic topic) {
