@@ -71,6 +71,9 @@ class OperatorIT {
         testbed = KubeTestbed.start("operator");
         kube = testbed.client();
         Path repo = E2eSettings.repoRoot();
+        // The kustomize base renders the same install (kubectl apply -k k8s/ is the other documented way).
+        assertThat(ok(kubectl("kustomize", repo.resolve("k8s").toString()))).contains("kind: CustomResourceDefinition", "kind: ClusterRole",
+                "kind: Deployment", "name: runnel-operator", "name: clusters.runnel.dev", "name: topics.runnel.dev");
         ok(kubectl("apply", "-f", repo.resolve("crds").toString(), "-f", repo.resolve("k8s").toString()));
         ok(kubectl("-n", OPERATOR_NS, "wait", "--for=condition=Available", "deployment/runnel-operator", "--timeout=240s"));
         ns = testbed.createNamespace("operator");
@@ -224,10 +227,17 @@ class OperatorIT {
         assertThat(String.valueOf(condition(cluster("reserved"), "Ready").get("message"))).contains("'node.id' is set by the operator");
         assertThat(kube.apps().statefulSets().inNamespace(ns).withName("reserved").get()).isNull();
 
+        // An invalid topic config: Kafka's own error, by name, in the status.
+        ok(kubectl("-n", ns, "apply", "-f", "-").stdin(write("badconfig.yaml", topicYaml("bad-config", 1, 1, "config: {retention.ms: soon}"))));
+        Eventually.until("the broker's refusal of retention.ms=soon in the Topic's status", () -> {
+            Map<String, Object> ready = condition(topic("bad-config"), "Ready");
+            return "InvalidConfiguration".equals(ready.get("reason")) ? null : String.valueOf(ready);
+        });
+
         // Meanwhile good resources are still served.
         ok(kubectl("-n", ns, "apply", "-f", "-").stdin(write("after.yaml", topicYaml("after-bad-ones", 3, 3, ""))));
         ok(kubectl("-n", ns, "wait", "--for=condition=Ready", "topic/after-bad-ones", "--timeout=120s"));
-        ok(kubectl("-n", ns, "delete", "cluster/reserved", "topic/lost", "topic/after-bad-ones", "--timeout=120s"));
+        ok(kubectl("-n", ns, "delete", "cluster/reserved", "topic/lost", "topic/after-bad-ones", "topic/bad-config", "--timeout=120s"));
     }
 
     @Test
