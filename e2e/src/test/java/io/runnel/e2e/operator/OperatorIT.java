@@ -112,6 +112,13 @@ class OperatorIT {
         bootstrap = (String) status.get("bootstrap");
         assertThat(bootstrap).isEqualTo("events-bootstrap." + ns + ".svc:9092");
 
+        // The operator's own metrics: the Cluster's conditions as gauges, and JOSDK's reconcile counters.
+        String metrics = operatorMetrics();
+        assertThat(metrics).contains("runnel_operator_cluster_condition{cluster=\"events\",namespace=\"" + ns + "\",type=\"Ready\"} 1.0",
+                "runnel_operator_cluster_brokers_ready{cluster=\"events\",namespace=\"" + ns + "\"} 3.0");
+        assertThat(metrics.lines().filter(l -> l.startsWith("operator_sdk_reconciliations_success_total")).toList())
+                .anySatisfy(l -> assertThat(l).contains("kind=\"Cluster\"", "name=\"events\""));
+
         // Java: acks=all through the bootstrap Service, then every record back.
         try (Admin admin = KafkaClients.admin(bootstrap)) {
             assertThat(admin.describeCluster().nodes().get()).hasSize(3);
@@ -369,6 +376,16 @@ class OperatorIT {
         } catch (java.io.IOException e) {
             return "";
         }
+    }
+
+    /** The operator's Prometheus metrics, scraped from its pod like Prometheus would. */
+    private static String operatorMetrics() throws Exception {
+        Pod pod = kube.pods().inNamespace(OPERATOR_NS).withLabel("app.kubernetes.io/name", "runnel-operator").list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElseThrow();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + pod.getStatus().getPodIP() + ":8080/q/metrics"))
+                .timeout(java.time.Duration.ofSeconds(10)).build();
+        return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static long passes() {

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import jakarta.inject.Inject;
+
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -39,6 +41,7 @@ import io.runnel.operator.model.ClusterHealth;
 import io.runnel.operator.model.ClusterNames;
 import io.runnel.operator.model.Conditions;
 import io.runnel.operator.model.Listeners;
+import io.runnel.operator.resource.ClusterGauges;
 import io.runnel.operator.resource.KubernetesEvents;
 import io.runnel.operator.resource.OwnedResources;
 import io.runnel.operator.resource.StatusPatches;
@@ -65,6 +68,9 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
 
     @ConfigProperty(name = "runnel.operator.broker-version", defaultValue = "0.1.0")
     String defaultBrokerVersion;
+
+    @Inject
+    ClusterGauges gauges;
 
     @Override
     public List<EventSource<?, Cluster>> prepareEventSources(EventSourceContext<Cluster> context) {
@@ -106,6 +112,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
                 .collect(Collectors.toMap(p -> p.getMetadata().getName(), Function.identity()));
         ClusterStatus status = ClusterHealth.status(cluster, names, identity, statefulSet, pods, Instant.now());
         reportTransitions(client, cluster, status);
+        gauges.record(names.namespace(), names.cluster(), status, cluster.getSpec().replicas);
         LOG.infof("Cluster %s/%s reconciled: %d/%d brokers ready, %s", names.namespace(), names.cluster(), status.readyReplicas,
                 cluster.getSpec().replicas, Conditions.find(status.conditions, Conditions.RECONCILING).map(c -> c.getMessage()).orElse(""));
         // The StatefulSet informer wakes us on every change; the periodic pass catches what it cannot
@@ -117,6 +124,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
     @Override
     public DeleteControl cleanup(Cluster cluster, Context<Cluster> context) {
         deleteRackBinding(context.getClient(), ClusterNames.of(cluster, clusterDomain));
+        gauges.remove(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
         return DeleteControl.defaultDelete();
     }
 
@@ -138,8 +146,10 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         boolean wasRefused = Conditions.find(cluster.getStatus() == null ? null : cluster.getStatus().conditions, Conditions.READY)
                 .map(c -> "InvalidSpec".equals(c.getReason())).orElse(false);
         if (!wasRefused) KubernetesEvents.warning(client, cluster, "InvalidSpec", String.join("; ", problems));
+        ClusterStatus status = ClusterHealth.invalid(cluster, problems, Instant.now());
+        if (cluster.getSpec() != null) gauges.record(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), status, cluster.getSpec().replicas);
         // Nothing to retry: the next edit of the spec triggers the next pass.
-        return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), ClusterHealth.invalid(cluster, problems, Instant.now())));
+        return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status));
     }
 
     private static void apply(KubernetesClient client, Cluster cluster, HasMetadata desired) {
