@@ -100,14 +100,15 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         else deleteRackBinding(client, names);
         apply(client, cluster, BrokerServices.headless(cluster, names));
         apply(client, cluster, BrokerServices.bootstrap(cluster, names));
-        StatefulSet previous = client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
-        apply(client, cluster, BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion));
+        OwnedResources.Applied<StatefulSet> applied =
+                apply(client, cluster, BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion));
+        StatefulSet previous = applied.before();
         if (previous != null && previous.getSpec().getReplicas() != cluster.getSpec().replicas)
             KubernetesEvents.normal(client, cluster, "Scaling",
                     "StatefulSet " + names.statefulSet() + " from " + previous.getSpec().getReplicas() + " to " + cluster.getSpec().replicas + " brokers");
         apply(client, cluster, BrokerDisruptionBudget.build(cluster, names, supportsPolicyV1(client)));
 
-        StatefulSet statefulSet = client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
+        StatefulSet statefulSet = applied.stored();
         Map<String, Pod> pods = client.pods().inNamespace(names.namespace()).withLabels(names.selectorLabels()).list().getItems().stream()
                 .collect(Collectors.toMap(p -> p.getMetadata().getName(), Function.identity()));
         ClusterStatus status = ClusterHealth.status(cluster, names, identity, statefulSet, pods, Instant.now());
@@ -152,12 +153,14 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status));
     }
 
-    private static void apply(KubernetesClient client, Cluster cluster, HasMetadata desired) {
-        switch (OwnedResources.apply(client, desired)) {
+    private static <T extends HasMetadata> OwnedResources.Applied<T> apply(KubernetesClient client, Cluster cluster, T desired) {
+        OwnedResources.Applied<T> applied = OwnedResources.apply(client, desired);
+        switch (applied.outcome()) {
             case CREATED -> KubernetesEvents.normal(client, cluster, "Created", desired.getKind() + " " + desired.getMetadata().getName());
             case UPDATED -> KubernetesEvents.normal(client, cluster, "Updated", desired.getKind() + " " + desired.getMetadata().getName());
             case UNCHANGED -> { }
         }
+        return applied;
     }
 
     private static void reportTransitions(KubernetesClient client, Cluster cluster, ClusterStatus next) {

@@ -65,8 +65,9 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
                 + topic.getMetadata().getNamespace() + " with a bootstrap address yet", RETRY);
 
         TopicPlan plan;
+        Optional<TopicAdmin.Described> before;
         try {
-            Optional<TopicAdmin.Described> before = admin.describe(bootstrap.get(), name);
+            before = admin.describe(bootstrap.get(), name);
             plan = TopicPlan.of(topic.getSpec(), before.map(TopicAdmin.Described::actual).orElse(null));
             apply(client, topic, bootstrap.get(), name, plan);
         } catch (ExecutionException | TimeoutException e) {
@@ -76,7 +77,8 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
             return notReady(topic, reason, String.valueOf(cause.getMessage()), RETRY);
         }
 
-        Optional<TopicAdmin.Described> after = admin.describe(bootstrap.get(), name);
+        // Read the brokers again only when the plan changed something on them.
+        Optional<TopicAdmin.Described> after = plan.changesNothing() ? before : admin.describe(bootstrap.get(), name);
         TopicStatus status = observed(topic, name, after, plan.refusals());
         if (!plan.refusals().isEmpty()) {
             boolean known = Conditions.find(topic.getStatus() == null ? null : topic.getStatus().conditions, Conditions.READY)

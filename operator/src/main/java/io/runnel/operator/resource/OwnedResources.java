@@ -21,17 +21,24 @@ public final class OwnedResources {
     /** What an apply did, for events: nothing, created, or changed. */
     public enum Outcome { UNCHANGED, CREATED, UPDATED }
 
+    /**
+     * @param before the object as stored before, or null when it was created
+     * @param stored the object as stored now (spec and status), so that callers need not read it again
+     */
+    public record Applied<T extends HasMetadata>(Outcome outcome, T before, T stored) {
+    }
+
     private OwnedResources() {
     }
 
-    public static <T extends HasMetadata> Outcome apply(KubernetesClient client, T desired) {
-        HasMetadata before = client.resource(desired).get();
+    public static <T extends HasMetadata> Applied<T> apply(KubernetesClient client, T desired) {
+        T before = client.resource(desired).get();
         if (before != null) {
-            HasMetadata wouldBe = client.resource(desired).dryRun().fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-            if (comparable(before).equals(comparable(wouldBe))) return Outcome.UNCHANGED;
+            T wouldBe = client.resource(desired).dryRun().fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+            if (comparable(before).equals(comparable(wouldBe))) return new Applied<>(Outcome.UNCHANGED, before, before);
         }
-        client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-        return before == null ? Outcome.CREATED : Outcome.UPDATED;
+        T stored = client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        return new Applied<>(before == null ? Outcome.CREATED : Outcome.UPDATED, before, stored);
     }
 
     /** The object without what moves on its own: status (controllers write it), version stamps, field ownership. */
