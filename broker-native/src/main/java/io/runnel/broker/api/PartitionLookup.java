@@ -30,7 +30,9 @@ final class PartitionLookup {
         Partition partition = replicas.partition(new TopicPartition(topic.name(), partitionIndex));
         if (partition == null || !partition.topicId().equals(topic.id())) return new Resolved(topic, null, Errors.NOT_LEADER_OR_FOLLOWER);
         // Produce, fetch and offset lookups are the leader's: a follower's copy may be behind or cut back.
-        if (!partition.isLeader()) return new Resolved(topic, null, Errors.NOT_LEADER_OR_FOLLOWER);
+        // The image decides, not the replica: the replica takes a new role on its I/O thread a moment
+        // after the image is published, and whatever this request queues there runs after that.
+        if (topic.partition(partitionIndex).leader() != partition.localBrokerId()) return new Resolved(topic, null, Errors.NOT_LEADER_OR_FOLLOWER);
         return new Resolved(topic, partition, Errors.NONE);
     }
 }

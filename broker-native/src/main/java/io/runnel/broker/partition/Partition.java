@@ -120,6 +120,11 @@ public final class Partition {
         return leader;
     }
 
+    /** The broker this replica lives on. */
+    public int localBrokerId() {
+        return localBrokerId;
+    }
+
     public int leaderId() {
         return leaderId;
     }
