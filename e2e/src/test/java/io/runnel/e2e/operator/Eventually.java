@@ -18,7 +18,12 @@ final class Eventually {
 
     /** Polls {@code probe} until it returns null (done) and fails with its last answer (what is missing) at the deadline. */
     static void until(String what, Supplier<String> probe) {
-        Instant deadline = Instant.now().plus(PATIENCE);
+        until(what, PATIENCE, probe);
+    }
+
+    /** As {@link #until(String, Supplier)}, with its own patience (scaling and rolling take minutes on two cores). */
+    static void until(String what, Duration patience, Supplier<String> probe) {
+        Instant deadline = Instant.now().plus(patience);
         String missing = null;
         while (Instant.now().isBefore(deadline)) {
             try {
@@ -29,6 +34,6 @@ final class Eventually {
             if (missing == null) return;
             Pause.sleep(500);
         }
-        throw new AssertionError(what + ": still not so after " + PATIENCE + ": " + missing);
+        throw new AssertionError(what + ": still not so after " + patience + ": " + missing);
     }
 }

@@ -46,7 +46,7 @@ public class ClusterSpec {
     @JsonPropertyDescription("CPU and memory requests and limits of each broker container.")
     public ResourceRequirements resources;
 
-    @JsonPropertyDescription("Broker settings by Kafka key (log.retention.ms, num.partitions, ...). Keys the operator owns (node.id, listeners, log.dirs, controller.*, process.roles, cluster.id) are refused.")
+    @JsonPropertyDescription("Broker settings by Kafka key (log.retention.ms, num.partitions, ...). Topic defaults and throttle rates are applied as cluster-wide dynamic configs without a restart; any other change rolls the brokers. Keys the operator owns (node.id, listeners, log.dirs, controller.*, process.roles, cluster.id) are refused.")
     public Map<String, String> config = new LinkedHashMap<>();
 
     @Size(min = 1, max = 8)
@@ -55,6 +55,15 @@ public class ClusterSpec {
 
     @JsonPropertyDescription("Rack awareness: brokers are spread over the values of a node label and replicas over racks.")
     public RackSpec rack;
+
+    @JsonPropertyDescription("Partition moves when brokers are added or removed.")
+    public RebalanceSpec rebalance = new RebalanceSpec();
+
+    @JsonPropertyDescription("Rolling restarts for a new pod template.")
+    public RolloutSpec rollout = new RolloutSpec();
+
+    @JsonPropertyDescription("Sizing from the brokers' load: the operator sets replicas between minReplicas and maxReplicas. Leave unset to size by hand or with an HPA.")
+    public AutoscalingSpec autoscaling;
 
     public enum ImagePullPolicy { Always, IfNotPresent, Never }
 }

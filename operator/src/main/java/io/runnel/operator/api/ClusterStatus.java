@@ -37,4 +37,13 @@ public class ClusterStatus {
     public String controllerQuorumVoters;
 
     public List<BrokerStatus> brokers = new ArrayList<>();
+
+    @JsonPropertyDescription("Partition moves for scaling: what is moving or why the operator waits.")
+    public ProgressStatus rebalance;
+
+    @JsonPropertyDescription("The rolling restart onto a new pod template: who is next or why the operator waits.")
+    public ProgressStatus rollout;
+
+    @JsonPropertyDescription("With spec.autoscaling: the load measured, the size it calls for and when the operator last scaled.")
+    public AutoscalingStatus autoscaling;
 }

@@ -17,4 +17,9 @@ public class StorageSpec {
 
     @JsonPropertyDescription("StorageClass of the claims; the cluster's default class when unset.")
     public String storageClass;
+
+    @JsonPropertyDescription("Delete: the claims of brokers removed by a scale-down are deleted once the brokers are gone (they hold no data by then). Retain: they are kept.")
+    public ClaimPolicy removedBrokerClaims = ClaimPolicy.Delete;
+
+    public enum ClaimPolicy { Delete, Retain }
 }

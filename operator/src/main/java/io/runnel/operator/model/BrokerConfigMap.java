@@ -17,8 +17,8 @@ import io.runnel.operator.api.Cluster;
 
 /**
  * The brokers' shared configuration as a ConfigMap of environment variables (the broker reads
- * {@code RUNNEL_<KEY>} for every Kafka key): the user's {@code spec.config} plus the cluster's
- * identity. Keys that must differ per broker or that the operator owns are refused. Pure.
+ * {@code RUNNEL_<KEY>} for every Kafka key): the static part of the user's {@code spec.config} plus
+ * the cluster's identity. Keys that must differ per broker or that the operator owns are refused. Pure.
  */
 public final class BrokerConfigMap {
     public static final String CLUSTER_ID_KEY = "RUNNEL_CLUSTER_ID";
@@ -55,7 +55,8 @@ public final class BrokerConfigMap {
         // create __consumer_offsets. Taken from the quorum size, fixed at creation, so that scaling
         // does not change the config and roll the brokers; the user's own value wins.
         data.put(envName("offsets.topic.replication.factor"), Integer.toString(identity.controllerCount()));
-        cluster.getSpec().config.forEach((k, v) -> data.put(envName(k), v));
+        // Dynamic settings are applied to the running brokers instead (DynamicBrokerConfigs): not here, so that they restart nothing.
+        DynamicBrokerConfigs.staticPart(cluster.getSpec().config).forEach((k, v) -> data.put(envName(k), v));
         data.put(CLUSTER_ID_KEY, identity.clusterId());
         data.put(VOTERS_KEY, identity.voters(names));
         return data;

@@ -25,7 +25,8 @@ import io.runnel.operator.api.ListenerSpec;
  * The brokers' StatefulSet. Every pod shares one template: the broker takes its id from the pod
  * ordinal ({@code node.id=from-hostname}), its roles from the voter list, binds on the pod's
  * address and advertises its stable DNS name under the headless Service. Pods start in parallel
- * because a broker is Ready only once the metadata quorum has formed, which needs its peers. Pure.
+ * because a broker is Ready only once the metadata quorum has formed, which needs its peers. A new
+ * template is rolled out by the operator ({@code OnDelete}), not by the StatefulSet controller. Pure.
  */
 public final class BrokerStatefulSet {
     public static final String CONTAINER = "broker";
@@ -40,7 +41,16 @@ public final class BrokerStatefulSet {
         return DEFAULT_IMAGE_REPOSITORY + ":" + version;
     }
 
+    /** The StatefulSet at spec.replicas. */
     public static StatefulSet build(Cluster cluster, ClusterNames names, String configHash, String defaultVersion) {
+        return build(cluster, names, configHash, defaultVersion, cluster.getSpec().replicas);
+    }
+
+    /**
+     * @param replicas what the StatefulSet runs now: spec.replicas, except while a scale-down drains
+     *                 the brokers that go (they keep running until they are empty)
+     */
+    public static StatefulSet build(Cluster cluster, ClusterNames names, String configHash, String defaultVersion, int replicas) {
         Map<String, String> podAnnotations = new LinkedHashMap<>();
         podAnnotations.put(ClusterNames.CONFIG_HASH_ANNOTATION, configHash);
         podAnnotations.put("prometheus.io/scrape", "true");
@@ -74,10 +84,11 @@ public final class BrokerStatefulSet {
                 .withNewMetadata().withName(names.statefulSet()).withNamespace(names.namespace()).withLabels(names.labels())
                 .withOwnerReferences(Owners.ownerReference(cluster)).endMetadata()
                 .withNewSpec()
-                .withReplicas(cluster.getSpec().replicas)
+                .withReplicas(replicas)
                 .withServiceName(names.headlessService())
                 .withPodManagementPolicy("Parallel")
-                .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
+                                // The operator restarts brokers itself, one at a time and only when it is safe (RollPlan).
+                .withNewUpdateStrategy().withType("OnDelete").endUpdateStrategy()
                 .withNewSelector().withMatchLabels(names.selectorLabels()).endSelector()
                 .withNewTemplate()
                 .withNewMetadata().withLabels(names.labels()).withAnnotations(podAnnotations).endMetadata()

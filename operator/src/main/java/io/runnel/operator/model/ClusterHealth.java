@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.runnel.operator.api.BrokerStatus;
 import io.runnel.operator.api.Cluster;
 import io.runnel.operator.api.ClusterStatus;
+import io.runnel.operator.api.ProgressStatus;
 
 /**
  * A Cluster's status from what its StatefulSet and pods report: Reconciling while the StatefulSet
@@ -17,15 +18,28 @@ import io.runnel.operator.api.ClusterStatus;
  * is in flight, Degraded when a broker is down with no change in flight. Pure.
  */
 public final class ClusterHealth {
+    public static final String IDLE = "Idle";
+    public static final String IN_PROGRESS = "InProgress";
+    public static final String WAITING = "Waiting";
+    public static final String REFUSED = "Refused";
+
     private ClusterHealth() {
+    }
+
+    /** The status without partition moves or an operator-driven roll to report (tests, and a Cluster before its brokers answer). */
+    public static ClusterStatus status(Cluster cluster, ClusterNames names, BrokerIdentity identity, StatefulSet statefulSet,
+                                       Map<String, Pod> pods, Instant now) {
+        return status(cluster, names, identity, statefulSet, pods, now, null, null);
     }
 
     /**
      * @param statefulSet as the API server holds it, or null before it exists
      * @param pods the cluster's broker pods by name
+     * @param rebalance where partition moves stand, or null when not known
+     * @param rollout where the roll stands, or null when not known
      */
     public static ClusterStatus status(Cluster cluster, ClusterNames names, BrokerIdentity identity, StatefulSet statefulSet,
-                                       Map<String, Pod> pods, Instant now) {
+                                       Map<String, Pod> pods, Instant now, ProgressStatus rebalance, ProgressStatus rollout) {
         ClusterStatus previous = cluster.getStatus() == null ? new ClusterStatus() : cluster.getStatus();
         ClusterStatus s = new ClusterStatus();
         long generation = cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
@@ -50,9 +64,14 @@ public final class ClusterHealth {
             Long seen = sts == null ? null : sts.getObservedGeneration();
             if (seen == null || seen < statefulSet.getMetadata().getGeneration()) inFlight.add("the StatefulSet controller has not seen the latest spec");
             if (current != desired) inFlight.add("scaling from " + current + " to " + desired + " brokers");
-            else if (updated < desired || (sts.getUpdateRevision() != null && !sts.getUpdateRevision().equals(sts.getCurrentRevision())))
-                inFlight.add("rolling: " + updated + " of " + desired + " brokers updated");
+            // Not currentRevision: with OnDelete the StatefulSet controller never moves it on.
+            else if (updated < desired) inFlight.add("rolling: " + updated + " of " + desired + " brokers updated");
         }
+        s.rebalance = rebalance;
+        s.rollout = rollout;
+        boolean refused = rebalance != null && REFUSED.equals(rebalance.phase);
+        if (rebalance != null && !IDLE.equals(rebalance.phase) && !refused) inFlight.add(rebalance.message);
+        if (rollout != null && !IDLE.equals(rollout.phase) && !inFlight.contains(rollout.message)) inFlight.add(rollout.message);
         List<String> notReady = s.brokers.stream().filter(b -> !b.ready && b.id < desired).map(b -> b.pod).toList();
 
         var conditions = previous.conditions;
@@ -60,7 +79,8 @@ public final class ClusterHealth {
         boolean allReady = ready >= desired && notReady.isEmpty();
         conditions = Conditions.with(conditions, Conditions.RECONCILING, reconciling, reconciling ? "InProgress" : "Idle",
                 reconciling ? String.join("; ", inFlight) : "the brokers match the spec", generation, now);
-        conditions = Conditions.with(conditions, Conditions.READY, allReady && !reconciling,
+        if (refused) conditions = Conditions.with(conditions, Conditions.READY, false, "ScaleRefused", rebalance.message, generation, now);
+        else conditions = Conditions.with(conditions, Conditions.READY, allReady && !reconciling,
                 allReady && !reconciling ? "BrokersReady" : reconciling ? "Reconciling" : "BrokersNotReady",
                 allReady ? ready + " of " + desired + " brokers ready" : "not ready: " + String.join(", ", notReady), generation, now);
         boolean degraded = !reconciling && !allReady;
@@ -91,6 +111,8 @@ public final class ClusterHealth {
         s.clusterId = p.clusterId;
         s.controllerQuorumVoters = p.controllerQuorumVoters;
         s.brokers = p.brokers;
+        s.rebalance = p.rebalance;
+        s.rollout = p.rollout;
         return s;
     }
 

@@ -5,6 +5,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -18,6 +21,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -30,7 +35,11 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.runnel.operator.api.Cluster;
+import io.runnel.operator.api.AutoscalingSpec;
+import io.runnel.operator.api.AutoscalingStatus;
 import io.runnel.operator.api.ClusterStatus;
+import io.runnel.operator.api.ProgressStatus;
+import io.runnel.operator.model.AutoscalePlan;
 import io.runnel.operator.model.BrokerAccess;
 import io.runnel.operator.model.BrokerConfigMap;
 import io.runnel.operator.model.BrokerDisruptionBudget;
@@ -39,8 +48,14 @@ import io.runnel.operator.model.BrokerServices;
 import io.runnel.operator.model.BrokerStatefulSet;
 import io.runnel.operator.model.ClusterHealth;
 import io.runnel.operator.model.ClusterNames;
+import io.runnel.operator.model.ClusterView;
+import io.runnel.operator.model.DynamicBrokerConfigs;
+import io.runnel.operator.model.RollPlan;
+import io.runnel.operator.model.ScalePlan;
 import io.runnel.operator.model.Conditions;
 import io.runnel.operator.model.Listeners;
+import io.runnel.operator.resource.BrokerLoad;
+import io.runnel.operator.resource.ClusterAdmin;
 import io.runnel.operator.resource.ClusterGauges;
 import io.runnel.operator.resource.KubernetesEvents;
 import io.runnel.operator.resource.OwnedResources;
@@ -72,6 +87,12 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
     @Inject
     ClusterGauges gauges;
 
+    @Inject
+    ClusterAdmin clusterAdmin;
+
+    @Inject
+    BrokerLoad brokerLoad;
+
     @Override
     public List<EventSource<?, Cluster>> prepareEventSources(EventSourceContext<Cluster> context) {
         // The StatefulSet's status (ready brokers, rollout) drives the Cluster's; owner references map it back.
@@ -88,6 +109,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         if (cluster.getSpec() == null) return refuse(client, cluster, List.of("spec is missing"));
         List<String> problems = new ArrayList<>(Listeners.validate(cluster));
         problems.addAll(BrokerConfigMap.validate(cluster.getSpec().config));
+        problems.addAll(AutoscalePlan.validate(cluster.getSpec().autoscaling));
         if (!problems.isEmpty()) return refuse(client, cluster, problems);
 
         ConfigMap existingConfig = client.configMaps().inNamespace(names.namespace()).withName(names.configMap()).get();
@@ -100,26 +122,238 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         else deleteRackBinding(client, names);
         apply(client, cluster, BrokerServices.headless(cluster, names));
         apply(client, cluster, BrokerServices.bootstrap(cluster, names));
-        OwnedResources.Applied<StatefulSet> applied =
-                apply(client, cluster, BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion));
-        StatefulSet previous = applied.before();
-        if (previous != null && previous.getSpec().getReplicas() != cluster.getSpec().replicas)
-            KubernetesEvents.normal(client, cluster, "Scaling",
-                    "StatefulSet " + names.statefulSet() + " from " + previous.getSpec().getReplicas() + " to " + cluster.getSpec().replicas + " brokers");
-        apply(client, cluster, BrokerDisruptionBudget.build(cluster, names, supportsPolicyV1(client)));
 
-        StatefulSet statefulSet = applied.stored();
+        // One look at the brokers feeds every decision of this pass; none is taken blind.
+        StatefulSet existing = client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
+        Integer stsReplicas = existing == null ? null : existing.getSpec().getReplicas();
+        int desired = cluster.getSpec().replicas;
+        String bootstrap = BrokerServices.bootstrapAddress(cluster, names);
+        ClusterView view = null;
+        String unreachable = existing == null ? "the brokers are being created" : null;
+        if (existing != null) {
+            try {
+                Set<Integer> leaving = new TreeSet<>();
+                for (int id = desired; id < (stsReplicas == null ? 0 : stsReplicas); id++) leaving.add(id);
+                view = clusterAdmin.view(bootstrap, leaving);
+            } catch (Exception e) {
+                unreachable = e.getCause() != null ? e.getCause().toString() : e.toString();
+                LOG.debugf("Cluster %s/%s: brokers not reachable at %s: %s", names.namespace(), names.cluster(), bootstrap, unreachable);
+            }
+        }
         Map<String, Pod> pods = client.pods().inNamespace(names.namespace()).withLabels(names.selectorLabels()).list().getItems().stream()
                 .collect(Collectors.toMap(p -> p.getMetadata().getName(), Function.identity()));
-        ClusterStatus status = ClusterHealth.status(cluster, names, identity, statefulSet, pods, Instant.now());
+        Instant now = Instant.now();
+        AutoscalingStatus autoscaling = null;
+        if (cluster.getSpec().autoscaling != null) {
+            autoscaling = autoscale(client, cluster, names, existing, view, identity.controllerCount(), pods, now);
+            desired = cluster.getSpec().replicas;
+        } else {
+            brokerLoad.forget(names.namespace() + "/" + names.cluster());
+        }
+        ScalePlan.Decision scale = ScalePlan.decide(desired, stsReplicas, identity.controllerCount(), view, unreachable);
+
+        OwnedResources.Applied<StatefulSet> applied = apply(client, cluster,
+                BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion, scale.statefulSetReplicas()));
+        StatefulSet previous = applied.before();
+        if (previous != null && previous.getSpec().getReplicas() != scale.statefulSetReplicas())
+            KubernetesEvents.normal(client, cluster, "Scaling",
+                    "StatefulSet " + names.statefulSet() + " from " + previous.getSpec().getReplicas() + " to " + scale.statefulSetReplicas() + " brokers");
+        apply(client, cluster, BrokerDisruptionBudget.build(cluster, names, supportsPolicyV1(client)));
+        if (view != null) applyDynamicConfigs(client, cluster, bootstrap, view, scale.step());
+
+        StatefulSet statefulSet = applied.stored();
+        RollPlan.Decision roll = RollPlan.decide(brokerPods(pods), scale.statefulSetReplicas(),
+                statefulSet.getStatus() == null ? null : statefulSet.getStatus().getUpdateRevision(), identity.controllerCount(), view,
+                Duration.ofSeconds(cluster.getSpec().rollout.settleSeconds), now);
+        ProgressStatus rollout = act(client, cluster, names, roll);
+        ProgressStatus rebalance = act(client, cluster, bootstrap, view, scale.step(), roll);
+        deleteClaimsOfRemovedBrokers(client, cluster, names, scale.statefulSetReplicas(), pods);
+
+        ClusterStatus status = ClusterHealth.status(cluster, names, identity, statefulSet, pods, now, rebalance, rollout);
+        status.autoscaling = autoscaling;
         reportTransitions(client, cluster, status);
         gauges.record(names.namespace(), names.cluster(), status, cluster.getSpec().replicas);
         LOG.infof("Cluster %s/%s reconciled: %d/%d brokers ready, %s", names.namespace(), names.cluster(), status.readyReplicas,
                 cluster.getSpec().replicas, Conditions.find(status.conditions, Conditions.RECONCILING).map(c -> c.getMessage()).orElse(""));
         // The StatefulSet informer wakes us on every change; the periodic pass catches what it cannot
-        // see (a pod that stops being ready without the StatefulSet noticing yet).
-        return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status)).rescheduleAfter(Duration.ofSeconds(60));
+        // see (a pod that stops being ready without the StatefulSet noticing yet, partitions catching up).
+        boolean busy = Conditions.isTrue(status.conditions, Conditions.RECONCILING);
+        Duration next = busy ? BUSY_RESYNC : cluster.getSpec().autoscaling != null ? AUTOSCALING_RESYNC : IDLE_RESYNC;
+        return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status)).rescheduleAfter(next);
     }
+
+    private static final Duration BUSY_RESYNC = Duration.ofSeconds(5);
+    private static final Duration IDLE_RESYNC = Duration.ofSeconds(60);
+    /** How often the autoscaler looks at the load of an otherwise idle cluster. */
+    private static final Duration AUTOSCALING_RESYNC = Duration.ofSeconds(15);
+
+    /**
+     * With spec.autoscaling: measures the load, decides the size and, when it changes, sets
+     * spec.replicas as an HPA would (the scaling that follows moves the data). The last scale time
+     * lives in status, as an HPA's does: it is what the cooldowns are measured from.
+     */
+    private AutoscalingStatus autoscale(KubernetesClient client, Cluster cluster, ClusterNames names, StatefulSet existing, ClusterView view,
+                                        int controllerCount, Map<String, Pod> pods, Instant now) {
+        AutoscalingSpec spec = cluster.getSpec().autoscaling;
+        AutoscalingStatus before = cluster.getStatus() == null ? null : cluster.getStatus().autoscaling;
+        Instant lastScale = before == null || before.lastScaleTime == null ? null : Instant.parse(before.lastScaleTime);
+        Double load;
+        double perBroker;
+        if (spec.target.bytesInPerSecond != null) {
+            Map<String, String> endpoints = new TreeMap<>();
+            for (Pod p : pods.values())
+                if (p.getStatus() != null && p.getStatus().getPodIP() != null && p.getMetadata().getDeletionTimestamp() == null)
+                    endpoints.put(p.getMetadata().getUid(), "http://" + p.getStatus().getPodIP() + ":" + ClusterNames.HTTP_PORT + "/q/metrics");
+            load = brokerLoad.bytesInPerSecond(names.namespace() + "/" + names.cluster(), endpoints, now);
+            perBroker = spec.target.bytesInPerSecond;
+        } else {
+            load = view == null ? null : (double) view.partitions().values().stream().mapToInt(p -> p.replicas().size()).sum();
+            perBroker = spec.target.partitionReplicas;
+        }
+        int floor = controllerCount;
+        // A partition being moved lists old and new replicas; the planner waits for moves to end anyway.
+        if (view != null) floor = Math.max(floor, view.partitions().values().stream().filter(p -> !p.reassigning())
+                .mapToInt(p -> p.replicas().size()).max().orElse(1));
+        AutoscalePlan.Decision d = AutoscalePlan.decide(spec, cluster.getSpec().replicas, load, perBroker, floor,
+                busy(cluster, existing, view), lastScale, now);
+        AutoscalingStatus status = new AutoscalingStatus();
+        status.load = load;
+        status.desiredReplicas = d.replicas();
+        status.message = d.reason();
+        status.lastScaleTime = before == null ? null : before.lastScaleTime;
+        if (d.replicas() != cluster.getSpec().replicas) {
+            client.resources(Cluster.class).inNamespace(names.namespace()).withName(names.cluster())
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + d.replicas() + "}}");
+            KubernetesEvents.normal(client, cluster, "Autoscaled", "from " + cluster.getSpec().replicas + " to " + d.replicas() + " brokers: " + d.reason());
+            LOG.infof("Cluster %s/%s autoscaled from %d to %d brokers: %s", names.namespace(), names.cluster(), cluster.getSpec().replicas,
+                    d.replicas(), d.reason());
+            cluster.getSpec().replicas = d.replicas();
+            status.lastScaleTime = now.toString();
+        }
+        return status;
+    }
+
+    /** What keeps the autoscaler still: the StatefulSet not at its size or not all Ready and updated, partitions moving. */
+    private static String busy(Cluster cluster, StatefulSet sts, ClusterView view) {
+        if (sts == null) return "the brokers are being created";
+        if (view == null) return "the brokers cannot be reached";
+        int replicas = sts.getSpec().getReplicas();
+        if (replicas != cluster.getSpec().replicas) return "scaling to " + cluster.getSpec().replicas + " brokers";
+        var st = sts.getStatus();
+        if (st == null || st.getReadyReplicas() == null || st.getReadyReplicas() < replicas) return "brokers not Ready";
+        if (st.getUpdatedReplicas() == null || st.getUpdatedReplicas() < replicas) return "a roll";
+        if (!view.reassigning().isEmpty()) return view.reassigning().size() + " partition(s) moving";
+        return null;
+    }
+
+    /** Restarts the next broker of a roll (deleting its pod: the broker shuts down in a controlled way, the StatefulSet recreates it). */
+    private static ProgressStatus act(KubernetesClient client, Cluster cluster, ClusterNames names, RollPlan.Decision roll) {
+        return switch (roll) {
+            case RollPlan.UpToDate u -> new ProgressStatus(ClusterHealth.IDLE, u.describe(), 0);
+            case RollPlan.Wait w -> new ProgressStatus(ClusterHealth.WAITING, w.describe(), w.pending());
+            case RollPlan.Restart r -> {
+                KubernetesEvents.normal(client, cluster, "RestartingBroker", r.pod().name() + " for the new pod template (" + r.why() + ")");
+                LOG.infof("Cluster %s/%s: %s", names.namespace(), names.cluster(), r.describe());
+                client.pods().inNamespace(names.namespace()).withName(r.pod().name()).delete();
+                yield new ProgressStatus(ClusterHealth.IN_PROGRESS, r.describe(), r.pending());
+            }
+        };
+    }
+
+    /** Partition moves and leader elections, while no roll is under way (a roll waits for moves, moves wait for a roll). */
+    private ProgressStatus act(KubernetesClient client, Cluster cluster, String bootstrap, ClusterView view, ScalePlan.Step step,
+                               RollPlan.Decision roll) {
+        try {
+            if (view != null && view.reassigning().isEmpty() && !view.throttledTopics().isEmpty()
+                    && !(step instanceof ScalePlan.Reassign)) clusterAdmin.unthrottle(bootstrap, view.throttledTopics());
+            boolean rolling = !(roll instanceof RollPlan.UpToDate);
+            switch (step) {
+                case ScalePlan.Idle i -> {
+                    return new ProgressStatus(ClusterHealth.IDLE, i.describe(), 0);
+                }
+                case ScalePlan.Refused r -> {
+                    if (cluster.getStatus() == null || cluster.getStatus().rebalance == null || !r.reason().equals(cluster.getStatus().rebalance.message))
+                        KubernetesEvents.warning(client, cluster, "ScaleRefused", r.reason());
+                    return new ProgressStatus(ClusterHealth.REFUSED, r.reason(), 0);
+                }
+                case ScalePlan.Wait w -> {
+                    return new ProgressStatus(ClusterHealth.WAITING, w.reason(), view == null ? null : view.reassigning().size());
+                }
+                case ScalePlan.Reassign r -> {
+                    if (rolling) return new ProgressStatus(ClusterHealth.WAITING, "waiting for the roll to finish before: " + r.describe(), r.targets().size());
+                    clusterAdmin.reassign(bootstrap, r.targets(), cluster.getSpec().rebalance.throttleBytesPerSecond, cluster.getSpec().config);
+                    KubernetesEvents.normal(client, cluster, "Rebalancing", r.describe());
+                    LOG.infof("Cluster %s/%s: %s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), r.describe());
+                    return new ProgressStatus(ClusterHealth.IN_PROGRESS, r.describe(), r.targets().size());
+                }
+                case ScalePlan.ElectPreferred e -> {
+                    if (rolling) return new ProgressStatus(ClusterHealth.IDLE, "leaders move back after the roll", 0);
+                    clusterAdmin.electPreferred(bootstrap, e.partitions());
+                    LOG.infof("Cluster %s/%s: %s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), e.describe());
+                    return new ProgressStatus(ClusterHealth.IN_PROGRESS, e.describe(), e.partitions().size());
+                }
+            }
+        } catch (Exception e) {
+            String why = e.getCause() != null ? e.getCause().toString() : e.toString();
+            LOG.warnf("Cluster %s/%s: %s failed: %s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), step.describe(), why);
+            return new ProgressStatus(ClusterHealth.WAITING, "retrying after a failure: " + why, null);
+        }
+    }
+
+    /** Cluster-wide dynamic defaults from spec.config, applied to the running brokers (no restart). */
+    private void applyDynamicConfigs(KubernetesClient client, Cluster cluster, String bootstrap, ClusterView view, ScalePlan.Step step) {
+        try {
+            boolean throttling = !view.reassigning().isEmpty() || step instanceof ScalePlan.Reassign;
+            var changes = DynamicBrokerConfigs.changes(cluster.getSpec().config, clusterAdmin.clusterDefaults(bootstrap), throttling);
+            if (changes.isEmpty()) return;
+            clusterAdmin.alterClusterDefaults(bootstrap, changes);
+            KubernetesEvents.normal(client, cluster, "BrokerConfigsApplied", "without a restart: set " + changes.set().keySet()
+                    + (changes.remove().isEmpty() ? "" : ", removed " + changes.remove()));
+        } catch (Exception e) {
+            LOG.warnf("Cluster %s/%s: applying dynamic broker configs failed (retried next pass): %s", cluster.getMetadata().getNamespace(),
+                    cluster.getMetadata().getName(), e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    /** With removedBrokerClaims=Delete, the claims of ordinals at or above the StatefulSet's size once their pods are gone. */
+    private static void deleteClaimsOfRemovedBrokers(KubernetesClient client, Cluster cluster, ClusterNames names, int replicas, Map<String, Pod> pods) {
+        if (cluster.getSpec().storage.removedBrokerClaims != io.runnel.operator.api.StorageSpec.ClaimPolicy.Delete) return;
+        var claims = client.persistentVolumeClaims().inNamespace(names.namespace()).withLabels(names.selectorLabels()).list().getItems();
+        for (var claim : claims) {
+            String name = claim.getMetadata().getName();
+            String prefix = ClusterNames.DATA_VOLUME + "-" + names.statefulSet() + "-";
+            if (!name.startsWith(prefix) || claim.getMetadata().getDeletionTimestamp() != null) continue;
+            int ordinal;
+            try {
+                ordinal = Integer.parseInt(name.substring(prefix.length()));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (ordinal < replicas || pods.containsKey(names.pod(ordinal))) continue;
+            client.persistentVolumeClaims().inNamespace(names.namespace()).withName(name).delete();
+            KubernetesEvents.normal(client, cluster, "ClaimDeleted", name + " of removed broker " + ordinal);
+        }
+    }
+
+    private static List<RollPlan.BrokerPod> brokerPods(Map<String, Pod> pods) {
+        List<RollPlan.BrokerPod> brokers = new ArrayList<>();
+        for (Pod p : pods.values()) {
+            String name = p.getMetadata().getName();
+            int ordinal;
+            try {
+                ordinal = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            Instant readySince = p.getStatus() == null || p.getStatus().getConditions() == null ? null
+                    : p.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
+                    .map(c -> c.getLastTransitionTime() == null ? Instant.EPOCH : Instant.parse(c.getLastTransitionTime())).findFirst().orElse(null);
+            brokers.add(new RollPlan.BrokerPod(ordinal, name, p.getMetadata().getLabels() == null ? null
+                    : p.getMetadata().getLabels().get("controller-revision-hash"), readySince, p.getMetadata().getDeletionTimestamp() != null));
+        }
+        return brokers;
+    }
+
 
     /** The one thing garbage collection cannot remove: the cluster-scoped rack binding. */
     @Override

@@ -17,7 +17,8 @@ import io.runnel.operator.model.Conditions;
 /**
  * Each Cluster's conditions and ready brokers as Prometheus gauges
  * ({@code runnel_operator_cluster_condition{namespace,cluster,type}} 1 or 0,
- * {@code runnel_operator_cluster_brokers_ready} and {@code _desired}), so that alerts need not parse
+ * {@code runnel_operator_cluster_brokers_ready} and {@code _desired}, and the work in flight:
+ * {@code runnel_operator_cluster_partitions_moving}, {@code _brokers_to_restart}), so that alerts need not parse
  * resources. Set by the Cluster's reconcile (one at a time per Cluster); the values are atomics the
  * scrape thread reads. A deleted Cluster's series are removed.
  */
@@ -34,7 +35,8 @@ public class ClusterGauges {
     }
 
     /** One Cluster's series: the values and the meters to remove with it. */
-    private record Series(Map<String, AtomicInteger> conditions, AtomicInteger ready, AtomicInteger desired, List<Meter> meters) {
+    private record Series(Map<String, AtomicInteger> conditions, AtomicInteger ready, AtomicInteger desired, AtomicInteger moving,
+                          AtomicInteger toRestart, List<Meter> meters) {
     }
 
     public void record(String namespace, String cluster, ClusterStatus status, int desiredBrokers) {
@@ -42,6 +44,8 @@ public class ClusterGauges {
         for (String type : CONDITION_TYPES) s.conditions().get(type).set(Conditions.isTrue(status.conditions, type) ? 1 : 0);
         s.ready().set(status.readyReplicas == null ? 0 : status.readyReplicas);
         s.desired().set(desiredBrokers);
+        s.moving().set(status.rebalance == null || status.rebalance.pending == null ? 0 : status.rebalance.pending);
+        s.toRestart().set(status.rollout == null || status.rollout.pending == null ? 0 : status.rollout.pending);
     }
 
     public void remove(String namespace, String cluster) {
@@ -65,6 +69,14 @@ public class ClusterGauges {
                 .description("Ready broker pods of the Cluster").tags("namespace", namespace, "cluster", cluster).register(registry));
         meters.add(Gauge.builder("runnel.operator.cluster.brokers.desired", desired, AtomicInteger::get)
                 .description("spec.replicas of the Cluster").tags("namespace", namespace, "cluster", cluster).register(registry));
-        return new Series(conditions, ready, desired, meters);
+        AtomicInteger moving = new AtomicInteger();
+        AtomicInteger toRestart = new AtomicInteger();
+        meters.add(Gauge.builder("runnel.operator.cluster.partitions.moving", moving, AtomicInteger::get)
+                .description("Partitions being moved by the operator's rebalance (scaling)").tags("namespace", namespace, "cluster", cluster)
+                .register(registry));
+        meters.add(Gauge.builder("runnel.operator.cluster.brokers.to.restart", toRestart, AtomicInteger::get)
+                .description("Brokers the rolling restart has still to restart").tags("namespace", namespace, "cluster", cluster)
+                .register(registry));
+        return new Series(conditions, ready, desired, moving, toRestart, meters);
     }
 }

@@ -5,16 +5,12 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
@@ -26,15 +22,13 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import io.runnel.operator.model.TopicPlan;
 
 /**
- * Talks to a cluster's brokers through the Kafka Admin API, the same calls kafka-topics makes.
- * One Admin client per bootstrap address, shared by all reconciles (Admin is thread-safe) and
- * closed with the operator. Every call has a deadline: a reconcile never hangs on a dead cluster.
+ * A cluster's topics through the Kafka Admin API, the same calls kafka-topics makes, on the
+ * shared clients of {@link KafkaAdmins}. Stateless; any thread.
  */
 @jakarta.inject.Singleton
-public final class TopicAdmin implements AutoCloseable {
-    private static final long CALL_TIMEOUT_MS = 20_000;
-
-    private final Map<String, Admin> admins = new ConcurrentHashMap<>();
+public final class TopicAdmin {
+    @jakarta.inject.Inject
+    KafkaAdmins admins;
 
     /** A topic as the brokers hold it. */
     public record Described(String topicId, TopicPlan.Actual actual) {
@@ -84,24 +78,10 @@ public final class TopicAdmin implements AutoCloseable {
     }
 
     private Admin admin(String bootstrap) {
-        return admins.computeIfAbsent(bootstrap, b -> {
-            Properties p = new Properties();
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b);
-            p.put(AdminClientConfig.CLIENT_ID_CONFIG, "runnel-operator");
-            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT_MS);
-            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-            return Admin.create(p);
-        });
+        return admins.admin(bootstrap);
     }
 
     private static <T> T get(org.apache.kafka.common.KafkaFuture<T> f) throws ExecutionException, InterruptedException, TimeoutException {
-        return f.get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    }
-
-    @jakarta.annotation.PreDestroy
-    @Override
-    public void close() {
-        admins.values().forEach(Admin::close);
-        admins.clear();
+        return KafkaAdmins.get(f);
     }
 }

@@ -15,12 +15,12 @@ import io.runnel.operator.api.Cluster;
 class BrokerConfigMapTest {
 
     @Test
-    void userConfigBecomesBrokerEnvironmentBesideTheIdentity() {
+    void staticUserConfigBecomesBrokerEnvironmentBesideTheIdentityAndDynamicConfigStaysOut() {
         Cluster c = cluster("events", 5, Map.of("log.retention.ms", "3600000", "offsets.topic.replication.factor", "2"));
         BrokerIdentity identity = BrokerIdentity.fresh(5);
         ConfigMap cm = BrokerConfigMap.build(c, identity, names(c));
         assertThat(cm.getData())
-                .containsEntry("RUNNEL_LOG_RETENTION_MS", "3600000")
+                .doesNotContainKey("RUNNEL_LOG_RETENTION_MS")
                 .containsEntry("RUNNEL_OFFSETS_TOPIC_REPLICATION_FACTOR", "2")
                 .containsEntry("RUNNEL_CLUSTER_ID", identity.clusterId())
                 .containsEntry("RUNNEL_CONTROLLER_QUORUM_VOTERS", "0@events-0.events-brokers.prod.svc.cluster.local:9093,"
@@ -50,6 +50,16 @@ class BrokerConfigMapTest {
         String before = BrokerConfigMap.hash(BrokerConfigMap.data(c, identity, names(c)));
         c.getSpec().config.put("num.partitions", "6");
         assertThat(BrokerConfigMap.hash(BrokerConfigMap.data(c, identity, names(c)))).isNotEqualTo(before);
+    }
+
+    @Test
+    void aChangedDynamicSettingLeavesTheHashAndSoTheBrokersAlone() {
+        Cluster c = cluster("events", 3, Map.of("log.retention.ms", "3600000"));
+        BrokerIdentity identity = BrokerIdentity.fresh(3);
+        String before = BrokerConfigMap.hash(BrokerConfigMap.data(c, identity, names(c)));
+        c.getSpec().config.put("log.retention.ms", "7200000");
+        c.getSpec().config.put("min.insync.replicas", "2");
+        assertThat(BrokerConfigMap.hash(BrokerConfigMap.data(c, identity, names(c)))).isEqualTo(before);
     }
 
     @Test

@@ -32,6 +32,7 @@ class BrokerStatefulSetTest {
         assertThat(sts.getSpec().getServiceName()).isEqualTo("events-brokers");
         // Ordered start would deadlock: broker-0 is Ready only once the quorum, which needs broker-1, has formed.
         assertThat(sts.getSpec().getPodManagementPolicy()).isEqualTo("Parallel");
+        assertThat(sts.getSpec().getUpdateStrategy().getType()).as("the operator rolls the brokers itself").isEqualTo("OnDelete");
         Container broker = sts.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(broker.getImage()).isEqualTo("runnel/broker:0.1.0");
         assertThat(env(broker))
@@ -50,6 +51,12 @@ class BrokerStatefulSetTest {
                 .isEqualTo("10Gi");
         assertThat(sts.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getUid()).isEqualTo("uid-events"));
+    }
+
+    @Test
+    void whileBrokersAreDrainedTheStatefulSetKeepsThemBeyondSpecReplicas() {
+        Cluster c = cluster("events", 3, Map.of());
+        assertThat(BrokerStatefulSet.build(c, names(c), "abc", "0.1.0", 5).getSpec().getReplicas()).isEqualTo(5);
     }
 
     @Test
