@@ -137,7 +137,9 @@ public final class Broker implements AutoCloseable {
         for (Path dir : config.logDirs()) clusterId = MetaProperties.ensure(dir, clusterId == null ? config.clusterId() : clusterId, config.nodeId());
 
         ioThreads = new IoThreadPool(config.numIoThreads());
+        metrics.ioThreads(ioThreads);
         logManager = new LogManager(config.logDirs(), time);
+        logManager.onFlush(metrics::logFlushed);
         metadataLog = openMetadataLog(clusterId, firstLogDir);
         MetadataController[] controllerRef = new MetadataController[1];
         replicationQuotas = new ReplicationQuotas(config.nodeId());

@@ -81,7 +81,9 @@ public final class ProduceHandler implements ApiHandler {
                     continue;
                 }
                 MemoryRecords records = (MemoryRecords) partitionData.records();
-                Rejection rejection = precheck(records, acks, policyOf(resolved.topic()), resolved.partition().isr().size());
+                // The committed ISR from the image, as leadership is (PartitionLookup): the replica applies it a moment later.
+                int isrSize = resolved.topic().partition(partitionData.index()).isr().size();
+                Rejection rejection = precheck(records, acks, policyOf(resolved.topic()), isrSize);
                 if (rejection != null) {
                     fail(partitionResponse, rejection.error(), rejection.message());
                     continue;

@@ -51,6 +51,13 @@ public final class LogManager {
     private final Time time;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
 
+    private volatile java.util.function.LongConsumer flushListener = nanos -> { };
+
+    /** Receives the duration of every fsync of every log this manager opens, on the logs' threads (metrics). */
+    public void onFlush(java.util.function.LongConsumer listener) {
+        flushListener = listener;
+    }
+
     public LogManager(List<Path> logDirs, Time time) {
         if (logDirs.isEmpty()) throw new IllegalArgumentException("no log dirs");
         this.logDirs = List.copyOf(logDirs);
@@ -80,6 +87,7 @@ public final class LogManager {
             Optional<TopicPartition> tp = parseDirName(name);
             if (tp.isEmpty() || name.equals(METADATA_DIR_NAME)) continue;
             PartitionLog log = PartitionLog.open(child, configs.apply(tp.get()), hadCleanShutdown, time);
+            log.onFlush(nanos -> flushListener.accept(nanos));
             PartitionLog other = logs.putIfAbsent(tp.get(), log);
             if (other != null) {
                 log.close();
@@ -126,6 +134,7 @@ public final class LogManager {
         }
         Path logDir = leastLoadedLogDir();
         PartitionLog log = PartitionLog.open(logDir.resolve(dirName(tp)), config, true, time);
+        log.onFlush(nanos -> flushListener.accept(nanos));
         if (topicId != null) log.assignTopicId(topicId);
         flushDir(logDir);
         logs.put(tp, log);

@@ -435,11 +435,20 @@ public final class PartitionLog {
         if (unflushedMessages >= config.flushIntervalMessages() || nowMs - lastFlushMs >= config.flushIntervalMs()) flush();
     }
 
+    /** Receives the duration of every fsync of this log, on the log's thread (metrics). */
+    public void onFlush(java.util.function.LongConsumer listener) {
+        flushListener = listener;
+    }
+
+    private volatile java.util.function.LongConsumer flushListener = nanos -> { };
+
     private void flushUpTo(long offsetExclusive) {
         if (offsetExclusive <= recoveryPointOffset) return;
         Long from = segments.floorKey(recoveryPointOffset);
         try {
+            long startNanos = System.nanoTime();
             for (LogSegment segment : segments.subMap(from == null ? segments.firstKey() : from, true, offsetExclusive, false).values()) segment.flush();
+            flushListener.accept(System.nanoTime() - startNanos);
         } catch (KafkaStorageException e) {
             failure = e;
             throw e;

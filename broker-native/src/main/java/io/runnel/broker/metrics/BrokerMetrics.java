@@ -41,6 +41,10 @@ public final class BrokerMetrics {
         this.registry = registry;
         this.partitions = new PartitionMetrics(registry);
         registry.gauge("runnel.network.connections", connections);
+        networkBusy = ThreadLocal.withInitial(() -> Counter.builder("runnel.network.busy.seconds")
+                .description("Event-loop time spent serving Kafka connections").tag("thread", Thread.currentThread().getName()).register(registry));
+        flushTimer = Timer.builder("runnel.log.flush.time").description("Time to fsync a partition's log")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(MAX_LATENCY).register(registry);
     }
 
     /** Publishes free/total/used bytes of each log dir, and the partition and leader counts of {@code nodeId}. */
@@ -93,6 +97,38 @@ public final class BrokerMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
                 .tag("api", k.name).register(registry)).record(latencyNanos, TimeUnit.NANOSECONDS);
     }
+
+    /**
+     * The disk threads' busy time ({@code runnel_io_busy_seconds_total{thread}}: 1 - its rate is the
+     * idle ratio, Kafka's request-handler idle percent) and how long disk work waits in their queues
+     * ({@code runnel_io_queue_time_seconds}, Kafka's request queue time).
+     */
+    public void ioThreads(io.runnel.broker.partition.IoThreadPool pool) {
+        for (int i = 0; i < pool.size(); i++) {
+            int index = i;
+            io.micrometer.core.instrument.FunctionCounter.builder("runnel.io.busy.seconds", pool, p -> p.busyNanos(index) / 1e9)
+                    .description("Time the disk thread spent running work").tag("thread", io.runnel.broker.partition.IoThreadPool.threadName(i))
+                    .register(registry);
+        }
+        Timer queue = Timer.builder("runnel.io.queue.time").description("Time disk work waited in its I/O thread's queue before it ran")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(MAX_LATENCY).register(registry);
+        pool.onQueueWait(nanos -> queue.record(nanos, TimeUnit.NANOSECONDS));
+    }
+
+    /** Event-loop time spent on Kafka connections (reading, decoding, dispatching, encoding): 1 - its rate is the network idle ratio. */
+    public void networkBusy(long nanos) {
+        networkBusy.get().increment(nanos / 1e9);
+    }
+
+    /** Each event loop's own counter, so that counting costs no lookup. */
+    private final ThreadLocal<Counter> networkBusy;
+
+    /** One fsync of a partition's log (flush.messages / flush.ms policy, or a clean shutdown). */
+    public void logFlushed(long nanos) {
+        flushTimer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private final Timer flushTimer;
 
     public void bytesIn(String topic, long bytes, long records) {
         counter("runnel.topic.bytes.in", topic).increment(bytes);

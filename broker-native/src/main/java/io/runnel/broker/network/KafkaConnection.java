@@ -88,10 +88,12 @@ final class KafkaConnection {
 
     private void onData(Buffer data) {
         if (closed) return;
+        long startNanos = System.nanoTime();
         pending.appendBuffer(data);
         splitFrames();
         dispatchWaiting();
         updateReadState();
+        metrics.networkBusy(System.nanoTime() - startNanos);
     }
 
     private void splitFrames() {
@@ -135,6 +137,15 @@ final class KafkaConnection {
     }
 
     private void onHandled(RequestContext context, ResponseSlot slot, ApiMessage response, Throwable error, long startNanos) {
+        long handledNanos = System.nanoTime();
+        try {
+            respond(context, slot, response, error, startNanos);
+        } finally {
+            metrics.networkBusy(System.nanoTime() - handledNanos);
+        }
+    }
+
+    private void respond(RequestContext context, ResponseSlot slot, ApiMessage response, Throwable error, long startNanos) {
         metrics.recordRequest(context.apiKey(), System.nanoTime() - startNanos);
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof CloseConnectionException close) {

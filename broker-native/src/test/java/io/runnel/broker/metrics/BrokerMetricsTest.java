@@ -55,6 +55,44 @@ class BrokerMetricsTest {
     }
 
     @Test
+    void diskThreadsReportTheirBusyTimeAndHowLongWorkWaitedInTheirQueue() throws Exception {
+        try (io.runnel.broker.partition.IoThreadPool pool = new io.runnel.broker.partition.IoThreadPool(2)) {
+            metrics.ioThreads(pool);
+            var thread = pool.executorFor(new TopicPartition("orders", 0));
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            // The first task holds the thread; the second waits in the queue meanwhile.
+            var first = thread.submit(() -> {
+                release.await();
+                return null;
+            });
+            var second = thread.submit(() -> null);
+            Thread.sleep(20);
+            release.countDown();
+            first.get();
+            second.get();
+            // A timer is not a queue wait.
+            thread.schedule(() -> { }, 1, java.util.concurrent.TimeUnit.MILLISECONDS).get();
+
+            var queue = registry.get("runnel.io.queue.time").timer();
+            assertThat(queue.count()).isEqualTo(2);
+            assertThat(queue.max(java.util.concurrent.TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(20);
+            double busy = registry.find("runnel.io.busy.seconds").functionCounters().stream().mapToDouble(c -> c.count()).sum();
+            assertThat(busy).isGreaterThanOrEqualTo(0.02);
+            assertThat(registry.find("runnel.io.busy.seconds").functionCounters()).hasSize(2);
+        }
+    }
+
+    @Test
+    void flushesAndEventLoopTimeAreCounted() throws Exception {
+        metrics.logFlushed(3_000_000);
+        assertThat(registry.get("runnel.log.flush.time").timer().count()).isEqualTo(1);
+        Thread loop = new Thread(() -> metrics.networkBusy(500_000_000), "vert.x-eventloop-thread-7");
+        loop.start();
+        loop.join();
+        assertThat(registry.get("runnel.network.busy.seconds").tag("thread", "vert.x-eventloop-thread-7").counter().count()).isEqualTo(0.5);
+    }
+
+    @Test
     void partitionGaugesReadTheSuppliersAndGoAwayWhenThePartitionCloses() throws Exception {
         TopicPartition tp = new TopicPartition("orders", 3);
         AtomicLong end = new AtomicLong(120);

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * problem). Returns problems as readable lines instead of failing, so a test can also prove that
  * a broken dashboard is caught.
  */
-final class DashboardChecker {
+public final class DashboardChecker {
     static final ObjectMapper JSON = new ObjectMapper();
     /** What Grafana's {@code $__rate_interval} becomes; at least four 1 s scrapes, as Grafana makes it. */
     static final String RATE_INTERVAL = "1m";
@@ -33,9 +33,9 @@ final class DashboardChecker {
     private DashboardChecker() {}
 
     /** One query of a dashboard: where it is (for messages) and its PromQL before substitution. */
-    record Query(String where, String expr) {}
+    public record Query(String where, String expr) {}
 
-    static List<Path> dashboardFiles(Path dir) {
+    public static List<Path> dashboardFiles(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
         } catch (IOException e) {
@@ -43,7 +43,7 @@ final class DashboardChecker {
         }
     }
 
-    static JsonNode read(Path file) {
+    public static JsonNode read(Path file) {
         try {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
@@ -51,7 +51,7 @@ final class DashboardChecker {
         }
     }
 
-    static List<String> importProblems(JsonNode dashboard) {
+    public static List<String> importProblems(JsonNode dashboard) {
         List<String> problems = new ArrayList<>();
         if (!dashboard.path("uid").isTextual() || dashboard.path("uid").asText().isBlank()) problems.add("no uid");
         if (!dashboard.path("schemaVersion").canConvertToInt() || dashboard.path("schemaVersion").asInt() <= 0) problems.add("no schemaVersion");
@@ -103,7 +103,7 @@ final class DashboardChecker {
     }
 
     /** Every panel target's expression and every variable's query, turned into PromQL Prometheus can answer. */
-    static List<Query> queries(JsonNode dashboard) {
+    public static List<Query> queries(JsonNode dashboard) {
         List<Query> queries = new ArrayList<>();
         for (JsonNode variable : variables(dashboard)) {
             if (!variable.path("type").asText().equals("query")) continue;
@@ -135,7 +135,7 @@ final class DashboardChecker {
      * variables filled in; a query that errors, is not a vector, has no series or keeps an unfilled
      * {@code $} variable is a problem.
      */
-    static List<String> queryProblems(JsonNode dashboard, Map<String, String> values, Function<String, JsonNode> prometheus) {
+    public static List<String> queryProblems(JsonNode dashboard, Map<String, String> values, Function<String, JsonNode> prometheus) {
         List<String> problems = new ArrayList<>();
         String uid = dashboard.path("uid").asText();
         for (Query q : queries(dashboard)) {

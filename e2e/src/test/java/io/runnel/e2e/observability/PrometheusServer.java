@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * an instant query through the HTTP API ({@code /api/v1/query}) and returns its JSON answer.
  * Timeouts are hang guards. Not thread-safe.
  */
-final class PrometheusServer implements AutoCloseable {
+public final class PrometheusServer implements AutoCloseable {
     static final String BINARY = "/usr/bin/prometheus";
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,7 +45,7 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** Starts Prometheus in {@code dir} scraping {@code target} (host:port) at {@code metricsPath}. */
-    static PrometheusServer start(Path dir, String target, String metricsPath) {
+    public static PrometheusServer start(Path dir, String target, String metricsPath) {
         assertThat(Path.of(BINARY)).as("Debian's prometheus package (bin/install-test-deps installs it)").isExecutable();
         try {
             Files.createDirectories(dir);
@@ -81,7 +81,7 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** Prometheus' whole JSON answer to an instant query, whatever its status. */
-    JsonNode queryRaw(String promql) {
+    public JsonNode queryRaw(String promql) {
         String body = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
         try {
             return JSON.readTree(body);
@@ -91,13 +91,13 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** The series of an instant-vector query's result. */
-    List<JsonNode> series(String promql) {
+    public List<JsonNode> series(String promql) {
         JsonNode data = query(promql);
         assertThat(data.path("resultType").asText()).as(promql).isEqualTo("vector");
         return List.copyOf(data.path("result").valueStream().toList());
     }
 
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(logFile);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

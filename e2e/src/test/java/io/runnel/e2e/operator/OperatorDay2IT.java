@@ -51,7 +51,8 @@ import io.runnel.e2e.support.VerifiableProducerProcess;
  * Day-2 operations by the operator on a real API server, while Kafka's VerifiableProducer (acks=all,
  * idempotent) and VerifiableConsumer run against the bootstrap Service the whole time: dynamic
  * settings without a restart, scale 3 to 5 (replicas and leaders end evenly spread), scale 5 to 3
- * (the leaving brokers are drained before they go, their claims deleted), a scale below the quorum
+ * (the leaving brokers are drained before they go, their claims deleted, with the operator killed
+ * mid-drain), a scale below the quorum
  * refused, a config change that needs a restart and an image change rolled one broker at a time
  * (with the operator killed mid-roll), autoscaling up under Kafka's producer perf test and back down
  * when it stops, and at the end every acknowledged record consumed. A
@@ -168,8 +169,24 @@ class OperatorDay2IT {
 
     @Test
     @Order(3)
-    void scalingFromFiveToThreeDrainsTheLeavingBrokersBeforeTheyGoAndDeletesTheirClaims() {
+    void scalingFromFiveToThreeDrainsTheLeavingBrokersBeforeTheyGoAndDeletesTheirClaimsEvenWithTheOperatorKilledMidDrain() {
         ok(kubectl("-n", ns, "scale", "cluster/" + CLUSTER, "--replicas=3"));
+        try (Admin admin = KafkaClients.admin(bootstrap)) {
+            // Looked at every 50 ms: the moves of a drain take seconds here, a pass of the operator milliseconds.
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(120);
+            int moving = 0;
+            while (moving == 0 && java.time.Instant.now().isBefore(deadline)) {
+                try {
+                    moving = admin.listPartitionReassignments().reassignments().get(5, TimeUnit.SECONDS).size();
+                } catch (Exception e) {
+                    // a broker busy restarting its fetchers; look again
+                }
+                if (moving == 0) io.runnel.e2e.support.Pause.sleep(50);
+            }
+            assertThat(moving).as("partitions seen moving off brokers 3 and 4 before the operator is killed").isPositive();
+        }
+        ok(kubectl("-n", OPERATOR_NS, "delete", "pod", "-l", "app.kubernetes.io/name=runnel-operator", "--grace-period=0", "--force"));
+        ok(kubectl("-n", OPERATOR_NS, "wait", "--for=condition=Available", "deployment/runnel-operator", "--timeout=240s"));
         try (Admin admin = KafkaClients.admin(bootstrap)) {
             until("3 Ready brokers holding every replica, brokers 3 and 4 and their claims gone", () -> {
                 String notReady = readyWith(3);

@@ -42,6 +42,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.runnel.e2e.kube.KubeTestbed;
+import io.runnel.e2e.observability.DashboardChecker;
+import io.runnel.e2e.observability.PrometheusServer;
 import io.runnel.e2e.support.E2eSettings;
 import io.runnel.e2e.support.ExternalCommand;
 import io.runnel.e2e.support.KafkaClients;
@@ -352,6 +354,28 @@ class OperatorIT {
             return left.isEmpty() ? null : "left: " + left;
         });
         assertThat(kube.persistentVolumeClaims().inNamespace(ns).withName("data-zoned-0").get()).isNotNull();
+    }
+
+    @Test
+    @Order(7)
+    void theOperatorDashboardAnswersEveryQueryFromAPrometheusScrapingTheOperator() throws Exception {
+        // A Prometheus on this machine reaches the operator's pod IP only on the testbed (a real cluster would need a port-forward).
+        org.junit.jupiter.api.Assumptions.assumeTrue(testbed.agent().isPresent(), "the operator's pod IP is reachable only on the testbed");
+        Pod pod = kube.pods().inNamespace(OPERATOR_NS).withLabel("app.kubernetes.io/name", "runnel-operator").list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElseThrow();
+        Path file = E2eSettings.repoRoot().resolve("grafana-dashboards/operator.json");
+        var dashboard = DashboardChecker.read(file);
+        assertThat(DashboardChecker.importProblems(dashboard)).isEmpty();
+        try (PrometheusServer prometheus = PrometheusServer.start(testbed.runDir().resolve("prometheus"),
+                pod.getStatus().getPodIP() + ":8080", "/q/metrics")) {
+            Map<String, String> variables = Map.of("namespace", ns, "cluster", "events");
+            // Rates need a few scrapes (one a second) and a reconcile in between (every 60 s at the latest).
+            Eventually.until("every query of the operator's dashboard answered with series",
+                    () -> {
+                        List<String> problems = DashboardChecker.queryProblems(dashboard, variables, prometheus::queryRaw);
+                        return problems.isEmpty() ? null : problems + "\n" + prometheus.logTail();
+                    });
+        }
     }
 
     private static Map<String, String> versions() {
