@@ -34,27 +34,59 @@ public class BrokerLifecycle {
     MeterRegistry registry;
 
     private volatile Broker broker;
+    /** The broker being started, from before its start() runs: what a shutdown during startup must close. */
+    private volatile Broker starting;
+    private volatile Thread startup;
 
+    /**
+     * Starts the broker on its own thread, so that Quarkus' HTTP server comes up at once: liveness
+     * answers while a large log is recovered or the quorum forms (a kubelet would otherwise kill a
+     * broker that recovers for longer than its liveness probe allows), and readiness answers 503
+     * until the broker serves.
+     */
     void onStart(@Observes StartupEvent event) {
         BrokerConfig brokerConfig = BrokerConfig.from(key -> config.getOptionalValue(PREFIX + key, String.class));
         GroupConfig groupConfig = GroupConfig.from(key -> config.getOptionalValue(PREFIX + key, String.class));
-        Broker started = new Broker(brokerConfig, groupConfig, vertx, registry, Time.SYSTEM);
-        try {
-            started.start();
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Runnel broker failed to start");
-            started.close();
-            Quarkus.asyncExit(1);
-            throw e;
-        }
-        broker = started;
+        Broker created = new Broker(brokerConfig, groupConfig, vertx, registry, Time.SYSTEM);
+        starting = created;
+        Thread t = new Thread(() -> {
+            try {
+                created.start();
+                broker = created;
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Runnel broker failed to start");
+                starting = null;
+                created.close();
+                Quarkus.asyncExit(1);
+            }
+        }, "runnel-startup");
+        startup = t;
+        t.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        Broker b = broker;
+        Thread t = startup;
+        if (t != null && t.isAlive()) {
+            // Stopped while starting (SIGTERM during recovery): let the start finish, never cut it short. An
+            // interrupted recovery followed by a clean close would mark half-recovered logs as cleanly shut down.
+            try {
+                t.join(STARTUP_WAIT_ON_STOP_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                LOG.warnf("Exiting while the broker is still starting (after %d ms): no clean shutdown, its logs are recovered at the next start",
+                        STARTUP_WAIT_ON_STOP_MS);
+                return;
+            }
+        }
         broker = null;
+        Broker b = starting;
+        starting = null;
         if (b != null) b.close();
     }
+
+    private static final long STARTUP_WAIT_ON_STOP_MS = 60_000;
 
     boolean isReady() {
         Broker b = broker;

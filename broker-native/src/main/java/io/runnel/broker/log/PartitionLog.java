@@ -818,6 +818,13 @@ public final class PartitionLog {
 
     // ---- compaction -----------------------------------------------------------------------
 
+    /** Bytes above the cleaner checkpoint that a pass could clean, as of the last {@link #compactionPlan}: the cleaner's backlog. Any thread. */
+    public long cleanableDirtyBytes() {
+        return cleanableDirtyBytes;
+    }
+
+    private volatile long cleanableDirtyBytes;
+
     /**
      * What a cleaning pass should clean now, if anything (Kafka's rules): only with
      * {@code cleanup.policy=compact}; never the active segment nor a segment holding a record younger
@@ -828,6 +835,7 @@ public final class PartitionLog {
     public Optional<LogCompactor.Plan> compactionPlan(long nowMs) {
         ensureUsable();
         CompactionConfig c = config.compaction();
+        cleanableDirtyBytes = 0;
         if (!c.compact() || segments.size() < 2) return Optional.empty();
         long checkpoint = readCleanerCheckpoint().orElse(logStartOffset);
         long firstDirty = checkpoint > logEndOffset ? logStartOffset : Math.max(logStartOffset, checkpoint);
@@ -855,6 +863,7 @@ public final class PartitionLog {
                 if (first != org.apache.kafka.common.record.internal.RecordBatch.NO_TIMESTAMP) oldestDirtyTimestamp = Math.min(oldestDirtyTimestamp, first);
             }
         }
+        cleanableDirtyBytes = dirtyBytes;
         if (dirtyBytes == 0) return Optional.empty();
         double ratio = dirtyBytes / (double) (cleanBytes + dirtyBytes);
         boolean overdue = c.maxCompactionLagMs() < Long.MAX_VALUE && oldestDirtyTimestamp != Long.MAX_VALUE

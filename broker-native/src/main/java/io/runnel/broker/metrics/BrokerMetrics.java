@@ -41,6 +41,9 @@ public final class BrokerMetrics {
         this.registry = registry;
         this.partitions = new PartitionMetrics(registry);
         registry.gauge("runnel.network.connections", connections);
+        io.micrometer.core.instrument.Gauge.builder("runnel.log.cleaner.dirty.bytes", cleanerDirtyBytes, java.util.concurrent.atomic.AtomicLong::get)
+                .description("Bytes of compacted logs above their cleaner checkpoint that a pass could clean (the cleaner's backlog)")
+                .register(registry);
         networkBusy = ThreadLocal.withInitial(() -> Counter.builder("runnel.network.busy.seconds")
                 .description("Event-loop time spent serving Kafka connections").tag("thread", Thread.currentThread().getName()).register(registry));
         flushTimer = Timer.builder("runnel.log.flush.time").description("Time to fsync a partition's log")
@@ -148,6 +151,13 @@ public final class BrokerMetrics {
     public void partitionClosed(TopicPartition tp) {
         partitions.closed(tp);
     }
+
+    /** Bytes the cleaner could clean now, over this broker's compacted logs (Kafka's cleaner backlog), as of its last look. */
+    public void cleanerBacklog(long dirtyBytes) {
+        cleanerDirtyBytes.set(dirtyBytes);
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong cleanerDirtyBytes = new java.util.concurrent.atomic.AtomicLong();
 
     /** One installed log-cleaner pass: what it read and kept, and how long it took. */
     public void cleanerPass(long bytesRead, long bytesWritten, long recordsRemoved, long durationNanos) {

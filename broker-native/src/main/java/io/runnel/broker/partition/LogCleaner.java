@@ -90,6 +90,9 @@ public final class LogCleaner implements AutoCloseable {
                 LOG.debugf("No cleaning plan for %s: %s", p.topicPartition(), e.toString());
             }
         }
+        long backlog = 0;
+        for (Partition p : replicas.partitions()) backlog += p.cleanableDirtyBytes();
+        metrics.cleanerBacklog(backlog);
         candidates.sort(Comparator.comparingDouble((Candidate c) -> c.plan().dirtyRatio()).reversed());
         int installed = 0;
         Throttle throttle = new Throttle(config.ioMaxBytesPerSecond(), () -> closed);

@@ -548,6 +548,11 @@ public final class Partition {
         });
     }
 
+    /** The cleaner's backlog on this log as of its last plan (0 for a log that is not compacted). Any thread. */
+    public long cleanableDirtyBytes() {
+        return log.cleanableDirtyBytes();
+    }
+
     /** For the log cleaner: what a cleaning pass should clean now, worked out on the partition's thread. */
     public CompletableFuture<Optional<LogCompactor.Plan>> compactionPlan(long nowMs) {
         return onIo(l -> l.compactionPlan(nowMs));

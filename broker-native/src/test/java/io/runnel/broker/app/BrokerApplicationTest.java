@@ -12,7 +12,10 @@ import io.quarkus.test.junit.QuarkusTest;
 class BrokerApplicationTest {
 
     @Test
-    void readinessIsUpOnceTheBrokerServes() {
+    void readinessIsUpOnceTheBrokerServes() throws InterruptedException {
+        // The broker starts on its own thread after the HTTP server: readiness turns 200 when it serves.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (given().when().get("/q/health/ready").statusCode() != 200 && System.nanoTime() < deadline) Thread.sleep(50);
         given().when().get("/q/health/ready").then().statusCode(200).body(containsString("runnel-broker"));
     }
 

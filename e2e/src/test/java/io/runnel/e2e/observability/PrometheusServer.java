@@ -46,6 +46,11 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** Starts Prometheus in {@code dir} scraping {@code target} (host:port) at {@code metricsPath}. */
     public static PrometheusServer start(Path dir, String target, String metricsPath) {
+        return start(dir, List.of(target), metricsPath);
+    }
+
+    /** Starts Prometheus in {@code dir} scraping every target (host:port) at {@code metricsPath}, as one job. */
+    public static PrometheusServer start(Path dir, List<String> targets, String metricsPath) {
         assertThat(Path.of(BINARY)).as("Debian's prometheus package (bin/install-test-deps installs it)").isExecutable();
         try {
             Files.createDirectories(dir);
@@ -58,8 +63,8 @@ public final class PrometheusServer implements AutoCloseable {
                       - job_name: runnel
                         metrics_path: %s
                         static_configs:
-                          - targets: ['%s']
-                    """.formatted(metricsPath, target));
+                          - targets: [%s]
+                    """.formatted(metricsPath, String.join(", ", targets.stream().map(t -> "'" + t + "'").toList())));
             int port = freePort();
             Path log = dir.resolve("prometheus.log");
             Process process = new ProcessBuilder(BINARY, "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
