@@ -55,6 +55,7 @@ abstract class DashboardScenario {
     static final int RECORDS_PER_PARTITION = 100;
     static final long COMMITTED = 40;
     static final int EXTRA_IN_PARTITION_0 = 20;
+    static final String CLUSTER_LABEL = "e2e-brokers";
     static final long EXPECTED_LAG = (RECORDS_PER_PARTITION + EXTRA_IN_PARTITION_0 - COMMITTED) + 2 * (RECORDS_PER_PARTITION - COMMITTED);
 
     PrometheusServer prometheus;
@@ -95,7 +96,8 @@ abstract class DashboardScenario {
         produce(0, EXTRA_IN_PARTITION_0);
 
         List<String> targets = scrapeTargets();
-        prometheus = PrometheusServer.start(workDir().resolve("prometheus"), targets, "/q/metrics");
+        // The cluster label a PodMonitor's relabeling adds on Kubernetes (k8s/monitoring/podmonitor.yaml).
+        prometheus = PrometheusServer.start(workDir().resolve("prometheus"), targets, "/q/metrics", Map.of("cluster", CLUSTER_LABEL));
         // The coordinator recomputes lag every 10 s; wait until Prometheus has scraped the settled value.
         String lagQuery = "runnel_consumer_group_lag_sum{group=\"" + group + "\"}";
         Instant deadline = Instant.now().plus(PATIENCE);
@@ -109,7 +111,7 @@ abstract class DashboardScenario {
         assertThat(up).as("one scrape target per broker").hasSize(targets.size());
         assertThat(up).allSatisfy(u -> assertThat(u.path("value").get(1).asText()).as("the scrape target is up").isEqualTo("1"));
         String instances = String.join("|", up.stream().map(u -> u.path("metric").path("instance").asText()).sorted().toList());
-        variables = Map.of("instance", instances, "topic", topic, "group", group);
+        variables = Map.of("cluster", CLUSTER_LABEL, "instance", instances, "topic", topic, "group", group);
     }
 
     @AfterAll
@@ -140,6 +142,17 @@ abstract class DashboardScenario {
             assertThat(DashboardChecker.queries(dashboard)).as(file + " has queries").isNotEmpty();
             assertThat(DashboardChecker.queryProblems(dashboard, variables, prometheus::queryRaw)).as(file.toString()).isEmpty();
         }
+    }
+
+    @Test
+    void theClusterVariableScopesTheBrokerVariable() {
+        JsonNode overview = DashboardChecker.read(dashboardsDir().resolve("cluster-overview.json"));
+        String instanceQuery = DashboardChecker.queries(overview).stream().filter(q -> q.where().equals("variable $instance")).findFirst()
+                .orElseThrow().expr();
+        Map<String, String> ours = Map.of("cluster", CLUSTER_LABEL);
+        Map<String, String> another = Map.of("cluster", "another-cluster");
+        assertThat(prometheus.series(DashboardChecker.substitute(instanceQuery, ours))).hasSize(scrapeTargets().size());
+        assertThat(prometheus.series(DashboardChecker.substitute(instanceQuery, another))).isEmpty();
     }
 
     @Test

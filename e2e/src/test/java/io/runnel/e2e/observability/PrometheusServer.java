@@ -51,6 +51,11 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** Starts Prometheus in {@code dir} scraping every target (host:port) at {@code metricsPath}, as one job. */
     public static PrometheusServer start(Path dir, List<String> targets, String metricsPath) {
+        return start(dir, targets, metricsPath, java.util.Map.of());
+    }
+
+    /** As {@link #start(Path, List, String)}, with {@code labels} on every target (as a PodMonitor's relabeling would add). */
+    public static PrometheusServer start(Path dir, List<String> targets, String metricsPath, java.util.Map<String, String> labels) {
         assertThat(Path.of(BINARY)).as("Debian's prometheus package (bin/install-test-deps installs it)").isExecutable();
         try {
             Files.createDirectories(dir);
@@ -64,7 +69,9 @@ public final class PrometheusServer implements AutoCloseable {
                         metrics_path: %s
                         static_configs:
                           - targets: [%s]
-                    """.formatted(metricsPath, String.join(", ", targets.stream().map(t -> "'" + t + "'").toList())));
+                            labels: {%s}
+                    """.formatted(metricsPath, String.join(", ", targets.stream().map(t -> "'" + t + "'").toList()),
+                    String.join(", ", labels.entrySet().stream().map(e -> e.getKey() + ": '" + e.getValue() + "'").toList())));
             int port = freePort();
             Path log = dir.resolve("prometheus.log");
             Process process = new ProcessBuilder(BINARY, "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
