@@ -120,8 +120,7 @@ public final class ClusterHealth {
         List<BrokerStatus> brokers = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Pod pod = pods.get(names.pod(i));
-            boolean ready = pod != null && pod.getStatus() != null && pod.getStatus().getConditions() != null
-                    && pod.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+            boolean ready = RollPlan.BrokerPod.readySince(pod) != null;
             brokers.add(new BrokerStatus(i, names.pod(i), names.brokerHost(i), identity.isController(i), ready));
         }
         return brokers;

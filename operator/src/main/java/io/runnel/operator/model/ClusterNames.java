@@ -84,6 +84,17 @@ public final class ClusterNames {
         return cluster + "-" + ordinal;
     }
 
+    /** The ordinal of one of this cluster's broker pods ({@link #pod}), or -1 for any other name. */
+    public int ordinalOf(String podName) {
+        String prefix = statefulSet() + "-";
+        if (!podName.startsWith(prefix)) return -1;
+        try {
+            return Integer.parseInt(podName.substring(prefix.length()));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** A broker's stable DNS name: its pod under the headless Service. */
     public String brokerHost(int ordinal) {
         return pod(ordinal) + "." + headlessService() + "." + namespace + ".svc." + clusterDomain;

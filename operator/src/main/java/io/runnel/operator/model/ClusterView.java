@@ -59,6 +59,21 @@ public record ClusterView(SortedMap<Integer, String> liveBrokers, Map<TopicParti
         return partitions.entrySet().stream().filter(e -> e.getValue().underReplicated()).map(Map.Entry::getKey).sorted(ORDER).toList();
     }
 
+    /**
+     * Each topic's replication factor, from its partitions that are not being moved (a moving one
+     * lists its old and new replicas together); 0 for a topic whose partitions all move.
+     */
+    public java.util.SortedMap<String, Integer> replicationFactors() {
+        java.util.SortedMap<String, Integer> rf = new TreeMap<>();
+        partitions.forEach((tp, p) -> rf.merge(tp.topic(), p.reassigning() ? 0 : p.replicas().size(), Math::max));
+        return rf;
+    }
+
+    /** The largest of {@link #replicationFactors()}: the fewest brokers the cluster can shrink to. 0 without topics. */
+    public int maxReplicationFactor() {
+        return replicationFactors().values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
     public int minInsyncReplicas(String topic) {
         return minInsyncReplicas.getOrDefault(topic, 1);
     }

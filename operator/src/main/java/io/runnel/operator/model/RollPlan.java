@@ -8,6 +8,8 @@ import java.util.List;
 
 import org.apache.kafka.common.TopicPartition;
 
+import io.fabric8.kubernetes.api.model.Pod;
+
 /**
  * The rolling restart of brokers whose pod runs an older template than the StatefulSet's (the
  * StatefulSet updates {@code OnDelete}: only the operator restarts brokers). One broker at a time:
@@ -28,7 +30,29 @@ public final class RollPlan {
         boolean ready() {
             return readySince != null && !terminating;
         }
+
+        /** The cluster's broker pods, by their ordinal, revision label and Ready condition; other pods are left out. */
+        public static List<BrokerPod> of(java.util.Collection<Pod> pods, ClusterNames names) {
+            List<BrokerPod> brokers = new ArrayList<>();
+            for (Pod p : pods) {
+                int ordinal = names.ordinalOf(p.getMetadata().getName());
+                if (ordinal < 0) continue;
+                String revision = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(REVISION_LABEL);
+                brokers.add(new BrokerPod(ordinal, p.getMetadata().getName(), revision, readySince(p), p.getMetadata().getDeletionTimestamp() != null));
+            }
+            return brokers;
+        }
+
+        /** When the pod's Ready condition turned True, or null while it is not Ready. */
+        public static Instant readySince(Pod pod) {
+            if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) return null;
+            return pod.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
+                    .map(c -> c.getLastTransitionTime() == null ? Instant.EPOCH : Instant.parse(c.getLastTransitionTime())).findFirst().orElse(null);
+        }
     }
+
+    /** The label the StatefulSet controller puts on each pod: the revision of the template it was made from. */
+    static final String REVISION_LABEL = "controller-revision-hash";
 
     public sealed interface Decision {
         String describe();

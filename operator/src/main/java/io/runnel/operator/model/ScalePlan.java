@@ -106,7 +106,7 @@ public final class ScalePlan {
     private static Decision shrink(int desired, int current, ClusterView view, String unreachable) {
         String going = desired == current - 1 ? "broker " + desired : "brokers " + desired + "-" + (current - 1);
         if (view == null) return new Decision(current, new Wait("waiting to reach the brokers before draining " + going + ": " + unreachable));
-        for (var e : new TreeMap<>(byTopicRf(view)).entrySet())
+        for (var e : view.replicationFactors().entrySet())
             if (e.getValue() > desired)
                 return new Decision(current, new Refused("cannot scale to " + desired + " broker(s): topic " + e.getKey() + " has "
                         + e.getValue() + " replicas per partition"));
@@ -162,12 +162,6 @@ public final class ScalePlan {
         SortedMap<Integer, String> brokers = new TreeMap<>();
         for (int id = 0; id < count; id++) brokers.put(id, view.liveBrokers().get(id));
         return brokers;
-    }
-
-    private static Map<String, Integer> byTopicRf(ClusterView view) {
-        Map<String, Integer> rf = new TreeMap<>();
-        view.partitions().forEach((tp, p) -> rf.merge(tp.topic(), p.reassigning() ? 0 : p.replicas().size(), Math::max));
-        return rf;
     }
 
     private static Map<TopicPartition, List<Integer>> only(Map<TopicPartition, List<Integer>> target, Set<TopicPartition> keys) {

@@ -136,7 +136,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
                 for (int id = desired; id < (stsReplicas == null ? 0 : stsReplicas); id++) leaving.add(id);
                 view = clusterAdmin.view(bootstrap, leaving);
             } catch (Exception e) {
-                unreachable = e.getCause() != null ? e.getCause().toString() : e.toString();
+                unreachable = why(e);
                 LOG.debugf("Cluster %s/%s: brokers not reachable at %s: %s", names.namespace(), names.cluster(), bootstrap, unreachable);
             }
         }
@@ -153,7 +153,8 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         ScalePlan.Decision scale = ScalePlan.decide(desired, stsReplicas, identity.controllerCount(), view, unreachable);
 
         OwnedResources.Applied<StatefulSet> applied = apply(client, cluster,
-                BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion, scale.statefulSetReplicas()));
+                BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion, scale.statefulSetReplicas()),
+                existing);
         StatefulSet previous = applied.before();
         if (previous != null && previous.getSpec().getReplicas() != scale.statefulSetReplicas())
             KubernetesEvents.normal(client, cluster, "Scaling",
@@ -162,7 +163,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         if (view != null) applyDynamicConfigs(client, cluster, bootstrap, view, scale.step());
 
         StatefulSet statefulSet = applied.stored();
-        RollPlan.Decision roll = RollPlan.decide(brokerPods(pods), scale.statefulSetReplicas(),
+        RollPlan.Decision roll = RollPlan.decide(RollPlan.BrokerPod.of(pods.values(), names), scale.statefulSetReplicas(),
                 statefulSet.getStatus() == null ? null : statefulSet.getStatus().getUpdateRevision(), identity.controllerCount(), view,
                 Duration.ofSeconds(cluster.getSpec().rollout.settleSeconds), now);
         ProgressStatus rollout = act(client, cluster, names, roll);
@@ -210,10 +211,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
             load = view == null ? null : (double) view.partitions().values().stream().mapToInt(p -> p.replicas().size()).sum();
             perBroker = spec.target.partitionReplicas;
         }
-        int floor = controllerCount;
-        // A partition being moved lists old and new replicas; the planner waits for moves to end anyway.
-        if (view != null) floor = Math.max(floor, view.partitions().values().stream().filter(p -> !p.reassigning())
-                .mapToInt(p -> p.replicas().size()).max().orElse(1));
+        int floor = view == null ? controllerCount : Math.max(controllerCount, view.maxReplicationFactor());
         AutoscalePlan.Decision d = AutoscalePlan.decide(spec, cluster.getSpec().replicas, load, perBroker, floor,
                 busy(cluster, existing, view), lastScale, now);
         AutoscalingStatus status = new AutoscalingStatus();
@@ -294,9 +292,8 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
                 }
             }
         } catch (Exception e) {
-            String why = e.getCause() != null ? e.getCause().toString() : e.toString();
-            LOG.warnf("Cluster %s/%s: %s failed: %s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), step.describe(), why);
-            return new ProgressStatus(ClusterHealth.WAITING, "retrying after a failure: " + why, null);
+            LOG.warnf("Cluster %s/%s: %s failed: %s", cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), step.describe(), why(e));
+            return new ProgressStatus(ClusterHealth.WAITING, "retrying after a failure: " + why(e), null);
         }
     }
 
@@ -311,49 +308,29 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
                     + (changes.remove().isEmpty() ? "" : ", removed " + changes.remove()));
         } catch (Exception e) {
             LOG.warnf("Cluster %s/%s: applying dynamic broker configs failed (retried next pass): %s", cluster.getMetadata().getNamespace(),
-                    cluster.getMetadata().getName(), e.getCause() != null ? e.getCause() : e);
+                    cluster.getMetadata().getName(), why(e));
         }
+    }
+
+    /** What went wrong in an Admin call: the cause its future carried, else the exception itself. */
+    private static String why(Exception e) {
+        return e.getCause() != null ? e.getCause().toString() : e.toString();
     }
 
     /** With removedBrokerClaims=Delete, the claims of ordinals at or above the StatefulSet's size once their pods are gone. */
     private static void deleteClaimsOfRemovedBrokers(KubernetesClient client, Cluster cluster, ClusterNames names, int replicas, Map<String, Pod> pods) {
         if (cluster.getSpec().storage.removedBrokerClaims != io.runnel.operator.api.StorageSpec.ClaimPolicy.Delete) return;
         var claims = client.persistentVolumeClaims().inNamespace(names.namespace()).withLabels(names.selectorLabels()).list().getItems();
+        String prefix = ClusterNames.DATA_VOLUME + "-";
         for (var claim : claims) {
             String name = claim.getMetadata().getName();
-            String prefix = ClusterNames.DATA_VOLUME + "-" + names.statefulSet() + "-";
             if (!name.startsWith(prefix) || claim.getMetadata().getDeletionTimestamp() != null) continue;
-            int ordinal;
-            try {
-                ordinal = Integer.parseInt(name.substring(prefix.length()));
-            } catch (NumberFormatException e) {
-                continue;
-            }
+            int ordinal = names.ordinalOf(name.substring(prefix.length()));
             if (ordinal < replicas || pods.containsKey(names.pod(ordinal))) continue;
             client.persistentVolumeClaims().inNamespace(names.namespace()).withName(name).delete();
             KubernetesEvents.normal(client, cluster, "ClaimDeleted", name + " of removed broker " + ordinal);
         }
     }
-
-    private static List<RollPlan.BrokerPod> brokerPods(Map<String, Pod> pods) {
-        List<RollPlan.BrokerPod> brokers = new ArrayList<>();
-        for (Pod p : pods.values()) {
-            String name = p.getMetadata().getName();
-            int ordinal;
-            try {
-                ordinal = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
-            } catch (NumberFormatException e) {
-                continue;
-            }
-            Instant readySince = p.getStatus() == null || p.getStatus().getConditions() == null ? null
-                    : p.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
-                    .map(c -> c.getLastTransitionTime() == null ? Instant.EPOCH : Instant.parse(c.getLastTransitionTime())).findFirst().orElse(null);
-            brokers.add(new RollPlan.BrokerPod(ordinal, name, p.getMetadata().getLabels() == null ? null
-                    : p.getMetadata().getLabels().get("controller-revision-hash"), readySince, p.getMetadata().getDeletionTimestamp() != null));
-        }
-        return brokers;
-    }
-
 
     /** The one thing garbage collection cannot remove: the cluster-scoped rack binding. */
     @Override
@@ -388,7 +365,12 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
     }
 
     private static <T extends HasMetadata> OwnedResources.Applied<T> apply(KubernetesClient client, Cluster cluster, T desired) {
-        OwnedResources.Applied<T> applied = OwnedResources.apply(client, desired);
+        return apply(client, cluster, desired, client.resource(desired).get());
+    }
+
+    /** Applies {@code desired}, read just before as {@code before} (null if absent), and records an event when it changed. */
+    private static <T extends HasMetadata> OwnedResources.Applied<T> apply(KubernetesClient client, Cluster cluster, T desired, T before) {
+        OwnedResources.Applied<T> applied = OwnedResources.apply(client, desired, before);
         switch (applied.outcome()) {
             case CREATED -> KubernetesEvents.normal(client, cluster, "Created", desired.getKind() + " " + desired.getMetadata().getName());
             case UPDATED -> KubernetesEvents.normal(client, cluster, "Updated", desired.getKind() + " " + desired.getMetadata().getName());

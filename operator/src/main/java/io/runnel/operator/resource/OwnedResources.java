@@ -32,7 +32,11 @@ public final class OwnedResources {
     }
 
     public static <T extends HasMetadata> Applied<T> apply(KubernetesClient client, T desired) {
-        T before = client.resource(desired).get();
+        return apply(client, desired, client.resource(desired).get());
+    }
+
+    /** As {@link #apply(KubernetesClient, HasMetadata)}, for a caller that has just read the object ({@code before}, null if absent). */
+    public static <T extends HasMetadata> Applied<T> apply(KubernetesClient client, T desired, T before) {
         if (before != null) {
             T wouldBe = client.resource(desired).dryRun().fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
             if (comparable(before).equals(comparable(wouldBe))) return new Applied<>(Outcome.UNCHANGED, before, before);

@@ -92,6 +92,22 @@ class RollPlanTest {
     }
 
     @Test
+    void brokerPodsAreReadFromTheirNameRevisionLabelAndReadyCondition() {
+        ClusterNames names = new ClusterNames("events", "prod", "cluster.local");
+        var ready = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("events-2")
+                .addToLabels("controller-revision-hash", "events-abc").endMetadata()
+                .withNewStatus().addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime("2026-11-24T09:00:00Z")
+                .endCondition().endStatus().build();
+        var starting = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("events-10").endMetadata()
+                .withNewStatus().addNewCondition().withType("Ready").withStatus("False").endCondition().endStatus().build();
+        var other = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("events-bootstrap-x").endMetadata().build();
+
+        assertThat(RollPlan.BrokerPod.of(List.of(ready, starting, other), names)).containsExactlyInAnyOrder(
+                new RollPlan.BrokerPod(2, "events-2", "events-abc", Instant.parse("2026-11-24T09:00:00Z"), false),
+                new RollPlan.BrokerPod(10, "events-10", null, null, false));
+    }
+
+    @Test
     void aPodBeyondTheStatefulSetsSizeIsNotRolled() {
         ClusterView view = ViewFixtures.brokers(3).topic("orders", 3, 3, 3, 2).view();
         List<RollPlan.BrokerPod> pods = pods(4, "new", 3);
