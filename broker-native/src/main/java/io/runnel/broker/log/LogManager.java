@@ -58,6 +58,11 @@ public final class LogManager {
         flushListener = listener;
     }
 
+    /** Read at each fsync, so that a listener set after the logs were loaded still hears of them. */
+    private void flushed(long nanos) {
+        flushListener.accept(nanos);
+    }
+
     public LogManager(List<Path> logDirs, Time time) {
         if (logDirs.isEmpty()) throw new IllegalArgumentException("no log dirs");
         this.logDirs = List.copyOf(logDirs);
@@ -87,7 +92,7 @@ public final class LogManager {
             Optional<TopicPartition> tp = parseDirName(name);
             if (tp.isEmpty() || name.equals(METADATA_DIR_NAME)) continue;
             PartitionLog log = PartitionLog.open(child, configs.apply(tp.get()), hadCleanShutdown, time);
-            log.onFlush(nanos -> flushListener.accept(nanos));
+            log.onFlush(this::flushed);
             PartitionLog other = logs.putIfAbsent(tp.get(), log);
             if (other != null) {
                 log.close();
@@ -134,7 +139,7 @@ public final class LogManager {
         }
         Path logDir = leastLoadedLogDir();
         PartitionLog log = PartitionLog.open(logDir.resolve(dirName(tp)), config, true, time);
-        log.onFlush(nanos -> flushListener.accept(nanos));
+        log.onFlush(this::flushed);
         if (topicId != null) log.assignTopicId(topicId);
         flushDir(logDir);
         logs.put(tp, log);

@@ -36,6 +36,10 @@ public final class BrokerMetrics {
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ApiKeys, ConcurrentHashMap<Errors, Counter>> errorCounters = new ConcurrentHashMap<>();
     private final PartitionMetrics partitions;
+    /** Each event loop's own counter, so that counting costs no lookup. */
+    private final ThreadLocal<Counter> networkBusy;
+    private final Timer flushTimer;
+    private final java.util.concurrent.atomic.AtomicLong cleanerDirtyBytes = new java.util.concurrent.atomic.AtomicLong();
 
     public BrokerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -123,15 +127,10 @@ public final class BrokerMetrics {
         networkBusy.get().increment(nanos / 1e9);
     }
 
-    /** Each event loop's own counter, so that counting costs no lookup. */
-    private final ThreadLocal<Counter> networkBusy;
-
     /** One fsync of a partition's log (flush.messages / flush.ms policy, or a clean shutdown). */
     public void logFlushed(long nanos) {
         flushTimer.record(nanos, TimeUnit.NANOSECONDS);
     }
-
-    private final Timer flushTimer;
 
     public void bytesIn(String topic, long bytes, long records) {
         counter("runnel.topic.bytes.in", topic).increment(bytes);
@@ -156,8 +155,6 @@ public final class BrokerMetrics {
     public void cleanerBacklog(long dirtyBytes) {
         cleanerDirtyBytes.set(dirtyBytes);
     }
-
-    private final java.util.concurrent.atomic.AtomicLong cleanerDirtyBytes = new java.util.concurrent.atomic.AtomicLong();
 
     /** One installed log-cleaner pass: what it read and kept, and how long it took. */
     public void cleanerPass(long bytesRead, long bytesWritten, long recordsRemoved, long durationNanos) {

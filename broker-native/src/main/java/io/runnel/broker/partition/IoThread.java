@@ -43,11 +43,16 @@ final class IoThread extends ScheduledThreadPoolExecutor {
 
     @Override
     protected <V> RunnableScheduledFuture<V> decorateTask(Runnable runnable, RunnableScheduledFuture<V> task) {
-        return task.getDelay(TimeUnit.NANOSECONDS) > 0 ? task : new Queued<>(task, System.nanoTime());
+        return stamped(task);
     }
 
     @Override
     protected <V> RunnableScheduledFuture<V> decorateTask(java.util.concurrent.Callable<V> callable, RunnableScheduledFuture<V> task) {
+        return stamped(task);
+    }
+
+    /** Work to run now carries the time it was handed over; a timer is left as it is. */
+    private static <V> RunnableScheduledFuture<V> stamped(RunnableScheduledFuture<V> task) {
         return task.getDelay(TimeUnit.NANOSECONDS) > 0 ? task : new Queued<>(task, System.nanoTime());
     }
 

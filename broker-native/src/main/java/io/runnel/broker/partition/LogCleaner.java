@@ -81,6 +81,7 @@ public final class LogCleaner implements AutoCloseable {
         record Candidate(Partition partition, LogCompactor.Plan plan) {}
         List<Candidate> candidates = new ArrayList<>();
         long now = time.milliseconds();
+        long backlog = 0;
         for (Partition p : replicas.partitions()) {
             if (closed) return 0;
             try {
@@ -89,9 +90,8 @@ public final class LogCleaner implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.debugf("No cleaning plan for %s: %s", p.topicPartition(), e.toString());
             }
+            backlog += p.cleanableDirtyBytes(); // worked out by the plan just made
         }
-        long backlog = 0;
-        for (Partition p : replicas.partitions()) backlog += p.cleanableDirtyBytes();
         metrics.cleanerBacklog(backlog);
         candidates.sort(Comparator.comparingDouble((Candidate c) -> c.plan().dirtyRatio()).reversed());
         int installed = 0;
