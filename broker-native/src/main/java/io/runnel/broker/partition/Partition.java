@@ -74,7 +74,7 @@ public final class Partition {
     /** The log's segment count, published by the I/O thread for metrics (the segment map itself is confined to it). */
     private volatile int segmentCount;
 
-    private record PendingAppend(MemoryRecords records, CompletableFuture<AppendResult> result) {}
+    private record PendingAppend(MemoryRecords records, io.runnel.broker.log.AppendOrigin origin, CompletableFuture<AppendResult> result) {}
 
     /** A partition whose only replica is this one, leading: for tests and single-replica tools. */
     public Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, int leaderEpoch,
@@ -364,8 +364,13 @@ public final class Partition {
 
     /** Queues an append; completes on the I/O thread once the records are in the log (and flushed if policy says so). */
     public CompletableFuture<AppendResult> appendRecordsToLeader(MemoryRecords records) {
+        return appendRecordsToLeader(records, io.runnel.broker.log.AppendOrigin.CLIENT);
+    }
+
+    /** {@link #appendRecordsToLeader(MemoryRecords)} for a coordinator (markers, transactional offset commits). */
+    public CompletableFuture<AppendResult> appendRecordsToLeader(MemoryRecords records, io.runnel.broker.log.AppendOrigin origin) {
         CompletableFuture<AppendResult> result = new CompletableFuture<>();
-        appendQueue.add(new PendingAppend(records, result));
+        appendQueue.add(new PendingAppend(records, origin, result));
         if (drainScheduled.compareAndSet(false, true)) io.execute(this::drainAppends);
         return result;
     }
@@ -377,7 +382,7 @@ public final class Partition {
         PendingAppend pending;
         while ((pending = appendQueue.poll()) != null) {
             group.add(pending);
-            results.add(appendOne(pending.records()));
+            results.add(appendOne(pending.records(), pending.origin()));
         }
         if (group.isEmpty()) return;
         // One fsync, if the policy says one is due, for the whole group; only then do acks go out.
@@ -406,11 +411,11 @@ public final class Partition {
         }
     }
 
-    private AppendResult appendOne(MemoryRecords records) {
+    private AppendResult appendOne(MemoryRecords records, io.runnel.broker.log.AppendOrigin origin) {
         if (closed) return AppendResult.error(Errors.NOT_LEADER_OR_FOLLOWER, "partition " + topicPartition + " is closing");
         if (!leader) return AppendResult.error(Errors.NOT_LEADER_OR_FOLLOWER, "broker " + localBrokerId + " does not lead " + topicPartition);
         try {
-            LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
+            LogAppendInfo info = log.appendAsLeader(records, leaderEpoch, origin);
             sizeBytes += info.validBytes(); // a duplicate wrote nothing and reports 0
             segmentCount = log.numberOfSegments(); // an append may have rolled
             return new AppendResult(Errors.NONE, null, info.firstOffset(), info.logAppendTimeMs(), log.logStartOffset());
