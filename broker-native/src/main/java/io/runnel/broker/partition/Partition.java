@@ -20,6 +20,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.log.AppendOrigin;
 import io.runnel.broker.log.FileSlice;
 import io.runnel.broker.log.LogAppendInfo;
 import io.runnel.broker.log.LogConfig;
@@ -74,7 +75,7 @@ public final class Partition {
     /** The log's segment count, published by the I/O thread for metrics (the segment map itself is confined to it). */
     private volatile int segmentCount;
 
-    private record PendingAppend(MemoryRecords records, io.runnel.broker.log.AppendOrigin origin, CompletableFuture<AppendResult> result) {}
+    private record PendingAppend(MemoryRecords records, AppendOrigin origin, CompletableFuture<AppendResult> result) {}
 
     /** A partition whose only replica is this one, leading: for tests and single-replica tools. */
     public Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, int leaderEpoch,
@@ -364,11 +365,11 @@ public final class Partition {
 
     /** Queues an append; completes on the I/O thread once the records are in the log (and flushed if policy says so). */
     public CompletableFuture<AppendResult> appendRecordsToLeader(MemoryRecords records) {
-        return appendRecordsToLeader(records, io.runnel.broker.log.AppendOrigin.CLIENT);
+        return appendRecordsToLeader(records, AppendOrigin.CLIENT);
     }
 
     /** {@link #appendRecordsToLeader(MemoryRecords)} for a coordinator (markers, transactional offset commits). */
-    public CompletableFuture<AppendResult> appendRecordsToLeader(MemoryRecords records, io.runnel.broker.log.AppendOrigin origin) {
+    public CompletableFuture<AppendResult> appendRecordsToLeader(MemoryRecords records, AppendOrigin origin) {
         CompletableFuture<AppendResult> result = new CompletableFuture<>();
         appendQueue.add(new PendingAppend(records, origin, result));
         if (drainScheduled.compareAndSet(false, true)) io.execute(this::drainAppends);
@@ -411,7 +412,7 @@ public final class Partition {
         }
     }
 
-    private AppendResult appendOne(MemoryRecords records, io.runnel.broker.log.AppendOrigin origin) {
+    private AppendResult appendOne(MemoryRecords records, AppendOrigin origin) {
         if (closed) return AppendResult.error(Errors.NOT_LEADER_OR_FOLLOWER, "partition " + topicPartition + " is closing");
         if (!leader) return AppendResult.error(Errors.NOT_LEADER_OR_FOLLOWER, "broker " + localBrokerId + " does not lead " + topicPartition);
         try {
