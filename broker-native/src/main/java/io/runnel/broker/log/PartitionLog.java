@@ -181,7 +181,7 @@ public final class PartitionLog {
     /** An aborted transaction goes to the index; a committed one needs nothing. */
     private void recordCompleted(ProducerStateManager.CompletedTxn txn) {
         if (!txn.aborted()) return;
-        long lastStable = producerState.firstUnstableOffset().orElse(txn.lastOffset() + 1);
+        long lastStable = producerState.firstOpenTxnOffset().orElse(txn.lastOffset() + 1);
         abortedTxns.append(new AbortedTxn(txn.producerId(), txn.firstOffset(), txn.lastOffset(), lastStable));
     }
 

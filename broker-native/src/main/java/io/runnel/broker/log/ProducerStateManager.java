@@ -123,6 +123,11 @@ final class ProducerStateManager {
         }
     }
 
+    /** The first offset of the oldest open transaction, if any (what an aborted-index entry records as its last stable offset). */
+    OptionalLong firstOpenTxnOffset() {
+        return ongoingTxns.isEmpty() ? OptionalLong.empty() : OptionalLong.of(ongoingTxns.firstKey());
+    }
+
     /** Every known producer, for DescribeProducers. */
     List<ActiveProducer> activeProducers() {
         List<ActiveProducer> all = new ArrayList<>();
@@ -165,7 +170,7 @@ final class ProducerStateManager {
                 throw new InvalidTxnStateException("Producer " + producerId + " has a transaction open at offset "
                         + current.currentTxnFirstOffset() + " and sent a non-transactional batch");
             }
-            if (batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
+            if (origin.checksSequences() && batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
                 current.addBatch(epoch, new BatchMetadata(batch.baseSequence(), batch.lastSequence(), firstOffset, lastOffset, maxTimestamp));
             } else {
                 current.bumpEpoch(epoch);
