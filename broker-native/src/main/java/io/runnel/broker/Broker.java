@@ -28,6 +28,8 @@ import io.runnel.broker.api.DeleteTopicsHandler;
 import io.runnel.broker.api.DescribeClusterHandler;
 import io.runnel.broker.api.DescribeConfigsHandler;
 import io.runnel.broker.api.DescribeLogDirsHandler;
+import io.runnel.broker.api.DescribeProducersHandler;
+import io.runnel.broker.api.WriteTxnMarkersHandler;
 import io.runnel.broker.api.DescribeTopicPartitionsHandler;
 import io.runnel.broker.api.FetchHandler;
 import io.runnel.broker.api.IncrementalAlterConfigsHandler;
@@ -65,6 +67,8 @@ import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.replication.ReplicaFetcherManager;
 import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.protocol.SupportedApis;
+import io.runnel.broker.txn.TxnMarkerChannel;
+import io.runnel.broker.txn.TxnMarkerWriter;
 import io.vertx.core.Vertx;
 
 /**
@@ -94,6 +98,8 @@ public final class Broker implements AutoCloseable {
     private ReplicaManager replicaManager;
     private LogCleaner logCleaner;
     private GroupCoordinator groupCoordinator;
+    /** Transaction markers: written here for partitions this broker leads, sent to their leaders otherwise. */
+    private TxnMarkerChannel txnMarkers;
     private KafkaServer server;
     /** The controller listener, on nodes with the controller role and a network quorum. */
     private KafkaServer controllerServer;
@@ -255,7 +261,13 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
+        handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
+        TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
+                (tp, producerId, epoch, commit) -> CompletableFuture.completedFuture(null), time);
+        handlers.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(markerWriter));
+        txnMarkers = new TxnMarkerChannel(config.nodeId(), config.clientListeners().get(0).name(), controller::image, markerWriter,
+                config.connectionsMaxIdleMs(), time);
         controller.addListener((previous, current) -> groupCoordinator.onImage(current)); // after the replica manager's
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
@@ -342,6 +354,7 @@ public final class Broker implements AutoCloseable {
         }
         if (replicaFetchers != null) replicaFetchers.close();
         if (server != null) server.close();
+        if (txnMarkers != null) txnMarkers.close();
         if (logCleaner != null) logCleaner.close(); // a pass in flight finishes its chunk; its install then finds the partitions gone or completes at next open
         // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.
         if (groupCoordinator != null) groupCoordinator.close();

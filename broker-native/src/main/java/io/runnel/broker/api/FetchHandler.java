@@ -72,7 +72,7 @@ public final class FetchHandler implements ApiHandler {
         }
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         int replicaId = replicaId(context, data);
-        readAll(wanted, data.maxBytes(), replicaId).thenAccept(results -> context.eventLoop().runOnContext(v -> {
+        readAll(wanted, data.maxBytes(), replicaId, readCommitted(data)).thenAccept(results -> context.eventLoop().runOnContext(v -> {
             if (isEnough(results, data)) {
                 response.complete(toResponse(context, wanted, results));
             } else {
@@ -80,6 +80,11 @@ public final class FetchHandler implements ApiHandler {
             }
         }));
         return response;
+    }
+
+    /** isolation_level 1 (KIP-98): stop at the last stable offset and name the aborted transactions. */
+    private static boolean readCommitted(FetchRequestData data) {
+        return data.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED.id();
     }
 
     /** The fetching follower's broker id (Fetch v15+ carries it in ReplicaState), or -1 for a consumer. */
@@ -98,11 +103,11 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** Reads partitions one after another, each within what the earlier ones left of the budget. */
-    private CompletableFuture<List<ReadResult>> readAll(List<Wanted> wanted, int maxBytes, int replicaId) {
+    private CompletableFuture<List<ReadResult>> readAll(List<Wanted> wanted, int maxBytes, int replicaId, boolean readCommitted) {
         List<ReadResult> results = new ArrayList<>();
         CompletableFuture<int[]> chain = CompletableFuture.completedFuture(new int[] {Math.max(0, maxBytes), 0});
         for (Wanted w : wanted) {
-            chain = chain.thenCompose(budget -> readOne(w, budget[0], budget[1] == 0, replicaId).thenApply(r -> {
+            chain = chain.thenCompose(budget -> readOne(w, budget[0], budget[1] == 0, replicaId, readCommitted).thenApply(r -> {
                 results.add(r);
                 int size = r.sizeInBytes();
                 return new int[] {Math.max(0, budget[0] - size), budget[1] + size};
@@ -112,13 +117,14 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** A consumer reads up to the high watermark; a follower ({@code replicaId} >= 0) up to the log end, and reports its progress. */
-    private CompletableFuture<ReadResult> readOne(Wanted w, int budgetBytes, boolean nothingReadYet, int replicaId) {
+    private CompletableFuture<ReadResult> readOne(Wanted w, int budgetBytes, boolean nothingReadYet, int replicaId, boolean readCommitted) {
         var resolved = PartitionLookup.resolve(controller.image(), replicas, w.topic().topic(), w.topic().topicId(), w.partition().partition());
         if (resolved.error() != Errors.NONE) return CompletableFuture.completedFuture(ReadResult.error(resolved.error(), -1, -1));
         int maxBytes = Math.min(budgetBytes, Math.max(0, w.partition().partitionMaxBytes()));
         boolean minOneMessage = nothingReadYet; // KIP-74: progress even when one batch exceeds the limits
         if (replicaId < 0) {
-            return resolved.partition().readForFetch(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch())
+            return resolved.partition().readForFetch(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch(),
+                            readCommitted)
                     .exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
         }
         // A follower catching up on a throttled partition gets nothing while the leader's throttle is spent;
@@ -152,9 +158,9 @@ public final class FetchHandler implements ApiHandler {
             topic.partitions().add(new PartitionData().setPartitionIndex(w.partition().partition())
                     .setErrorCode(r.error().code())
                     .setHighWatermark(r.highWatermark())
-                    .setLastStableOffset(r.highWatermark())
+                    .setLastStableOffset(r.lastStableOffset())
                     .setLogStartOffset(r.logStartOffset())
-                    .setAbortedTransactions(null)
+                    .setAbortedTransactions(abortedTransactions(r))
                     .setPreferredReadReplica(-1)
                     .setRecords(r.records()));
             if (r.sizeInBytes() > 0) {
@@ -163,6 +169,14 @@ public final class FetchHandler implements ApiHandler {
             }
         }
         return response;
+    }
+
+    private static List<FetchResponseData.AbortedTransaction> abortedTransactions(ReadResult r) {
+        if (r.abortedTransactions() == null) return null;
+        List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>(r.abortedTransactions().size());
+        for (var txn : r.abortedTransactions())
+            aborted.add(new FetchResponseData.AbortedTransaction().setProducerId(txn.producerId()).setFirstOffset(txn.firstOffset()));
+        return aborted;
     }
 
     private String nameOf(Uuid topicId) {
@@ -203,7 +217,7 @@ public final class FetchHandler implements ApiHandler {
             }
             timerId = context.eventLoop().owner().setTimer(Math.max(1, data.maxWaitMs()), id -> {
                 timerId = -1;
-                readAll(wanted, data.maxBytes(), replicaId).thenAccept(results -> context.eventLoop().runOnContext(v -> finish(results)));
+                readAll(wanted, data.maxBytes(), replicaId, readCommitted(data)).thenAccept(results -> context.eventLoop().runOnContext(v -> finish(results)));
             });
             onAppend(); // an append may have landed between the first read and the watch
         }
@@ -220,7 +234,7 @@ public final class FetchHandler implements ApiHandler {
                 return;
             }
             rereading = true;
-            readAll(wanted, data.maxBytes(), replicaId).thenAccept(results -> context.eventLoop().runOnContext(v -> {
+            readAll(wanted, data.maxBytes(), replicaId, readCommitted(data)).thenAccept(results -> context.eventLoop().runOnContext(v -> {
                 rereading = false;
                 if (done) return;
                 if (isEnough(results, data)) {

@@ -59,7 +59,8 @@ public final class ListOffsetsHandler implements ApiHandler {
                     continue;
                 }
                 boolean hasLeaderEpoch = context.apiVersion() >= 4;
-                lookups.add(lookup(partition, p.timestamp()).handle((found, error) -> {
+                boolean readCommitted = data.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED.id();
+                lookups.add(lookup(partition, p.timestamp(), readCommitted).handle((found, error) -> {
                     if (error != null) return partitionResponse.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                     found.ifPresent(t -> partitionResponse.setTimestamp(t.timestamp).setOffset(t.offset)
                             .setLeaderEpoch(hasLeaderEpoch ? t.leaderEpoch.orElse(partition.leaderEpoch()) : -1));
@@ -70,15 +71,22 @@ public final class ListOffsetsHandler implements ApiHandler {
         return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(v -> response);
     }
 
-    private static CompletableFuture<Optional<TimestampAndOffset>> lookup(Partition partition, long timestamp) {
+    /**
+     * Kafka's answers: the log start, the last fetchable offset (the last stable offset for
+     * read_committed, else the high watermark), or the first offset at or after a timestamp —
+     * only if it is fetchable.
+     */
+    private static CompletableFuture<Optional<TimestampAndOffset>> lookup(Partition partition, long timestamp, boolean readCommitted) {
+        long lastFetchable = readCommitted ? partition.lastStableOffset() : partition.highWatermark();
         if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
             return CompletableFuture.completedFuture(Optional.of(new TimestampAndOffset(-1, partition.logStartOffset(), Optional.of(partition.leaderEpoch()))));
         }
         if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
-            return CompletableFuture.completedFuture(Optional.of(new TimestampAndOffset(-1, partition.highWatermark(), Optional.of(partition.leaderEpoch()))));
+            return CompletableFuture.completedFuture(Optional.of(new TimestampAndOffset(-1, lastFetchable, Optional.of(partition.leaderEpoch()))));
         }
-        if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) return partition.offsetOfMaxTimestamp();
+        if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP)
+            return partition.offsetOfMaxTimestamp().thenApply(found -> found.filter(t -> t.offset < lastFetchable));
         if (timestamp < 0) return CompletableFuture.completedFuture(Optional.empty()); // tiered-storage queries: nothing tiered
-        return partition.offsetForTimestamp(timestamp);
+        return partition.offsetForTimestamp(timestamp).thenApply(found -> found.filter(t -> t.offset < lastFetchable));
     }
 }

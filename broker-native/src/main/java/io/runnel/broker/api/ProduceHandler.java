@@ -120,7 +120,7 @@ public final class ProduceHandler implements ApiHandler {
     private record Rejection(Errors error, String message) {}
 
     /**
-     * Checks that need no disk: a records field, no transactional batches yet, timestamps within
+     * Checks that need no disk: a records field, no control batches, timestamps within
      * the topic's bounds (CreateTime topics), a key on every record of a compacted topic (Kafka
      * decodes the records for that too), and for acks=all an ISR of at least min.insync.replicas.
      * Null when the records may go on.
@@ -131,9 +131,8 @@ public final class ProduceHandler implements ApiHandler {
         long latestMs = saturatedAdd(nowMs, policy.timestampAfterMaxMs());
         try {
             for (MutableRecordBatch batch : records.batches()) {
-                // Transactional batches need the transaction coordinator, which does not exist yet.
-                if (batch.isTransactional() || batch.isControlBatch())
-                    return new Rejection(Errors.INVALID_RECORD, "Transactional and control batches are not supported yet");
+                // Markers are the transaction coordinator's (WriteTxnMarkers), never a client's.
+                if (batch.isControlBatch()) return new Rejection(Errors.INVALID_RECORD, "Clients may not write control batches");
                 if (policy.createTime() && !timestampsWithinBounds(batch, nowMs, latestMs, policy.timestampBeforeMaxMs()))
                     return new Rejection(Errors.INVALID_TIMESTAMP,
                             "A record's timestamp is outside message.timestamp.before.max.ms/after.max.ms of the broker's time");

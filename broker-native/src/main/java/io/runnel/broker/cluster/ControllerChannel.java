@@ -1,25 +1,19 @@
 package io.runnel.broker.cluster;
 
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
 
 import org.apache.kafka.clients.ClientResponse;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.errors.DisconnectException;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.raft.LeaderAndEpoch;
-import org.apache.kafka.server.util.InterBrokerSendThread;
 import org.apache.kafka.server.util.RequestAndCompletionHandler;
 
 /**
@@ -33,7 +27,7 @@ public final class ControllerChannel implements AutoCloseable {
     private final Map<Integer, InetSocketAddress> voters;
     private final Supplier<LeaderAndEpoch> leader;
     private final Time time;
-    private final Sender sender;
+    private final QueuedSendThread sender;
 
     public ControllerChannel(int nodeId, String controllerListener, Map<Integer, InetSocketAddress> voters, Supplier<LeaderAndEpoch> leader,
                              int requestTimeoutMs, long connectionsMaxIdleMs, Time time) {
@@ -41,14 +35,14 @@ public final class ControllerChannel implements AutoCloseable {
         this.leader = leader;
         this.time = time;
         String clientId = "runnel-broker-" + nodeId + "-to-controller";
-        this.sender = new Sender(clientId, NodeNetworkClient.create(clientId, ListenerName.normalised(controllerListener), requestTimeoutMs,
+        this.sender = new QueuedSendThread(clientId, NodeNetworkClient.create(clientId, ListenerName.normalised(controllerListener), requestTimeoutMs,
                 connectionsMaxIdleMs, time), requestTimeoutMs, time);
         sender.start();
     }
 
     /**
      * Sends {@code request} to the active controller. Fails with {@link NotControllerException}
-     * when no leader is known, {@link DisconnectException} when the connection failed or timed out.
+     * when no leader is known, {@code DisconnectException} when the connection failed or timed out.
      */
     public CompletableFuture<AbstractResponse> send(AbstractRequest.Builder<? extends AbstractRequest> request) {
         OptionalInt leaderId = leader.get().leaderId();
@@ -61,12 +55,7 @@ public final class ControllerChannel implements AutoCloseable {
     }
 
     private static void complete(CompletableFuture<AbstractResponse> result, ClientResponse response, Node controller) {
-        if (response.versionMismatch() != null) result.completeExceptionally(response.versionMismatch());
-        else if (response.authenticationException() != null) result.completeExceptionally(response.authenticationException());
-        else if (response.wasDisconnected())
-            result.completeExceptionally(new DisconnectException("Lost the connection to controller " + controller
-                    + (response.wasTimedOut() ? " (request timed out)" : "")));
-        else result.complete(response.responseBody());
+        QueuedSendThread.complete(result, response, "controller " + controller);
     }
 
     @Override
@@ -75,28 +64,6 @@ public final class ControllerChannel implements AutoCloseable {
             sender.shutdown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The send thread: drains the queue of requests into the network client and polls it. */
-    private static final class Sender extends InterBrokerSendThread {
-        private final ConcurrentLinkedQueue<RequestAndCompletionHandler> queue = new ConcurrentLinkedQueue<>();
-
-        Sender(String name, org.apache.kafka.clients.KafkaClient client, int requestTimeoutMs, Time time) {
-            super(name, client, requestTimeoutMs, time);
-        }
-
-        void enqueue(RequestAndCompletionHandler request) {
-            queue.add(request);
-            wakeup();
-        }
-
-        @Override
-        public Collection<RequestAndCompletionHandler> generateRequests() {
-            List<RequestAndCompletionHandler> drained = new ArrayList<>();
-            RequestAndCompletionHandler next;
-            while ((next = queue.poll()) != null) drained.add(next);
-            return drained;
         }
     }
 }

@@ -62,6 +62,8 @@ public final class Partition {
     private volatile List<Integer> isr = List.of();
     private volatile List<Integer> replicas = List.of();
     private volatile long highWatermark;
+    /** min(high watermark, first offset of a transaction not yet stable): what read_committed consumers may read. I/O thread writes. */
+    private volatile long lastStableOffset;
     /** Leader only: the followers' progress, rebuilt at each leadership. */
     private ReplicaProgress progress;
     /** Leader only: the first offset of this leader's epoch; a follower joins the ISR only once it has reached it. */
@@ -94,6 +96,7 @@ public final class Partition {
         this.localBrokerId = localBrokerId;
         this.isrChanges = isrChanges;
         this.highWatermark = log.logStartOffset();
+        this.lastStableOffset = highWatermark;
         this.time = time;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
@@ -140,6 +143,21 @@ public final class Partition {
         return highWatermark;
     }
 
+    /** The offset below which every transaction is decided and replicated: where read_committed consumers stop. Any thread. */
+    public long lastStableOffset() {
+        return lastStableOffset;
+    }
+
+    /**
+     * I/O thread, after anything that may move the high watermark or open or close a transaction:
+     * recomputes the last stable offset (never above the high watermark).
+     */
+    private void refreshLastStableOffset() {
+        log.onHighWatermark(highWatermark);
+        long firstUnstable = log.firstUnstableOffset().orElse(Long.MAX_VALUE);
+        lastStableOffset = Math.min(highWatermark, Math.max(firstUnstable, log.logStartOffset()));
+    }
+
     /**
      * Takes the role the metadata gives this replica: leader (a new leader epoch starts its
      * follower tracking afresh and marks where its epoch begins in the log) or follower (whoever
@@ -162,6 +180,7 @@ public final class Partition {
                 else progress.replicasChanged(this.replicas);
                 this.leader = true;
                 maybeIncrementHighWatermark();
+                refreshLastStableOffset();
             } else {
                 this.leader = false;
                 progress = null;
@@ -196,6 +215,7 @@ public final class Partition {
         long candidate = progress.minLogEndOffset(log.logEndOffset(), isrForHighWatermark());
         if (candidate <= highWatermark) return;
         highWatermark = candidate;
+        refreshLastStableOffset();
         completeHighWatermarkWaiters();
         purgatory.wake(topicPartition);
     }
@@ -285,6 +305,7 @@ public final class Partition {
                 highWatermark = hw;
                 purgatory.wake(topicPartition);
             }
+            refreshLastStableOffset();
             // DeleteRecords on the leader moves its log start; followers follow, never past what they have committed.
             long newStart = Math.min(leaderLogStartOffset, highWatermark);
             if (newStart > l.logStartOffset()) {
@@ -319,6 +340,7 @@ public final class Partition {
                 refreshSizes(l);
             }
             highWatermark = Math.min(highWatermark, l.logEndOffset());
+            refreshLastStableOffset();
             return l.logEndOffset();
         });
     }
@@ -330,6 +352,7 @@ public final class Partition {
             l.truncateFullyAndStartAt(offset);
             refreshSizes(l);
             highWatermark = offset;
+            refreshLastStableOffset();
             return offset;
         });
     }
@@ -390,6 +413,7 @@ public final class Partition {
         String flushFailure = flushPerPolicy();
         // Before the acks: a sole ISR member commits at once, so its acks=all waits need no second hop.
         maybeIncrementHighWatermark();
+        refreshLastStableOffset(); // an append may have opened a transaction below the high watermark's next move
         for (int i = 0; i < group.size(); i++) {
             AppendResult result = results.get(i);
             if (flushFailure != null && result.error() == Errors.NONE) {
@@ -445,9 +469,30 @@ public final class Partition {
      * segment, as Kafka's fetch.
      */
     public CompletableFuture<ReadResult> readForFetch(long fetchOffset, int maxBytes, boolean minOneMessage, int currentLeaderEpoch) {
-        return readWith(currentLeaderEpoch, (l, hw) -> {
-            FileSlice slice = l.readSlice(fetchOffset, maxBytes, hw, minOneMessage);
-            return slice.sizeInBytes() == 0 ? MemoryRecords.EMPTY : new io.runnel.broker.protocol.FileSliceRecords(slice);
+        return readForFetch(fetchOffset, maxBytes, minOneMessage, currentLeaderEpoch, false);
+    }
+
+    /**
+     * A client fetch; with {@code readCommitted} it stops at the last stable offset and names the
+     * aborted transactions from {@code fetchOffset} up to there, so the consumer can drop their records.
+     */
+    public CompletableFuture<ReadResult> readForFetch(long fetchOffset, int maxBytes, boolean minOneMessage, int currentLeaderEpoch,
+                                                     boolean readCommitted) {
+        return onIo(l -> {
+            Errors epochError = checkLeaderEpoch(currentLeaderEpoch);
+            long hw = highWatermark;
+            long lso = lastStableOffset;
+            if (epochError != Errors.NONE) return ReadResult.error(epochError, hw, l.logStartOffset());
+            long upTo = readCommitted ? lso : hw;
+            try {
+                FileSlice slice = l.readSlice(fetchOffset, maxBytes, upTo, minOneMessage);
+                var records = slice.sizeInBytes() == 0 ? MemoryRecords.EMPTY : new io.runnel.broker.protocol.FileSliceRecords(slice);
+                var aborted = readCommitted ? (slice.sizeInBytes() == 0 ? java.util.List.<io.runnel.broker.log.AbortedTxn>of()
+                        : l.abortedTransactions(fetchOffset, upTo)) : null;
+                return new ReadResult(Errors.NONE, records, hw, lso, l.logStartOffset(), aborted);
+            } catch (OffsetOutOfRangeException e) {
+                return ReadResult.error(Errors.OFFSET_OUT_OF_RANGE, hw, l.logStartOffset());
+            }
         });
     }
 
@@ -474,7 +519,7 @@ public final class Partition {
             }
             FileSlice slice = l.readSlice(fetchOffset, maxBytes, l.logEndOffset(), minOneMessage);
             var records = slice.sizeInBytes() == 0 ? MemoryRecords.EMPTY : new io.runnel.broker.protocol.FileSliceRecords(slice);
-            return new ReadResult(Errors.NONE, records, highWatermark, l.logStartOffset());
+            return new ReadResult(Errors.NONE, records, highWatermark, lastStableOffset, l.logStartOffset(), null);
         });
     }
 
@@ -515,6 +560,11 @@ public final class Partition {
         });
     }
 
+    /** DescribeProducers: every producer this replica's log knows, read on the partition's thread. */
+    public CompletableFuture<List<io.runnel.broker.log.ActiveProducer>> activeProducers() {
+        return onIo(PartitionLog::activeProducers);
+    }
+
     /** Applies changed topic configs (retention, roll, flush policy...) on the partition's own thread. */
     public void updateConfig(LogConfig config) {
         io.execute(() -> {
@@ -533,6 +583,7 @@ public final class Partition {
                 throw new OffsetOutOfRangeException("offset " + offset + " is outside [0, " + highWatermark() + "]");
             long start = l.deleteRecordsBefore(target);
             refreshSizes(l);
+            refreshLastStableOffset();
             return start;
         });
     }

@@ -212,4 +212,27 @@ class EveryApiVersionTest {
             assertThat(response.producerId()).isNotNegative();
         }
     }
+
+    @Test
+    void writeTxnMarkersAndDescribeProducers() throws Exception {
+        long producerId = 77_000L;
+        for (short v : versions(ApiKeys.WRITE_TXN_MARKERS)) {
+            var marker = new org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker().setProducerId(producerId)
+                    .setProducerEpoch((short) 0).setTransactionResult(false).setCoordinatorEpoch(0);
+            marker.topics().add(new org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic().setName(TOPIC)
+                    .setPartitionIndexes(List.of(0)));
+            var response = (org.apache.kafka.common.message.WriteTxnMarkersResponseData) client.send(ApiKeys.WRITE_TXN_MARKERS, v,
+                    new org.apache.kafka.common.message.WriteTxnMarkersRequestData().setMarkers(List.of(marker)));
+            assertThat(response.markers().get(0).topics().get(0).partitions().get(0).errorCode()).as("v%d", v).isZero();
+        }
+        for (short v : versions(ApiKeys.DESCRIBE_PRODUCERS)) {
+            var request = new org.apache.kafka.common.message.DescribeProducersRequestData();
+            request.topics().add(new org.apache.kafka.common.message.DescribeProducersRequestData.TopicRequest().setName(TOPIC)
+                    .setPartitionIndexes(List.of(0)));
+            var response = (org.apache.kafka.common.message.DescribeProducersResponseData) client.send(ApiKeys.DESCRIBE_PRODUCERS, v, request);
+            var partition = response.topics().get(0).partitions().get(0);
+            assertThat(partition.errorCode()).as("v%d", v).isZero();
+            assertThat(partition.activeProducers()).as("the marker's producer is known").anyMatch(p -> p.producerId() == producerId);
+        }
+    }
 }
