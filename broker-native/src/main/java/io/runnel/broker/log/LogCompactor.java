@@ -58,7 +58,16 @@ public final class LogCompactor {
     /** What the owner handed over: the segments below the first uncleanable offset, and the rules. */
     public record Plan(Path dir, List<Source> sources, long firstDirtyOffset, long firstUncleanableOffset,
                        Map<Long, Long> lastOffsetOfProducer, CompactionConfig config, int segmentBytes, long nowMs,
-                       double dirtyRatio) {
+                       double dirtyRatio, List<AbortedTxn> abortedTxns) {
+        /** Whether a transactional batch's records belong to an aborted transaction: they never win a key and are removed. */
+        boolean isAborted(RecordBatch batch) {
+            if (!batch.isTransactional() || batch.isControlBatch()) return false;
+            for (AbortedTxn txn : abortedTxns) {
+                if (txn.producerId() == batch.producerId() && batch.baseOffset() >= txn.firstOffset() && batch.lastOffset() <= txn.lastOffset()) return true;
+            }
+            return false;
+        }
+
         /** A segment to clean: its base, where the next segment starts, its file. */
         public record Source(long baseOffset, long nextBaseOffset, FileRecords records) {}
     }
@@ -102,7 +111,7 @@ public final class LogCompactor {
             Map<ByteBuffer, Long> segmentKeys = new HashMap<>();
             long segmentBytes = 0;
             for (FileChannelRecordBatch batch : source.records().batches()) {
-                if (batch.lastOffset() < plan.firstDirtyOffset() || batch.isControlBatch()) continue;
+                if (batch.lastOffset() < plan.firstDirtyOffset() || batch.isControlBatch() || plan.isAborted(batch)) continue;
                 for (Record record : batch) {
                     if (!record.hasKey() || record.offset() < plan.firstDirtyOffset()) continue;
                     ByteBuffer key = copy(record.key());
@@ -216,7 +225,7 @@ public final class LogCompactor {
 
         @Override
         protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-            // Control batches are kept as they are (transaction markers come with issue 10).
+            // Transaction markers are kept: read_committed readers and replays need them to close the transactions.
             if (batch.isControlBatch()) return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
             boolean lastOfProducer = batch.hasProducerId()
                     && Long.valueOf(batch.lastOffset()).equals(plan.lastOffsetOfProducer().get(batch.producerId()));
@@ -226,7 +235,7 @@ public final class LogCompactor {
         @Override
         protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
             if (batch.isControlBatch()) return true;
-            if (!record.hasKey()) return false;
+            if (!record.hasKey() || plan.isAborted(batch)) return false;
             Long newest = latest.get(record.key());
             boolean isLatest = newest == null || record.offset() >= newest;
             if (!isLatest) return false;

@@ -36,6 +36,8 @@ public final class LogFiles {
     static final String PARTITION_METADATA = "partition.metadata";
     /** The log cleaner's first dirty offset: everything below it has been compacted once. */
     static final String CLEANER_CHECKPOINT = "cleaner-checkpoint";
+    /** The partition's aborted transactions ({@link AbortedTxnIndex}). */
+    static final String ABORTED_TXN_INDEX = "aborted-transactions.index";
     /** A cleaned segment being written (incomplete: deleted at open). */
     static final String CLEANED_SUFFIX = ".log.cleaned";
     /** A cleaned segment ready to replace the segments it covers (completed at open). */

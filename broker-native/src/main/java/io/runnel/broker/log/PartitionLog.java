@@ -74,6 +74,7 @@ public final class PartitionLog {
     private LogConfig config;
     private final NavigableMap<Long, LogSegment> segments = new TreeMap<>();
     private final ProducerStateManager producerState;
+    private final AbortedTxnIndex abortedTxns;
     private LeaderEpochCache epochCache;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
@@ -89,6 +90,7 @@ public final class PartitionLog {
         this.config = config;
         this.time = time;
         this.producerState = new ProducerStateManager(dir);
+        this.abortedTxns = AbortedTxnIndex.open(dir);
         this.lastFlushMs = time.milliseconds();
         this.topicId = PartitionMetadataFile.read(dir);
     }
@@ -165,11 +167,22 @@ public final class PartitionLog {
         epochCache.truncateFromStart(logStartOffset);
     }
 
-    /** Newest snapshot at or below the log end, then the batch headers after it. */
+    /**
+     * Newest snapshot at or below the log end, then the batch headers after it; the aborted
+     * transactions from there on are rebuilt from the markers replayed.
+     */
     private void reloadProducerState() {
         OptionalLong snapshot = producerState.truncateAndLoad(logEndOffset);
         long replayFrom = Math.max(logStartOffset, snapshot.orElse(logStartOffset));
-        forEachBatchFrom(replayFrom, producerState::replay);
+        abortedTxns.truncateFrom(replayFrom);
+        forEachBatchFrom(replayFrom, batch -> producerState.replay(batch).ifPresent(this::recordCompleted));
+    }
+
+    /** An aborted transaction goes to the index; a committed one needs nothing. */
+    private void recordCompleted(ProducerStateManager.CompletedTxn txn) {
+        if (!txn.aborted()) return;
+        long lastStable = producerState.firstOpenTxnOffset().orElse(txn.lastOffset() + 1);
+        abortedTxns.append(new AbortedTxn(txn.producerId(), txn.firstOffset(), txn.lastOffset(), lastStable));
     }
 
     /** Visits batch headers (nothing is decompressed) from the batch containing {@code offset}. */
@@ -216,8 +229,10 @@ public final class PartitionLog {
             long firstOffset = nextOffset;
             long lastOffset = firstOffset + (batch.lastOffset() - batch.baseOffset());
             long batchMaxTimestamp = logAppendTime ? now : batch.maxTimestamp();
-            if (batch.hasProducerId()) {
-                Optional<BatchMetadata> duplicate = producerAppend.add(batch, firstOffset, lastOffset, batchMaxTimestamp);
+            if (batch.isControlBatch() && batch.hasProducerId()) {
+                producerAppend.addMarker(batch, firstOffset); // Raft's control batches have no producer
+            } else if (batch.hasProducerId()) {
+                Optional<BatchMetadata> duplicate = producerAppend.add(batch, firstOffset, lastOffset, batchMaxTimestamp, origin);
                 if (duplicate.isPresent()) return duplicateOf(duplicate.get(), logAppendTime);
             }
             maxTimestamp = Math.max(maxTimestamp, batchMaxTimestamp);
@@ -228,7 +243,7 @@ public final class PartitionLog {
         assignOffsets(batches, firstOffset, leaderEpoch, logAppendTime ? now : RecordBatch.NO_TIMESTAMP);
 
         appendToActiveSegment(records, maxTimestamp, lastOffset, now);
-        producerState.commit(producerAppend);
+        producerState.commit(producerAppend).forEach(this::recordCompleted);
         epochCache.assign(leaderEpoch, firstOffset);
         int recordCount = (int) (lastOffset - firstOffset + 1);
         unflushedMessages += recordCount; // the caller runs maybeFlush once per group of appends (group commit)
@@ -301,8 +316,10 @@ public final class PartitionLog {
         if (countFromOffsets <= 0 || count == null || count != countFromOffsets)
             throw new InvalidRecordException("batch offset delta " + (countFromOffsets - 1) + " does not match its record count " + count);
         if (batch.isControlBatch() && !origin.allowsControlBatches()) throw new InvalidRecordException("clients may not write control batches");
-        if (batch.hasProducerId() && batch.baseSequence() < 0)
+        if (batch.hasProducerId() && batch.baseSequence() < 0 && origin.checksSequences() && !batch.isControlBatch())
             throw new InvalidRecordException("idempotent batch with invalid sequence " + batch.baseSequence());
+        if (batch.isTransactional() && !batch.hasProducerId())
+            throw new InvalidRecordException("transactional batch without a producer id");
         if (batch.timestampType() == TimestampType.LOG_APPEND_TIME && config.messageTimestampType() == TimestampType.CREATE_TIME)
             throw new InvalidRecordException("batch claims LOG_APPEND_TIME on a CREATE_TIME topic");
     }
@@ -366,7 +383,7 @@ public final class PartitionLog {
         long now = time.milliseconds();
         appendToActiveSegment(records, maxTimestamp, lastOffset, now);
         for (MutableRecordBatch batch : batches) {
-            producerState.replay(batch);
+            producerState.replay(batch).ifPresent(this::recordCompleted);
             epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
         }
         int recordCount = (int) (lastOffset - firstOffset + 1);
@@ -453,6 +470,7 @@ public final class PartitionLog {
             failure = e;
             throw e;
         }
+        abortedTxns.flush(); // markers below the new recovery point are durable, and so must their entries be
         recoveryPointOffset = offsetExclusive;
         writeRecoveryPoint();
         if (offsetExclusive == logEndOffset) unflushedMessages = 0;
@@ -608,6 +626,7 @@ public final class PartitionLog {
             writeRecoveryPoint();
         }
         epochCache.truncateFromStart(logStartOffset);
+        abortedTxns.dropBelow(logStartOffset);
         for (LogSegment segment : doomed) {
             LOG.infof("Deleting %s per %s; log start offset is now %d", segment.logFile(), reason, logStartOffset);
             segment.deleteFiles();
@@ -699,6 +718,7 @@ public final class PartitionLog {
         writeLogStartOffset();
         epochCache.clear();
         producerState.clear();
+        abortedTxns.clear();
         producerState.deleteAllSnapshots();
         unflushedMessages = 0;
         LOG.infof("Truncated %s fully; it now starts at offset %d", dir, offset);
@@ -714,12 +734,14 @@ public final class PartitionLog {
             producerState.takeSnapshot(logEndOffset);
         }
         for (LogSegment segment : segments.values()) segment.close();
+        abortedTxns.close();
         closed = true;
     }
 
     /** Closes without flushing and deletes the whole partition directory. */
     public void deleteFiles() {
         closed = true;
+        abortedTxns.close();
         for (LogSegment segment : segments.values()) segment.deleteFiles();
         segments.clear();
         try {
@@ -748,6 +770,28 @@ public final class PartitionLog {
     public void assignTopicId(Uuid topicId) {
         PartitionMetadataFile.write(dir, topicId);
         this.topicId = Optional.of(topicId);
+    }
+
+    // ---- transactions -----------------------------------------------------------------------
+
+    /** The first offset of the oldest transaction that is open, or closed above the high watermark; bounds the last stable offset. */
+    public OptionalLong firstUnstableOffset() {
+        return producerState.firstUnstableOffset();
+    }
+
+    /** The partition's high watermark moved: transactions whose markers are below it become stable. */
+    public void onHighWatermark(long highWatermark) {
+        producerState.onHighWatermark(highWatermark);
+    }
+
+    /** The aborted transactions a read_committed fetch from {@code fetchOffset} up to {@code upperBoundOffset} must be told of. */
+    public List<AbortedTxn> abortedTransactions(long fetchOffset, long upperBoundOffset) {
+        return abortedTxns.collect(fetchOffset, upperBoundOffset);
+    }
+
+    /** Every producer this log knows, for DescribeProducers. */
+    public List<ActiveProducer> activeProducers() {
+        return producerState.activeProducers();
     }
 
     // ---- accessors --------------------------------------------------------------------------
@@ -846,6 +890,12 @@ public final class PartitionLog {
                 break;
             }
         }
+        OptionalLong unstable = producerState.firstUnstableOffset();
+        if (unstable.isPresent()) {
+            // An open transaction may still be aborted: nothing at or after its first record is cleaned (Kafka's rule).
+            Long holder = segments.floorKey(unstable.getAsLong());
+            if (holder != null) firstUncleanable = Math.min(firstUncleanable, holder);
+        }
         if (firstDirty >= firstUncleanable) return Optional.empty();
         List<LogCompactor.Plan.Source> sources = new ArrayList<>();
         long cleanBytes = 0;
@@ -870,7 +920,7 @@ public final class PartitionLog {
                 && nowMs - oldestDirtyTimestamp > c.maxCompactionLagMs();
         if (ratio < c.minCleanableDirtyRatio() && !overdue) return Optional.empty();
         return Optional.of(new LogCompactor.Plan(dir, List.copyOf(sources), firstDirty, firstUncleanable, producerState.lastOffsets(), c,
-                config.segmentBytes(), nowMs, ratio));
+                config.segmentBytes(), nowMs, ratio, abortedTxns.collect(logStartOffset, firstUncleanable)));
     }
 
     /**

@@ -7,9 +7,10 @@ import java.util.Optional;
 import org.apache.kafka.common.record.internal.RecordBatch;
 
 /**
- * One producer id's state in one partition: its current epoch and the metadata of its last
- * {@value #MAX_CACHED_BATCHES} batches (Kafka's {@code ProducerStateEntry}). A new epoch forgets
- * the batches of the old one.
+ * One producer id's state in one partition: its current epoch, the metadata of its last
+ * {@value #MAX_CACHED_BATCHES} batches, the first offset of its open transaction here (-1 when
+ * none) and the epoch of the coordinator that last ended one of its transactions here (Kafka's
+ * {@code ProducerStateEntry}). A new epoch forgets the batches of the old one.
  *
  * <p>Mutable; not thread-safe. {@link ProducerStateManager} stages changes on {@link #copy()}s so
  * that a rejected append leaves the committed entry untouched.
@@ -20,6 +21,10 @@ final class ProducerStateEntry {
     private final long producerId;
     private short producerEpoch;
     private final ArrayDeque<BatchMetadata> batches;
+    private long currentTxnFirstOffset = -1;
+    private int coordinatorEpoch = -1;
+    /** When this producer last wrote here (the batch's max timestamp), for DescribeProducers. */
+    private long lastTimestamp = RecordBatch.NO_TIMESTAMP;
 
     ProducerStateEntry(long producerId, short producerEpoch) {
         this(producerId, producerEpoch, new ArrayDeque<>(MAX_CACHED_BATCHES + 1));
@@ -32,7 +37,36 @@ final class ProducerStateEntry {
     }
 
     ProducerStateEntry copy() {
-        return new ProducerStateEntry(producerId, producerEpoch, new ArrayDeque<>(batches));
+        ProducerStateEntry copy = new ProducerStateEntry(producerId, producerEpoch, new ArrayDeque<>(batches));
+        copy.currentTxnFirstOffset = currentTxnFirstOffset;
+        copy.coordinatorEpoch = coordinatorEpoch;
+        copy.lastTimestamp = lastTimestamp;
+        return copy;
+    }
+
+    /** The first offset of this producer's open transaction in this partition, or -1. */
+    long currentTxnFirstOffset() {
+        return currentTxnFirstOffset;
+    }
+
+    void currentTxnFirstOffset(long offset) {
+        currentTxnFirstOffset = offset;
+    }
+
+    int coordinatorEpoch() {
+        return coordinatorEpoch;
+    }
+
+    void coordinatorEpoch(int epoch) {
+        coordinatorEpoch = epoch;
+    }
+
+    long lastTimestamp() {
+        return lastTimestamp;
+    }
+
+    void lastTimestamp(long timestampMs) {
+        lastTimestamp = Math.max(lastTimestamp, timestampMs);
     }
 
     long producerId() {
@@ -79,6 +113,7 @@ final class ProducerStateEntry {
 
     @Override
     public String toString() {
-        return "ProducerStateEntry(producerId=" + producerId + ", epoch=" + producerEpoch + ", batches=" + batches + ")";
+        return "ProducerStateEntry(producerId=" + producerId + ", epoch=" + producerEpoch + ", batches=" + batches
+                + ", txnFirstOffset=" + currentTxnFirstOffset + ", coordinatorEpoch=" + coordinatorEpoch + ")";
     }
 }

@@ -237,7 +237,7 @@ class ProducerStateTest {
         RecordBatch next = idempotent(PID, EPOCH, 0, "c").batches().iterator().next();
 
         ProducerStateManager.Append append = manager.newAppend();
-        assertThat(append.add(next, 2, 2, 1L)).isEmpty();
+        assertThat(append.add(next, 2, 2, 1L, AppendOrigin.CLIENT)).isEmpty();
         manager.commit(append);
         assertThat(manager.entry(PID)).get().extracting(ProducerStateEntry::lastSeq).isEqualTo(0);
     }
