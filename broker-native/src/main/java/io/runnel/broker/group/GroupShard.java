@@ -56,6 +56,18 @@ import io.runnel.broker.partition.Partition;
  * key wins, tombstones delete); until then every request is answered COORDINATOR_LOAD_IN_PROGRESS.
  * Loaded groups with members come back Stable with their generation and assignment, so members
  * that keep heartbeating carry on without a rebalance.
+ *
+ * <p>Transactional offsets (TxnOffsetCommit, KIP-98/447): written as one transactional batch of the
+ * producer, then held in {@link #pendingTxn}, outside every group's offsets, until the producer's
+ * COMMIT or ABORT marker is in the log ({@link #completeTransaction} at runtime, the control batch
+ * on replay; the same {@link #endTransaction} either way). COMMIT applies each pending offset
+ * unless a regular commit of that partition has a later record; ABORT drops them. OffsetFetch
+ * with require_stable names their partitions unstable. Deletion follows Kafka: DeleteGroups
+ * still refuses only a group with members, and tombstones the partitions only a pending
+ * transaction holds as well as the committed ones; an offset tombstone (DeleteGroups, OffsetDelete,
+ * expiry) drops the pending offsets of its partition, so a later COMMIT marker finds nothing
+ * there. Expiry keeps an offset with a pending transactional offset for its partition, and a
+ * group with an open transaction. A group known only by pending offsets is an empty simple group.
  */
 final class GroupShard {
     private static final Logger LOG = Logger.getLogger(GroupShard.class);
@@ -873,7 +885,9 @@ final class GroupShard {
                 Group target = anyGroup(groupId);
                 if (target == null) target = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, now));
                 for (int i = 0; i < written.size(); i++) {
-                    target.offsets.put(written.get(i).getKey(), written.get(i).getValue().at(baseOffset + i));
+                    // A transaction's offset with a later record may have been committed by its marker while this waited for replication.
+                    CommittedOffset offset = written.get(i).getValue().at(baseOffset + i);
+                    if (PendingTxnOffsets.replaces(offset, target.offsets.get(written.get(i).getKey()))) target.offsets.put(written.get(i).getKey(), offset);
                 }
             } else {
                 Errors mapped = error == Errors.MESSAGE_TOO_LARGE || error == Errors.RECORD_LIST_TOO_LARGE ? Errors.INVALID_COMMIT_OFFSET_SIZE : error;
@@ -914,13 +928,17 @@ final class GroupShard {
      * <ol>
      *   <li>validate against the group ({@link #validateTxnCommit}); one error answers every partition;</li>
      *   <li>refuse metadata over {@code offset.metadata.max.bytes} per partition (OFFSET_METADATA_TOO_LARGE);</li>
-     *   <li>write the rest as ONE transactional batch of the producer (its id and epoch, no sequence)
-     *       and wait for the high watermark, as for a regular commit;</li>
-     *   <li>only then hold the offsets pending in {@link #pendingTxn}: nobody sees them until the
-     *       producer's COMMIT marker ({@link #completeTransaction}); an unknown group becomes an
-     *       empty simple group, as when Kafka replays the record.</li>
+     *   <li>write the rest as ONE transactional batch of the producer (its id and epoch) and wait
+     *       for the high watermark, as for a regular commit, before answering;</li>
+     *   <li>hold the offsets pending in {@link #pendingTxn} as soon as the batch is in the log, not
+     *       once replicated: a marker can follow the batch into the log before the high watermark
+     *       does (the transaction coordinator aborting on timeout), and must find them, as replay
+     *       would. Nobody sees them until the producer's COMMIT marker ({@link #completeTransaction});
+     *       an unknown group becomes an empty simple group, as when Kafka replays the record.</li>
      * </ol>
-     * An append error (a fenced producer epoch, say) answers every written partition and holds nothing.
+     * An append error (a fenced producer epoch, say) answers every written partition and holds
+     * nothing; a replication timeout after the append answers an error but the offsets, being in
+     * the log, stay pending like any the log holds.
      */
     CompletableFuture<Map<TopicPartition, Errors>> commitTransactional(String groupId, long producerId, short producerEpoch, int generationId,
                                                                       String memberId, String groupInstanceId,
@@ -936,15 +954,13 @@ final class GroupShard {
         List<Map.Entry<TopicPartition, CommittedOffset>> written = offsetRecords(groupId, commits, now, -1, records, results);
         if (records.isEmpty()) return completed(results);
         CompletableFuture<Map<TopicPartition, Errors>> response = new CompletableFuture<>();
-        appendTransactional(producerId, producerEpoch, records, (error, baseOffset) -> {
-            if (error == Errors.NONE) {
-                if (anyGroup(groupId) == null) groups.put(groupId, new ClassicGroup(groupId, now));
-                for (int i = 0; i < written.size(); i++) {
-                    pendingTxn.add(producerId, groupId, written.get(i).getKey(), written.get(i).getValue().at(baseOffset + i));
-                }
-            } else {
-                written.forEach(w -> results.put(w.getKey(), error));
+        appendTransactional(producerId, producerEpoch, records, baseOffset -> {
+            if (anyGroup(groupId) == null) groups.put(groupId, new ClassicGroup(groupId, now));
+            for (int i = 0; i < written.size(); i++) {
+                pendingTxn.add(producerId, groupId, written.get(i).getKey(), written.get(i).getValue().at(baseOffset + i));
             }
+        }, (error, baseOffset) -> {
+            if (error != Errors.NONE) written.forEach(w -> results.put(w.getKey(), error));
             response.complete(results);
         });
         return response;
@@ -1294,28 +1310,39 @@ final class GroupShard {
 
     /** {@link #append}, telling {@code then} the log offset of the first record as well (-1 on error). */
     void appendAt(List<SimpleRecord> records, BiConsumer<Errors, Long> then) {
-        write(MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new)), AppendOrigin.CLIENT, records.size(), then);
+        write(MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new)), AppendOrigin.CLIENT, records.size(),
+                baseOffset -> { }, then);
     }
 
     /**
      * {@link #appendAt} as one transactional batch of the producer, written as a coordinator (the
      * log fences the epoch only, not the sequence), and nothing in it counts until the producer's
      * marker. Base sequence 0 as Kafka's coordinator runtime writes it: kafka-clients refuses to
-     * build a producer batch with {@link RecordBatch#NO_SEQUENCE}.
+     * build a producer batch with {@link RecordBatch#NO_SEQUENCE}. {@code inLog} runs with the base
+     * offset as soon as the batch is in the log, on this thread, before any later append.
      */
-    void appendTransactional(long producerId, short producerEpoch, List<SimpleRecord> records, BiConsumer<Errors, Long> then) {
+    void appendTransactional(long producerId, short producerEpoch, List<SimpleRecord> records, java.util.function.LongConsumer inLog,
+                             BiConsumer<Errors, Long> then) {
         MemoryRecords batch = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch, 0,
                 records.toArray(SimpleRecord[]::new));
-        write(batch, AppendOrigin.COORDINATOR, records.size(), then);
+        write(batch, AppendOrigin.COORDINATOR, records.size(), inLog, then);
     }
 
-    private void write(MemoryRecords batch, AppendOrigin origin, int recordCount, BiConsumer<Errors, Long> then) {
+    /**
+     * The append, then the wait for the high watermark, then {@code then} on this thread.
+     * {@code inLog} runs in between, synchronously where the append completes: the partition's
+     * I/O thread, which is this shard's thread, so it sees the log exactly as this append left it.
+     */
+    private void write(MemoryRecords batch, AppendOrigin origin, int recordCount, java.util.function.LongConsumer inLog,
+                       BiConsumer<Errors, Long> then) {
         // As Kafka's coordinators write with acks=all: a commit is answered once the whole ISR has it,
         // so a coordinator failover never forgets an acknowledged offset.
-        log.appendRecordsToLeader(batch, origin).thenCompose(appended -> appended.error() != Errors.NONE ? CompletableFuture.completedFuture(appended)
-                : log.awaitHighWatermark(appended.baseOffset() + recordCount, config.offsetsCommitTimeoutMs())
-                        .thenApply(error -> error == Errors.NONE ? appended : AppendResult.error(error, null)))
-                .whenCompleteAsync((AppendResult result, Throwable failure) -> {
+        log.appendRecordsToLeader(batch, origin).thenCompose(appended -> {
+            if (appended.error() != Errors.NONE) return CompletableFuture.completedFuture(appended);
+            inLog.accept(appended.baseOffset());
+            return log.awaitHighWatermark(appended.baseOffset() + recordCount, config.offsetsCommitTimeoutMs())
+                        .thenApply(error -> error == Errors.NONE ? appended : AppendResult.error(error, null));
+        }).whenCompleteAsync((AppendResult result, Throwable failure) -> {
             Errors error = failure != null ? Errors.UNKNOWN_SERVER_ERROR : result.error();
             if (failure != null) LOG.errorf(failure, "Append to %s failed", log.topicPartition());
             else if (error != Errors.NONE) LOG.debugf("Append to %s refused: %s %s", log.topicPartition(), error, result.errorMessage());

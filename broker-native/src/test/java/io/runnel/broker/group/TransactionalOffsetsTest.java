@@ -1,7 +1,6 @@
 package io.runnel.broker.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,8 +42,7 @@ import io.runnel.broker.partition.Partition;
  *
  * <p>Two kinds of test: the rules, driven through {@link GroupShard#replayBatch} with batches
  * built here (the same code the loader runs, no log needed); and the path through a real log
- * (TxnOffsetCommit append, marker, reload), which needs the log layer to accept a coordinator's
- * transactional batch without sequence numbers and is skipped, saying so, where it does not yet.
+ * (TxnOffsetCommit append, marker as WriteTxnMarkers writes it, reload).
  */
 class TransactionalOffsetsTest {
     static final TopicPartition TP0 = new TopicPartition("orders", 0);
@@ -276,8 +274,6 @@ class TransactionalOffsetsTest {
     Map<TopicPartition, Errors> txnCommit(GroupShard shard, long producerId, TopicPartition tp, long offset) throws Exception {
         Map<TopicPartition, Errors> result = on(() -> shard.commitTransactional("g", producerId, EPOCH, -1, "", null,
                 List.of(new GroupCoordinator.OffsetCommit(tp, offset, 2, "txn-" + offset)), (short) 4));
-        assumeTrue(result.get(tp) != Errors.INVALID_RECORD && result.get(tp) != Errors.CORRUPT_MESSAGE,
-                "the log layer does not accept a coordinator's transactional batch yet (lead's change in main): " + result);
         return result;
     }
 
