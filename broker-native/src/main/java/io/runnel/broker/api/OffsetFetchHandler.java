@@ -27,7 +27,10 @@ import io.runnel.broker.protocol.RequestContext;
  * topics, v2+), topics by name or, from v10, by id. A partition with no commit answers offset -1.
  * Group-level errors go at the top (v2-v7), per group (v8+), or into every partition (v1, which
  * has no top-level code). From v9 a member of a KIP-848 group names itself and its epoch, and gets
- * UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH if it is not that member any more.
+ * UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH if it is not that member any more. With require_stable
+ * (v7+) a partition for which an open transaction has committed an offset answers
+ * UNSTABLE_OFFSET_COMMIT (offset -1), per partition in every version, as Kafka's coordinator does;
+ * the client retries until the transaction's marker lands.
  */
 public final class OffsetFetchHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
@@ -63,7 +66,8 @@ public final class OffsetFetchHandler implements ApiHandler {
                         topics.add(version >= 10 ? byId(image, t.topicId(), t.partitionIndexes()) : new WantedTopic(t.name(), Uuid.ZERO_UUID, t.partitionIndexes()));
                     }
                 }
-                answers.add(fetch(g.groupId(), version >= 9 ? g.memberId() : null, version >= 9 ? g.memberEpoch() : -1, topics, image, version >= 10));
+                answers.add(fetch(g.groupId(), version >= 9 ? g.memberId() : null, version >= 9 ? g.memberEpoch() : -1, topics, image, version >= 10,
+                        data.requireStable()));
             }
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 OffsetFetchResponseData response = new OffsetFetchResponseData();
@@ -77,7 +81,7 @@ public final class OffsetFetchHandler implements ApiHandler {
             for (OffsetFetchRequestData.OffsetFetchRequestTopic t : data.topics()) topics.add(new WantedTopic(t.name(), Uuid.ZERO_UUID, t.partitionIndexes()));
         }
         List<WantedTopic> wanted = topics;
-        return fetch(data.groupId(), null, -1, topics, image, false).thenApply(answer -> toSingleGroup(answer, wanted, version));
+        return fetch(data.groupId(), null, -1, topics, image, false, version >= 7 && data.requireStable()).thenApply(answer -> toSingleGroup(answer, wanted, version));
     }
 
     private static WantedTopic byId(MetadataImage image, Uuid id, List<Integer> partitions) {
@@ -86,7 +90,7 @@ public final class OffsetFetchHandler implements ApiHandler {
     }
 
     private CompletableFuture<GroupAnswer> fetch(String groupId, String memberId, int memberEpoch, List<WantedTopic> topics, MetadataImage image,
-                                                 boolean byId) {
+                                                 boolean byId, boolean requireStable) {
         if (!GroupCoordinator.isValidGroupId(groupId)) return CompletableFuture.completedFuture(new GroupAnswer(groupId, Errors.INVALID_GROUP_ID, List.of()));
         List<TopicPartition> asked = null;
         if (topics != null) {
@@ -96,7 +100,7 @@ public final class OffsetFetchHandler implements ApiHandler {
                 for (int p : t.partitions()) asked.add(new TopicPartition(t.name(), p));
             }
         }
-        return coordinator.fetchOffsets(groupId, memberId, memberEpoch, asked).thenApply(result -> {
+        return coordinator.fetchOffsets(groupId, memberId, memberEpoch, asked, requireStable).thenApply(result -> {
             if (result.error() != Errors.NONE) return new GroupAnswer(groupId, result.error(), List.of());
             List<TopicAnswer> answers = new ArrayList<>();
             if (topics != null) {
@@ -106,7 +110,8 @@ public final class OffsetFetchHandler implements ApiHandler {
                         if (t.name() == null) {
                             partitions.add(new PartitionAnswer(p, -1, -1, "", Errors.UNKNOWN_TOPIC_ID));
                         } else {
-                            partitions.add(answer(p, result.offsets().get(new TopicPartition(t.name(), p))));
+                            TopicPartition tp = new TopicPartition(t.name(), p);
+                            partitions.add(answer(p, result.offsets().get(tp), result.unstable().contains(tp)));
                         }
                     }
                     answers.add(new TopicAnswer(t.name() == null ? "" : t.name(), t.id(), partitions));
@@ -116,7 +121,8 @@ public final class OffsetFetchHandler implements ApiHandler {
                 result.offsets().entrySet().stream()
                         .sorted((a, b) -> a.getKey().topic().equals(b.getKey().topic())
                                 ? Integer.compare(a.getKey().partition(), b.getKey().partition()) : a.getKey().topic().compareTo(b.getKey().topic()))
-                        .forEach(e -> byTopic.computeIfAbsent(e.getKey().topic(), k -> new ArrayList<>()).add(answer(e.getKey().partition(), e.getValue())));
+                        .forEach(e -> byTopic.computeIfAbsent(e.getKey().topic(), k -> new ArrayList<>()).add(answer(e.getKey().partition(), e.getValue(),
+                                result.unstable().contains(e.getKey()))));
                 byTopic.forEach((name, partitions) -> {
                     TopicImage topic = image.topic(name);
                     if (byId && topic == null) return; // a deleted topic cannot be named by id
@@ -127,7 +133,9 @@ public final class OffsetFetchHandler implements ApiHandler {
         });
     }
 
-    private static PartitionAnswer answer(int partition, CommittedOffset offset) {
+    /** Kafka's answer for a partition an open transaction has a pending offset for, under require_stable: no offset, UNSTABLE_OFFSET_COMMIT. */
+    private static PartitionAnswer answer(int partition, CommittedOffset offset, boolean unstable) {
+        if (unstable) return new PartitionAnswer(partition, -1, -1, "", Errors.UNSTABLE_OFFSET_COMMIT);
         if (offset == null) return new PartitionAnswer(partition, -1, -1, "", Errors.NONE);
         return new PartitionAnswer(partition, offset.offset(), offset.leaderEpoch(), offset.metadata(), Errors.NONE);
     }

@@ -471,7 +471,11 @@ final class ConsumerGroups {
         return exclusive(group.groupId, () -> {
             if (groups.get(group.groupId) != group) return completed(Errors.GROUP_ID_NOT_FOUND);
             if (!group.members.isEmpty()) return completed(Errors.NON_EMPTY_GROUP);
-            return writeThenApply(tombstones(group, group.offsets.keySet()), () -> groups.remove(group.groupId, group), Errors.NONE, e -> e);
+            Set<org.apache.kafka.common.TopicPartition> offsets = shard.offsetsToDelete(group);
+            return writeThenApply(tombstones(group, offsets), () -> {
+                groups.remove(group.groupId, group);
+                offsets.forEach(tp -> shard.pendingTxn.dropPartition(group.groupId, tp));
+            }, Errors.NONE, e -> e);
         });
     }
 
@@ -496,6 +500,23 @@ final class ConsumerGroups {
         if (member == null) return Errors.UNKNOWN_MEMBER_ID;
         if (apiVersion < 9) return Errors.UNSUPPORTED_VERSION;
         return memberEpoch == member.memberEpoch() ? Errors.NONE : Errors.STALE_MEMBER_EPOCH;
+    }
+
+    /**
+     * Kafka's rules for a TxnOffsetCommit to a consumer group: without a member only while the
+     * group is empty, or when the producer names no member at all (pre-KIP-447: epoch -1, no
+     * member or instance id); else the member must exist (UNKNOWN_MEMBER_ID) at the epoch sent,
+     * a mismatch being ILLEGAL_GENERATION before v6 (Kafka maps STALE_MEMBER_EPOCH to it) and
+     * STALE_MEMBER_EPOCH from v6 (KIP-1319). The instance id is not checked.
+     */
+    static Errors validateTxnCommit(ConsumerGroup group, int memberEpoch, String memberId, String groupInstanceId, short apiVersion) {
+        boolean noMemberId = memberId == null || memberId.isEmpty();
+        if (memberEpoch < 0 && group.members.isEmpty()) return Errors.NONE;
+        if (memberEpoch == -1 && noMemberId && groupInstanceId == null) return Errors.NONE;
+        ConsumerGroupMember member = noMemberId ? null : group.members.get(memberId);
+        if (member == null) return Errors.UNKNOWN_MEMBER_ID;
+        if (memberEpoch == member.memberEpoch()) return Errors.NONE;
+        return apiVersion >= 6 ? Errors.STALE_MEMBER_EPOCH : Errors.ILLEGAL_GENERATION;
     }
 
     /** OffsetFetch v9+ from a member checks it is one; without a member id anyone may read. */

@@ -18,6 +18,7 @@ import io.runnel.broker.api.OffsetCommitHandler;
 import io.runnel.broker.api.OffsetDeleteHandler;
 import io.runnel.broker.api.OffsetFetchHandler;
 import io.runnel.broker.api.SyncGroupHandler;
+import io.runnel.broker.api.TxnOffsetCommitHandler;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.partition.IoThreadPool;
 import io.runnel.broker.partition.ReplicaManager;
@@ -25,7 +26,7 @@ import io.runnel.broker.protocol.ApiHandler;
 
 /**
  * Wiring of the group protocols into a broker: builds the {@link GroupCoordinator} and puts the
- * handlers of its APIs (the classic protocol's eleven and KIP-848's two) into the broker's handler table. The caller owns the returned
+ * handlers of its APIs (the classic protocol's eleven, KIP-848's two and the transactional offset commit) into the broker's handler table. The caller owns the returned
  * coordinator: {@link GroupCoordinator#start()} after the metadata log is replayed,
  * {@link GroupCoordinator#close()} before the partitions and I/O threads close.
  */
@@ -46,6 +47,7 @@ public final class GroupApis {
         handlers.put(ApiKeys.LIST_GROUPS, new ListGroupsHandler(coordinator));
         handlers.put(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(coordinator));
         handlers.put(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(coordinator, controller));
+        handlers.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(coordinator, controller));
         handlers.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new ConsumerGroupHeartbeatHandler(coordinator));
         handlers.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, new ConsumerGroupDescribeHandler(coordinator));
         return coordinator;

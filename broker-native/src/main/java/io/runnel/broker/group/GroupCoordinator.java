@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -261,13 +262,70 @@ public final class GroupCoordinator implements AutoCloseable {
                 });
     }
 
-    /** A group's committed offsets: each asked-for partition (null value when none), or all when {@code partitions} is null. */
-    public record FetchResult(Errors error, Map<TopicPartition, CommittedOffset> offsets) {}
+    /**
+     * A group's committed offsets: each asked-for partition (null value when none), or all when
+     * {@code partitions} is null; with require_stable, {@code unstable} names those an open
+     * transaction has a pending offset for (answered UNSTABLE_OFFSET_COMMIT).
+     */
+    public record FetchResult(Errors error, Map<TopicPartition, CommittedOffset> offsets, Set<TopicPartition> unstable) {
+        public FetchResult(Errors error, Map<TopicPartition, CommittedOffset> offsets) {
+            this(error, offsets, Set.of());
+        }
+    }
 
     /** {@code memberId} null (or empty) and {@code memberEpoch} -1 when the fetcher does not say it is a member. */
     public CompletableFuture<FetchResult> fetchOffsets(String groupId, String memberId, int memberEpoch, List<TopicPartition> partitions) {
-        return call(groupId, shard -> CompletableFuture.completedFuture(shard.fetchOffsets(groupId, memberId, memberEpoch, partitions)),
+        return fetchOffsets(groupId, memberId, memberEpoch, partitions, false);
+    }
+
+    /** {@link #fetchOffsets(String, String, int, List)} with OffsetFetch v7+'s require_stable. */
+    public CompletableFuture<FetchResult> fetchOffsets(String groupId, String memberId, int memberEpoch, List<TopicPartition> partitions,
+                                                       boolean requireStable) {
+        return call(groupId, shard -> CompletableFuture.completedFuture(shard.fetchOffsets(groupId, memberId, memberEpoch, partitions, requireStable)),
                 error -> new FetchResult(error, Map.of()));
+    }
+
+    // ------------------------------------------------------------------ transactions (KIP-98, KIP-447)
+
+    /**
+     * TxnOffsetCommit after the handler's checks: one error per partition. The offsets are written
+     * to the group's offsets partition as one transactional batch of {@code producerId} /
+     * {@code producerEpoch} and stay pending, invisible to OffsetFetch, until
+     * {@link #completeTransaction}. {@code generationId} -1 and an empty {@code memberId} (and
+     * null {@code groupInstanceId}) when the producer sends no group metadata (before v3, or an
+     * old client): then the group is not checked.
+     */
+    public CompletableFuture<Map<TopicPartition, Errors>> commitTransactionalOffsets(String groupId, long producerId, short producerEpoch,
+                                                                                     int generationId, String memberId, String groupInstanceId,
+                                                                                     List<OffsetCommit> commits, short apiVersion) {
+        return call(groupId, shard -> shard.commitTransactional(groupId, producerId, producerEpoch, generationId, memberId == null ? "" : memberId,
+                        groupInstanceId, commits, apiVersion),
+                error -> {
+                    Map<TopicPartition, Errors> all = new LinkedHashMap<>();
+                    commits.forEach(c -> all.put(c.partition(), error));
+                    return all;
+                });
+    }
+
+    /**
+     * Called by the WriteTxnMarkers path once the producer's COMMIT ({@code commit}) or ABORT
+     * marker is in {@code offsetsPartition}'s log: its pending transactional offsets there become
+     * the groups' committed offsets (each unless a regular commit of that partition was written
+     * after it) or are dropped. Completes normally, doing nothing, for a partition that is not an
+     * offsets partition coordinated here, a shard still loading (it replays the marker from the
+     * log itself) or a producer with nothing pending. {@code producerEpoch} is not checked: the
+     * log has fenced older epochs before the marker got in, and Kafka matches by producer id.
+     */
+    public CompletableFuture<Void> completeTransaction(TopicPartition offsetsPartition, long producerId, short producerEpoch, boolean commit) {
+        GroupShard[] s = shards;
+        if (s == null || !GroupConfig.OFFSETS_TOPIC.equals(offsetsPartition.topic()) || offsetsPartition.partition() < 0
+                || offsetsPartition.partition() >= s.length) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return onShard(s[offsetsPartition.partition()], shard -> {
+            shard.completeTransaction(producerId, commit);
+            return CompletableFuture.<Void>completedFuture(null);
+        }, error -> null);
     }
 
     /** ConsumerGroupHeartbeat (KIP-848): join, heartbeat or leave, after the handler's validation. */

@@ -97,7 +97,7 @@ final class GroupRecords {
             CommittedOffset offset = null;
             if (value != null) {
                 OffsetCommitValue v = new OffsetCommitValue(new ByteBufferAccessor(value), value.getShort());
-                offset = new CommittedOffset(v.offset(), v.leaderEpoch(), v.metadata(), v.commitTimestamp(), v.expireTimestamp());
+                offset = new CommittedOffset(v.offset(), v.leaderEpoch(), v.metadata(), v.commitTimestamp(), v.expireTimestamp(), record.offset());
             }
             return new OffsetRecord(group, new TopicPartition(topic, partition), offset);
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -22,6 +23,7 @@ import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -29,6 +31,7 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.log.AppendOrigin;
 import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.partition.AppendResult;
 import io.runnel.broker.partition.Partition;
@@ -53,6 +56,18 @@ import io.runnel.broker.partition.Partition;
  * key wins, tombstones delete); until then every request is answered COORDINATOR_LOAD_IN_PROGRESS.
  * Loaded groups with members come back Stable with their generation and assignment, so members
  * that keep heartbeating carry on without a rebalance.
+ *
+ * <p>Transactional offsets (TxnOffsetCommit, KIP-98/447): written as one transactional batch of the
+ * producer, then held in {@link #pendingTxn}, outside every group's offsets, until the producer's
+ * COMMIT or ABORT marker is in the log ({@link #completeTransaction} at runtime, the control batch
+ * on replay; the same {@link #endTransaction} either way). COMMIT applies each pending offset
+ * unless a regular commit of that partition has a later record; ABORT drops them. OffsetFetch
+ * with require_stable names their partitions unstable. Deletion follows Kafka: DeleteGroups
+ * still refuses only a group with members, and tombstones the partitions only a pending
+ * transaction holds as well as the committed ones; an offset tombstone (DeleteGroups, OffsetDelete,
+ * expiry) drops the pending offsets of its partition, so a later COMMIT marker finds nothing
+ * there. Expiry keeps an offset with a pending transactional offset for its partition, and a
+ * group with an open transaction. A group known only by pending offsets is an empty simple group.
  */
 final class GroupShard {
     private static final Logger LOG = Logger.getLogger(GroupShard.class);
@@ -68,6 +83,8 @@ final class GroupShard {
     /** Classic groups, and groups that only commit offsets; a KIP-848 group's id is never here but in {@link #consumer}. */
     private final Map<String, ClassicGroup> groups = new HashMap<>();
     final ConsumerGroups consumer;
+    /** Offsets of transactions that have not ended; not part of any group's offsets until their COMMIT marker. */
+    final PendingTxnOffsets pendingTxn = new PendingTxnOffsets();
     private Status status = Status.LOADING;
     private ScheduledFuture<?> expiryTimer;
     private final java.util.Set<ScheduledFuture<?>> timers = new java.util.HashSet<>();
@@ -120,16 +137,22 @@ final class GroupShard {
     /** Replays the partition, then starts serving. Completes on the shard thread. */
     CompletableFuture<Void> load() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        thread.execute(() -> loadFrom(log.logStartOffset(), log.logEndOffset(), done, 0));
+        thread.execute(() -> loadFrom(log.logStartOffset(), done, 0));
         return done;
     }
 
-    private void loadFrom(long offset, long endOffset, CompletableFuture<Void> done, long records) {
+    /**
+     * Reads to the log end as it is at each step, not as it was when loading began: this is the
+     * partition's own thread, so no append can slip in between the last read and
+     * {@link #finishLoad}. A transaction marker appended while loading is therefore replayed here,
+     * and {@link #completeTransaction} can ignore the markers it is told of before the shard is active.
+     */
+    private void loadFrom(long offset, CompletableFuture<Void> done, long records) {
         if (status == Status.CLOSED) {
             done.complete(null);
             return;
         }
-        if (offset >= endOffset) {
+        if (offset >= log.logEndOffset()) {
             finishLoad(records);
             done.complete(null);
             return;
@@ -143,17 +166,11 @@ final class GroupShard {
                 long count = records;
                 for (RecordBatch batch : read.memoryRecords().batches()) {
                     if (batch.lastOffset() < offset) continue;
-                    if (!batch.isControlBatch()) {
-                        for (Record record : batch) {
-                            if (record.offset() < offset) continue;
-                            replayOrSkip(record);
-                            count++;
-                        }
-                    }
+                    count += replayBatch(batch, offset);
                     next = batch.nextOffset();
                 }
                 if (next == offset) throw new IllegalStateException("no progress reading " + log.topicPartition() + " at offset " + offset);
-                loadFrom(next, endOffset, done, count);
+                loadFrom(next, done, count);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "Loading groups from %s failed; its groups stay unavailable", log.topicPartition());
                 done.completeExceptionally(e);
@@ -165,7 +182,7 @@ final class GroupShard {
      * A record that does not decode (written by something other than a coordinator) is skipped
      * with an error: one bad record must not keep every group of the partition unavailable.
      */
-    private void replayOrSkip(Record record) {
+    private void replayOrSkip(Record record, long producerId) {
         GroupRecords.Decoded decoded;
         try {
             decoded = GroupRecords.decode(record);
@@ -173,20 +190,55 @@ final class GroupShard {
             LOG.errorf(e, "Skipping undecodable record at offset %d of %s", record.offset(), log.topicPartition());
             return;
         }
-        replay(decoded);
+        replay(decoded, producerId);
     }
 
-    /** Applies one record: the latest value per key wins, a tombstone deletes. */
-    private void replay(GroupRecords.Decoded decoded) {
+    /**
+     * Replays one batch read from the log, from {@code fromOffset} on; returns the records applied.
+     * A control batch's COMMIT or ABORT ends its producer's transaction; only a transactional
+     * batch's offsets wait for a marker (a producer id on any other batch is an idempotent write).
+     */
+    int replayBatch(RecordBatch batch, long fromOffset) {
+        if (batch.isControlBatch()) {
+            replayControl(batch);
+            return 0;
+        }
+        long producerId = batch.isTransactional() ? batch.producerId() : RecordBatch.NO_PRODUCER_ID;
+        int count = 0;
+        for (Record record : batch) {
+            if (record.offset() < fromOffset) continue;
+            replayOrSkip(record, producerId);
+            count++;
+        }
+        return count;
+    }
+
+    /** A COMMIT or ABORT marker ends its producer's transaction exactly as {@link #completeTransaction} does at runtime. */
+    private void replayControl(RecordBatch batch) {
+        for (Record record : batch) {
+            ControlRecordType type = ControlRecordType.parse(record.key());
+            if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) endTransaction(batch.producerId(), type == ControlRecordType.COMMIT);
+        }
+    }
+
+    /**
+     * Applies one record: the latest value per key wins, a tombstone deletes (pending transactional
+     * offsets of that partition too); an offset written by a transaction ({@code producerId} not
+     * {@link RecordBatch#NO_PRODUCER_ID}) waits for its marker in {@link #pendingTxn}.
+     */
+    void replay(GroupRecords.Decoded decoded, long producerId) {
         long now = time.milliseconds();
         switch (decoded) {
             case GroupRecords.OffsetRecord r -> {
                 Group group = anyGroup(r.groupId());
                 if (r.offset() == null) {
                     if (group != null) group.offsets.remove(r.partition());
+                    pendingTxn.dropPartition(r.groupId(), r.partition());
                 } else {
+                    // As Kafka: an offset, even a pending one, makes a group that does not exist an empty simple group.
                     if (group == null) group = groups.computeIfAbsent(r.groupId(), id -> new ClassicGroup(id, now));
-                    group.offsets.put(r.partition(), r.offset());
+                    if (producerId == RecordBatch.NO_PRODUCER_ID) group.offsets.put(r.partition(), r.offset());
+                    else pendingTxn.add(producerId, r.groupId(), r.partition(), r.offset());
                 }
             }
             case GroupRecords.GroupRecord r -> {
@@ -825,32 +877,152 @@ final class GroupShard {
         }
         long now = time.milliseconds();
         List<SimpleRecord> records = new ArrayList<>();
-        Map<TopicPartition, CommittedOffset> toApply = new LinkedHashMap<>();
+        List<Map.Entry<TopicPartition, CommittedOffset>> written = offsetRecords(groupId, commits, now, expireTimestampMs, records, results);
+        if (records.isEmpty()) return completed(results);
+        CompletableFuture<Map<TopicPartition, Errors>> response = new CompletableFuture<>();
+        appendAt(records, (error, baseOffset) -> {
+            if (error == Errors.NONE) {
+                Group target = anyGroup(groupId);
+                if (target == null) target = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, now));
+                for (int i = 0; i < written.size(); i++) {
+                    // A transaction's offset with a later record may have been committed by its marker while this waited for replication.
+                    CommittedOffset offset = written.get(i).getValue().at(baseOffset + i);
+                    if (PendingTxnOffsets.replaces(offset, target.offsets.get(written.get(i).getKey()))) target.offsets.put(written.get(i).getKey(), offset);
+                }
+            } else {
+                Errors mapped = error == Errors.MESSAGE_TOO_LARGE || error == Errors.RECORD_LIST_TOO_LARGE ? Errors.INVALID_COMMIT_OFFSET_SIZE : error;
+                written.forEach(w -> results.put(w.getKey(), mapped));
+            }
+            response.complete(results);
+        });
+        return response;
+    }
+
+    /**
+     * The offset records of a commit, in request order (one per partition asked for, a repeated
+     * partition twice, the later winning), with OFFSET_METADATA_TOO_LARGE for metadata over
+     * {@code offset.metadata.max.bytes} and NONE for the rest put into {@code results}.
+     */
+    private List<Map.Entry<TopicPartition, CommittedOffset>> offsetRecords(String groupId, List<GroupCoordinator.OffsetCommit> commits, long nowMs,
+                                                                           long expireTimestampMs, List<SimpleRecord> records,
+                                                                           Map<TopicPartition, Errors> results) {
+        List<Map.Entry<TopicPartition, CommittedOffset>> written = new ArrayList<>();
         for (GroupCoordinator.OffsetCommit c : commits) {
             if (c.metadata() != null && c.metadata().length() > config.offsetMetadataMaxBytes()) {
                 results.put(c.partition(), Errors.OFFSET_METADATA_TOO_LARGE);
                 continue;
             }
             CommittedOffset offset = new CommittedOffset(c.offset(), c.leaderEpoch(), c.metadata() == null ? "" : c.metadata(),
-                    now, expireTimestampMs);
-            toApply.put(c.partition(), offset);
-            records.add(new SimpleRecord(now, GroupRecords.offsetKey(groupId, c.partition()), GroupRecords.offsetValue(offset)));
+                    nowMs, expireTimestampMs);
+            written.add(Map.entry(c.partition(), offset));
+            records.add(new SimpleRecord(nowMs, GroupRecords.offsetKey(groupId, c.partition()), GroupRecords.offsetValue(offset)));
             results.put(c.partition(), Errors.NONE);
         }
+        return written;
+    }
+
+    // ------------------------------------------------------------------ Transactional offsets
+
+    /**
+     * TxnOffsetCommit (KIP-98, KIP-447), Kafka's way:
+     * <ol>
+     *   <li>validate against the group ({@link #validateTxnCommit}); one error answers every partition;</li>
+     *   <li>refuse metadata over {@code offset.metadata.max.bytes} per partition (OFFSET_METADATA_TOO_LARGE);</li>
+     *   <li>write the rest as ONE transactional batch of the producer (its id and epoch) and wait
+     *       for the high watermark, as for a regular commit, before answering;</li>
+     *   <li>hold the offsets pending in {@link #pendingTxn} as soon as the batch is in the log, not
+     *       once replicated: a marker can follow the batch into the log before the high watermark
+     *       does (the transaction coordinator aborting on timeout), and must find them, as replay
+     *       would. Nobody sees them until the producer's COMMIT marker ({@link #completeTransaction});
+     *       an unknown group becomes an empty simple group, as when Kafka replays the record.</li>
+     * </ol>
+     * An append error (a fenced producer epoch, say) answers every written partition and holds
+     * nothing; a replication timeout after the append answers an error but the offsets, being in
+     * the log, stay pending like any the log holds.
+     */
+    CompletableFuture<Map<TopicPartition, Errors>> commitTransactional(String groupId, long producerId, short producerEpoch, int generationId,
+                                                                      String memberId, String groupInstanceId,
+                                                                      List<GroupCoordinator.OffsetCommit> commits, short apiVersion) {
+        Errors groupError = validateTxnCommit(groupId, generationId, memberId, groupInstanceId, apiVersion);
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        if (groupError != Errors.NONE) {
+            for (GroupCoordinator.OffsetCommit c : commits) results.put(c.partition(), groupError);
+            return completed(results);
+        }
+        long now = time.milliseconds();
+        List<SimpleRecord> records = new ArrayList<>();
+        List<Map.Entry<TopicPartition, CommittedOffset>> written = offsetRecords(groupId, commits, now, -1, records, results);
         if (records.isEmpty()) return completed(results);
         CompletableFuture<Map<TopicPartition, Errors>> response = new CompletableFuture<>();
-        append(records, error -> {
-            if (error == Errors.NONE) {
-                Group target = anyGroup(groupId);
-                if (target == null) target = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, now));
-                target.offsets.putAll(toApply);
-            } else {
-                Errors mapped = error == Errors.MESSAGE_TOO_LARGE || error == Errors.RECORD_LIST_TOO_LARGE ? Errors.INVALID_COMMIT_OFFSET_SIZE : error;
-                toApply.keySet().forEach(tp -> results.put(tp, mapped));
+        appendTransactional(producerId, producerEpoch, records, baseOffset -> {
+            if (anyGroup(groupId) == null) groups.put(groupId, new ClassicGroup(groupId, now));
+            for (int i = 0; i < written.size(); i++) {
+                pendingTxn.add(producerId, groupId, written.get(i).getKey(), written.get(i).getValue().at(baseOffset + i));
             }
+        }, (error, baseOffset) -> {
+            if (error != Errors.NONE) written.forEach(w -> results.put(w.getKey(), error));
             response.complete(results);
         });
         return response;
+    }
+
+    /**
+     * Kafka's checks of a TxnOffsetCommit. A group that does not exist accepts generation -1 (it
+     * will be a simple group) and answers ILLEGAL_GENERATION otherwise (GROUP_ID_NOT_FOUND from v6,
+     * KIP-1319). Without a generation, member
+     * id or instance id (the pre-KIP-447 producer) nothing is checked, whatever the group's state.
+     * With them (v3+, {@code sendOffsetsToTransaction(offsets, groupMetadata)}):
+     * <ul>
+     *   <li>a classic group checks the member (UNKNOWN_MEMBER_ID; FENCED_INSTANCE_ID for an older
+     *       incarnation of a static member) and the generation (ILLEGAL_GENERATION), but not the
+     *       rebalance state: a transactional commit is allowed while CompletingRebalance;</li>
+     *   <li>a KIP-848 group checks the member (UNKNOWN_MEMBER_ID) and its epoch, a mismatch being
+     *       ILLEGAL_GENERATION (STALE_MEMBER_EPOCH from v6).</li>
+     * </ul>
+     */
+    Errors validateTxnCommit(String groupId, int generationId, String memberId, String groupInstanceId, short apiVersion) {
+        ConsumerGroup modern = consumer.groups.get(groupId);
+        if (modern != null) return ConsumerGroups.validateTxnCommit(modern, generationId, memberId, groupInstanceId, apiVersion);
+        ClassicGroup group = groups.get(groupId);
+        if (group == null) return generationId < 0 ? Errors.NONE : apiVersion >= 6 ? Errors.GROUP_ID_NOT_FOUND : Errors.ILLEGAL_GENERATION;
+        if (group.is(GroupState.DEAD)) return Errors.COORDINATOR_NOT_AVAILABLE;
+        if (generationId < 0 && group.is(GroupState.EMPTY)) return Errors.NONE;
+        if (generationId >= 0 || !memberId.isEmpty() || groupInstanceId != null) {
+            Errors memberError = validateMember(group, memberId, groupInstanceId);
+            if (memberError != Errors.NONE) return memberError;
+            if (generationId != group.generationId) return Errors.ILLEGAL_GENERATION;
+        }
+        return Errors.NONE;
+    }
+
+    /**
+     * The producer's COMMIT or ABORT marker is in this partition's log: its pending offsets become
+     * committed (each unless a later regular commit of that partition is in the log) or are
+     * dropped. A producer with nothing pending changes nothing. While loading it does nothing: the
+     * marker is in the log, and the loader reads to the log end ({@link #loadFrom}).
+     */
+    void completeTransaction(long producerId, boolean commit) {
+        if (status != Status.ACTIVE) return;
+        endTransaction(producerId, commit);
+    }
+
+    private void endTransaction(long producerId, boolean commit) {
+        Map<String, Map<TopicPartition, CommittedOffset>> ended = pendingTxn.end(producerId);
+        if (!commit) return;
+        long now = time.milliseconds();
+        ended.forEach((groupId, offsets) -> {
+            Group group = anyGroup(groupId);
+            if (group == null) group = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, now));
+            for (Map.Entry<TopicPartition, CommittedOffset> e : offsets.entrySet()) {
+                CommittedOffset current = group.offsets.get(e.getKey());
+                if (PendingTxnOffsets.replaces(e.getValue(), current)) {
+                    group.offsets.put(e.getKey(), e.getValue());
+                } else {
+                    LOG.debugf("Transactional offset of %s for %s by producer %d (record %d) is older than the commit at record %d: kept the latter",
+                            groupId, e.getKey(), producerId, e.getValue().recordOffset(), current.recordOffset());
+                }
+            }
+        });
     }
 
     private static Errors validateCommit(ClassicGroup group, int generationId, String memberId, String groupInstanceId) {
@@ -872,6 +1044,17 @@ final class GroupShard {
      * A member of a KIP-848 group that names itself must be one, at its current epoch.
      */
     GroupCoordinator.FetchResult fetchOffsets(String groupId, String memberId, int memberEpoch, List<TopicPartition> partitions) {
+        return fetchOffsets(groupId, memberId, memberEpoch, partitions, false);
+    }
+
+    /**
+     * {@link #fetchOffsets(String, String, int, List)}, and with {@code requireStable} (OffsetFetch
+     * v7+) the partitions an open transaction has a pending offset for are named unstable (Kafka
+     * answers them UNSTABLE_OFFSET_COMMIT, offset -1); without it they answer their last committed
+     * offset. Pending offsets themselves are never returned.
+     */
+    GroupCoordinator.FetchResult fetchOffsets(String groupId, String memberId, int memberEpoch, List<TopicPartition> partitions,
+                                              boolean requireStable) {
         Group group = anyGroup(groupId);
         if (group instanceof ConsumerGroup modern) {
             Errors error = ConsumerGroups.validateFetch(modern, memberId, memberEpoch);
@@ -883,7 +1066,11 @@ final class GroupShard {
         } else {
             for (TopicPartition tp : partitions) result.put(tp, group == null ? null : group.offsets.get(tp));
         }
-        return new GroupCoordinator.FetchResult(Errors.NONE, result);
+        java.util.Set<TopicPartition> unstable = new java.util.HashSet<>();
+        if (requireStable) {
+            for (TopicPartition tp : result.keySet()) if (pendingTxn.isPending(groupId, tp)) unstable.add(tp);
+        }
+        return new GroupCoordinator.FetchResult(Errors.NONE, result, unstable);
     }
 
     /** The group of this id, classic or KIP-848, or null. */
@@ -913,7 +1100,7 @@ final class GroupShard {
                 continue;
             }
             results.put(tp, Errors.NONE);
-            if (group.offsets.containsKey(tp)) {
+            if (group.offsets.containsKey(tp) || pendingTxn.isPending(groupId, tp)) { // the tombstone drops pending offsets too
                 tombstones.add(new SimpleRecord(now, GroupRecords.offsetKey(groupId, tp), null));
                 deleted.add(tp);
             }
@@ -921,8 +1108,14 @@ final class GroupShard {
         if (tombstones.isEmpty()) return completed(new GroupCoordinator.OffsetDeleteResult(Errors.NONE, results));
         CompletableFuture<GroupCoordinator.OffsetDeleteResult> response = new CompletableFuture<>();
         append(tombstones, error -> {
-            if (error == Errors.NONE) deleted.forEach(group.offsets::remove);
-            else deleted.forEach(tp -> results.put(tp, error));
+            if (error == Errors.NONE) {
+                for (TopicPartition tp : deleted) {
+                    group.offsets.remove(tp);
+                    pendingTxn.dropPartition(groupId, tp);
+                }
+            } else {
+                deleted.forEach(tp -> results.put(tp, error));
+            }
             response.complete(new GroupCoordinator.OffsetDeleteResult(Errors.NONE, results));
         });
         return response;
@@ -972,21 +1165,35 @@ final class GroupShard {
         if (group == null || group.is(GroupState.DEAD)) return completed(Errors.GROUP_ID_NOT_FOUND);
         if (!group.is(GroupState.EMPTY) || !group.members.isEmpty()) return completed(Errors.NON_EMPTY_GROUP);
         CompletableFuture<Errors> response = new CompletableFuture<>();
-        append(tombstonesOf(group), error -> {
+        java.util.Set<TopicPartition> offsets = offsetsToDelete(group);
+        append(tombstonesOf(group, offsets), error -> {
             if (error == Errors.NONE && groups.get(groupId) == group) {
                 forget(group);
             }
+            if (error == Errors.NONE) offsets.forEach(tp -> pendingTxn.dropPartition(groupId, tp));
             response.complete(error);
         });
         return response;
     }
 
-    private List<SimpleRecord> tombstonesOf(ClassicGroup group) {
+    /** What DeleteGroups tombstones, as Kafka: the committed offsets and those only a still-open transaction holds. */
+    java.util.Set<TopicPartition> offsetsToDelete(Group group) {
+        java.util.Set<TopicPartition> offsets = new java.util.HashSet<>(group.offsets.keySet());
+        offsets.addAll(pendingTxn.pendingPartitions(group.groupId));
+        return offsets;
+    }
+
+    private List<SimpleRecord> tombstonesOf(ClassicGroup group, java.util.Set<TopicPartition> offsets) {
         long now = time.milliseconds();
         List<SimpleRecord> records = new ArrayList<>();
-        for (TopicPartition tp : group.offsets.keySet()) records.add(new SimpleRecord(now, GroupRecords.offsetKey(group.groupId, tp), null));
+        for (TopicPartition tp : offsets) records.add(new SimpleRecord(now, GroupRecords.offsetKey(group.groupId, tp), null));
         records.add(new SimpleRecord(now, GroupRecords.groupKey(group.groupId), null));
         return records;
+    }
+
+    /** An Empty group with no members, offsets or open transaction: expiry may forget it. */
+    private boolean forgettable(ClassicGroup group) {
+        return group.isForgettable() && !pendingTxn.hasOpenTransactions(group.groupId);
     }
 
     private void forget(ClassicGroup group) {
@@ -1015,11 +1222,12 @@ final class GroupShard {
         Map<ClassicGroup, List<TopicPartition>> expired = new HashMap<>();
         List<ClassicGroup> emptied = new ArrayList<>();
         for (ClassicGroup group : groups.values()) {
-            List<TopicPartition> gone = OffsetExpiry.expired(group, now, config.offsetsRetentionMs());
-            if (gone.isEmpty() && !group.isForgettable()) continue;
+            List<TopicPartition> gone = expirable(group, OffsetExpiry.expired(group, now, config.offsetsRetentionMs()));
+            if (gone.isEmpty() && !forgettable(group)) continue;
             expired.put(group, gone);
             for (TopicPartition tp : gone) records.add(new SimpleRecord(now, GroupRecords.offsetKey(group.groupId, tp), null));
-            if (group.is(GroupState.EMPTY) && group.members.isEmpty() && gone.size() == group.offsets.size()) {
+            if (group.is(GroupState.EMPTY) && group.members.isEmpty() && gone.size() == group.offsets.size()
+                    && !pendingTxn.hasOpenTransactions(group.groupId)) {
                 records.add(new SimpleRecord(now, GroupRecords.groupKey(group.groupId), null));
                 emptied.add(group);
             }
@@ -1027,8 +1235,9 @@ final class GroupShard {
         Map<ConsumerGroup, List<TopicPartition>> expiredModern = new HashMap<>();
         List<ConsumerGroup> emptiedModern = new ArrayList<>();
         for (ConsumerGroup group : consumer.groups.values()) {
-            List<TopicPartition> gone = OffsetExpiry.expired(group, now, config.offsetsRetentionMs());
-            boolean forget = group.members.isEmpty() && gone.size() == group.offsets.size() && !consumer.isBusy(group.groupId);
+            List<TopicPartition> gone = expirable(group, OffsetExpiry.expired(group, now, config.offsetsRetentionMs()));
+            boolean forget = group.members.isEmpty() && gone.size() == group.offsets.size() && !consumer.isBusy(group.groupId)
+                    && !pendingTxn.hasOpenTransactions(group.groupId);
             if (gone.isEmpty() && !forget) continue;
             expiredModern.put(group, gone);
             if (forget) {
@@ -1058,7 +1267,7 @@ final class GroupShard {
                 }
             }
             for (ClassicGroup g : emptied) {
-                if (groups.get(g.groupId) == g && g.isForgettable()) forget(g);
+                if (groups.get(g.groupId) == g && forgettable(g)) forget(g);
             }
             for (var e : expiredModern.entrySet()) {
                 for (TopicPartition tp : e.getValue()) {
@@ -1070,12 +1279,19 @@ final class GroupShard {
                 }
             }
             for (ConsumerGroup g : emptiedModern) {
-                if (g.members.isEmpty() && g.offsets.isEmpty() && !consumer.isBusy(g.groupId)) consumer.groups.remove(g.groupId, g);
+                if (g.members.isEmpty() && g.offsets.isEmpty() && !consumer.isBusy(g.groupId) && !pendingTxn.hasOpenTransactions(g.groupId))
+                    consumer.groups.remove(g.groupId, g);
             }
             if (count > 0) LOG.infof("Expired %d offset(s) in %s", count, log.topicPartition());
             done.complete(count);
         });
         return done;
+    }
+
+    /** Kafka keeps an expired offset while a transaction has a pending offset for its partition. */
+    private List<TopicPartition> expirable(Group group, List<TopicPartition> expired) {
+        expired.removeIf(tp -> pendingTxn.isPending(group.groupId, tp));
+        return expired;
     }
 
     // ------------------------------------------------------------------ the log and timers
@@ -1089,16 +1305,48 @@ final class GroupShard {
      * outcome, mapped to the error a coordinator answers (Kafka's mapping).
      */
     void append(List<SimpleRecord> records, Consumer<Errors> then) {
-        MemoryRecords batch = MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new));
+        appendAt(records, (error, baseOffset) -> then.accept(error));
+    }
+
+    /** {@link #append}, telling {@code then} the log offset of the first record as well (-1 on error). */
+    void appendAt(List<SimpleRecord> records, BiConsumer<Errors, Long> then) {
+        write(MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new)), AppendOrigin.CLIENT, records.size(),
+                baseOffset -> { }, then);
+    }
+
+    /**
+     * {@link #appendAt} as one transactional batch of the producer, written as a coordinator (the
+     * log fences the epoch only, not the sequence), and nothing in it counts until the producer's
+     * marker. Base sequence 0 as Kafka's coordinator runtime writes it: kafka-clients refuses to
+     * build a producer batch with {@link RecordBatch#NO_SEQUENCE}. {@code inLog} runs with the base
+     * offset as soon as the batch is in the log, on this thread, before any later append.
+     */
+    void appendTransactional(long producerId, short producerEpoch, List<SimpleRecord> records, java.util.function.LongConsumer inLog,
+                             BiConsumer<Errors, Long> then) {
+        MemoryRecords batch = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch, 0,
+                records.toArray(SimpleRecord[]::new));
+        write(batch, AppendOrigin.COORDINATOR, records.size(), inLog, then);
+    }
+
+    /**
+     * The append, then the wait for the high watermark, then {@code then} on this thread.
+     * {@code inLog} runs in between, synchronously where the append completes: the partition's
+     * I/O thread, which is this shard's thread, so it sees the log exactly as this append left it.
+     */
+    private void write(MemoryRecords batch, AppendOrigin origin, int recordCount, java.util.function.LongConsumer inLog,
+                       BiConsumer<Errors, Long> then) {
         // As Kafka's coordinators write with acks=all: a commit is answered once the whole ISR has it,
         // so a coordinator failover never forgets an acknowledged offset.
-        log.appendRecordsToLeader(batch).thenCompose(appended -> appended.error() != Errors.NONE ? CompletableFuture.completedFuture(appended)
-                : log.awaitHighWatermark(appended.baseOffset() + records.size(), config.offsetsCommitTimeoutMs())
-                        .thenApply(error -> error == Errors.NONE ? appended : AppendResult.error(error, null)))
-                .whenCompleteAsync((AppendResult result, Throwable failure) -> {
+        log.appendRecordsToLeader(batch, origin).thenCompose(appended -> {
+            if (appended.error() != Errors.NONE) return CompletableFuture.completedFuture(appended);
+            inLog.accept(appended.baseOffset());
+            return log.awaitHighWatermark(appended.baseOffset() + recordCount, config.offsetsCommitTimeoutMs())
+                        .thenApply(error -> error == Errors.NONE ? appended : AppendResult.error(error, null));
+        }).whenCompleteAsync((AppendResult result, Throwable failure) -> {
             Errors error = failure != null ? Errors.UNKNOWN_SERVER_ERROR : result.error();
             if (failure != null) LOG.errorf(failure, "Append to %s failed", log.topicPartition());
-            then.accept(coordinatorError(error));
+            else if (error != Errors.NONE) LOG.debugf("Append to %s refused: %s %s", log.topicPartition(), error, result.errorMessage());
+            then.accept(coordinatorError(error), error == Errors.NONE ? result.baseOffset() : -1L);
         }, thread);
     }
 

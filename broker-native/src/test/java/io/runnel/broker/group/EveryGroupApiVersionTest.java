@@ -179,6 +179,51 @@ class EveryGroupApiVersionTest {
         }
     }
 
+    /**
+     * TxnOffsetCommit, every version: accepted, then pending (no marker is ever written here), so
+     * OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT and without it no offset.
+     */
+    @Test
+    void txnOffsetCommitIsPendingUntilItsMarker() throws Exception {
+        for (short v : versions(ApiKeys.TXN_OFFSET_COMMIT)) {
+            String group = "txn-commit-v" + v;
+            var topic = new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setPartitions(List.of(
+                    new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(10 + v)
+                            .setCommittedMetadata("v" + v)));
+            var unknown = new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setPartitions(List.of(
+                    new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(1)));
+            if (v >= 6) {
+                topic.setTopicId(topicId);
+                unknown.setTopicId(Uuid.randomUuid());
+            } else {
+                topic.setName(TOPIC);
+                unknown.setName("no-such-topic");
+            }
+            var request = new TxnOffsetCommitRequestData().setTransactionalId("txn-" + v).setGroupId(group).setProducerId(7000 + v)
+                    .setProducerEpoch((short) 0).setTopics(List.of(topic, unknown));
+            var response = (TxnOffsetCommitResponseData) client.send(ApiKeys.TXN_OFFSET_COMMIT, v, request);
+            assertThat(Errors.forCode(response.topics().get(0).partitions().get(0).errorCode())).as("v%d", v).isEqualTo(Errors.NONE);
+            assertThat(Errors.forCode(response.topics().get(1).partitions().get(0).errorCode())).as("v%d", v)
+                    .isEqualTo(v >= 6 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION);
+
+            for (boolean requireStable : new boolean[] {true, false}) {
+                var fetch = new OffsetFetchRequestData().setRequireStable(requireStable).setGroups(List.of(
+                        new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId(group).setTopics(List.of(
+                                new OffsetFetchRequestData.OffsetFetchRequestTopics().setName(TOPIC).setPartitionIndexes(List.of(0))))));
+                var fetched = (OffsetFetchResponseData) client.send(ApiKeys.OFFSET_FETCH, (short) 9, fetch);
+                var partition = fetched.groups().get(0).topics().get(0).partitions().get(0);
+                assertThat(Errors.forCode(partition.errorCode())).as("v%d require_stable=%s", v, requireStable)
+                        .isEqualTo(requireStable ? Errors.UNSTABLE_OFFSET_COMMIT : Errors.NONE);
+                assertThat(partition.committedOffset()).isEqualTo(-1);
+            }
+        }
+        var invalid = new TxnOffsetCommitRequestData().setTransactionalId("txn").setGroupId("").setProducerId(7999).setProducerEpoch((short) 0)
+                .setTopics(List.of(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setName(TOPIC).setPartitions(List.of(
+                        new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(1)))));
+        var response = (TxnOffsetCommitResponseData) client.send(ApiKeys.TXN_OFFSET_COMMIT, (short) 3, invalid);
+        assertThat(Errors.forCode(response.topics().get(0).partitions().get(0).errorCode())).isEqualTo(Errors.INVALID_GROUP_ID);
+    }
+
     @Test
     void describeListAndDeleteGroups() throws Exception {
         stableGroup("described-group");
