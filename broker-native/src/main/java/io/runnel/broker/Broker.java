@@ -264,7 +264,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
         TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
-                (tp, producerId, epoch, commit) -> CompletableFuture.completedFuture(null), time);
+                groupCoordinator::completeTransaction, time);
         handlers.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(markerWriter));
         txnMarkers = new TxnMarkerChannel(config.nodeId(), config.clientListeners().get(0).name(), controller::image, markerWriter,
                 config.connectionsMaxIdleMs(), time);
