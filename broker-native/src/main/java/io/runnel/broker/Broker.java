@@ -33,7 +33,6 @@ import io.runnel.broker.api.WriteTxnMarkersHandler;
 import io.runnel.broker.api.DescribeTopicPartitionsHandler;
 import io.runnel.broker.api.FetchHandler;
 import io.runnel.broker.api.IncrementalAlterConfigsHandler;
-import io.runnel.broker.api.InitProducerIdHandler;
 import io.runnel.broker.api.ListOffsetsHandler;
 import io.runnel.broker.api.MetadataHandler;
 import io.runnel.broker.api.OffsetForLeaderEpochHandler;
@@ -65,6 +64,9 @@ import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.producer.ProducerIdManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.replication.ReplicaFetcherManager;
+import io.runnel.broker.txn.TransactionApis;
+import io.runnel.broker.txn.TransactionConfig;
+import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.protocol.SupportedApis;
 import io.runnel.broker.txn.TxnMarkerChannel;
@@ -88,6 +90,7 @@ public final class Broker implements AutoCloseable {
 
     private final BrokerConfig config;
     private final GroupConfig groupConfig;
+    private final TransactionConfig transactionConfig;
     private final Vertx vertx;
     private final Time time;
     private final BrokerMetrics metrics;
@@ -98,6 +101,7 @@ public final class Broker implements AutoCloseable {
     private ReplicaManager replicaManager;
     private LogCleaner logCleaner;
     private GroupCoordinator groupCoordinator;
+    private TransactionCoordinator transactionCoordinator;
     /** Transaction markers: written here for partitions this broker leads, sent to their leaders otherwise. */
     private TxnMarkerChannel txnMarkers;
     private KafkaServer server;
@@ -126,8 +130,14 @@ public final class Broker implements AutoCloseable {
     }
 
     public Broker(BrokerConfig config, GroupConfig groupConfig, Vertx vertx, MeterRegistry registry, Time time) {
+        this(config, groupConfig, TransactionConfig.DEFAULT, vertx, registry, time);
+    }
+
+    public Broker(BrokerConfig config, GroupConfig groupConfig, TransactionConfig transactionConfig, Vertx vertx, MeterRegistry registry,
+                  Time time) {
         this.config = config;
         this.groupConfig = groupConfig;
+        this.transactionConfig = transactionConfig;
         this.vertx = vertx;
         this.time = time;
         this.metrics = new BrokerMetrics(registry);
@@ -175,6 +185,7 @@ public final class Broker implements AutoCloseable {
 
         SupportedApis apis = supportedApis();
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
+        transactionCoordinator.start(); // the same for __transaction_state
         server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics);
         server.start().join();
         register(clusterId);
@@ -254,7 +265,6 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas));
         handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager));
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager));
-        handlers.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId));
         handlers.put(ApiKeys.DESCRIBE_QUORUM, new QuorumRequestHandler(metadataLog.quorum(), controllerChannel));
         handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
@@ -269,6 +279,10 @@ public final class Broker implements AutoCloseable {
         txnMarkers = new TxnMarkerChannel(config.nodeId(), config.clientListeners().get(0).name(), controller::image, markerWriter,
                 config.connectionsMaxIdleMs(), time);
         controller.addListener((previous, current) -> groupCoordinator.onImage(current)); // after the replica manager's
+        // After the group APIs: replaces InitProducerId and FindCoordinator with their transactional versions.
+        transactionCoordinator = TransactionApis.register(handlers, controller, replicaManager, ioThreads, producerIds, groupCoordinator,
+                txnMarkers, transactionConfig, time);
+        controller.addListener((previous, current) -> transactionCoordinator.onImage(current));
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
@@ -341,6 +355,10 @@ public final class Broker implements AutoCloseable {
         return groupCoordinator;
     }
 
+    public TransactionCoordinator transactionCoordinator() {
+        return transactionCoordinator;
+    }
+
     @Override
     public void close() {
         ready = false;
@@ -357,6 +375,7 @@ public final class Broker implements AutoCloseable {
         if (txnMarkers != null) txnMarkers.close();
         if (logCleaner != null) logCleaner.close(); // a pass in flight finishes its chunk; its install then finds the partitions gone or completes at next open
         // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.
+        if (transactionCoordinator != null) transactionCoordinator.close(); // its marker retries stop before the partitions they write to
         if (groupCoordinator != null) groupCoordinator.close();
         if (replicaManager != null) replicaManager.close();
         if (controller != null) controller.close(); // a leading controller resigns here, so the controller listener stays up until then

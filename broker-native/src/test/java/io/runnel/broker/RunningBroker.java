@@ -9,6 +9,7 @@ import org.apache.kafka.common.utils.Time;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.group.GroupConfig;
+import io.runnel.broker.txn.TransactionConfig;
 import io.vertx.core.Vertx;
 
 /**
@@ -39,7 +40,7 @@ public final class RunningBroker implements AutoCloseable {
                 "num.network.threads", "2"));
         config.putAll(overrides);
         vertx = Vertx.vertx();
-        broker = new Broker(BrokerConfig.from(config), GroupConfig.from(config), vertx, registry = new SimpleMeterRegistry(), Time.SYSTEM);
+        broker = new Broker(BrokerConfig.from(config), GroupConfig.from(config), TransactionConfig.from(config), vertx, registry = new SimpleMeterRegistry(), Time.SYSTEM);
         broker.start();
     }
 

@@ -20,20 +20,29 @@ import io.runnel.broker.metadata.PartitionImage;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.txn.TransactionCoordinator;
 
 /**
  * FindCoordinator: a group's coordinator is the leader of its {@code __consumer_offsets} partition,
- * answered with that broker's endpoint on the listener the request came in on. The first request
- * creates the offsets topic (and waits for it, rather than sending the client away to retry).
- * There is no transaction or share coordinator yet: those keys get COORDINATOR_NOT_AVAILABLE.
- * Versions 4+ batch keys; older ones carry one.
+ * a transactional id's the leader of its {@code __transaction_state} partition, answered with that
+ * broker's endpoint on the listener the request came in on. The first request of each kind
+ * creates its topic (and waits for it, rather than sending the client away to retry). There is no
+ * share coordinator yet: those keys get COORDINATOR_NOT_AVAILABLE, as do transaction keys when no
+ * transaction coordinator is wired. Versions 4+ batch keys; older ones carry one.
  */
 public final class FindCoordinatorHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
+    private final TransactionCoordinator transactions;
     private final MetadataController controller;
 
     public FindCoordinatorHandler(GroupCoordinator coordinator, MetadataController controller) {
+        this(coordinator, null, controller);
+    }
+
+    /** {@code transactions} null when this broker has no transaction coordinator. */
+    public FindCoordinatorHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, MetadataController controller) {
         this.coordinator = coordinator;
+        this.transactions = transactions;
         this.controller = controller;
     }
 
@@ -47,6 +56,7 @@ public final class FindCoordinatorHandler implements ApiHandler {
         byte keyType = version >= 1 ? data.keyType() : CoordinatorType.GROUP.id();
         List<String> keys = version >= 4 ? data.coordinatorKeys() : List.of(data.key());
         CompletableFuture<Errors> ready = keyType == CoordinatorType.GROUP.id() ? coordinator.ensureTopic()
+                : keyType == CoordinatorType.TRANSACTION.id() && transactions != null ? transactions.ensureTopic()
                 : CompletableFuture.completedFuture(Errors.NONE);
         return ready.thenApply(topicError -> {
             List<Found> found = new ArrayList<>();
@@ -56,15 +66,17 @@ public final class FindCoordinatorHandler implements ApiHandler {
     }
 
     private Found find(RequestContext context, byte keyType, String key, Errors topicError) {
-        if (keyType == CoordinatorType.TRANSACTION.id())
-            return notFound(key, Errors.COORDINATOR_NOT_AVAILABLE, "There is no transaction coordinator yet.");
-        if (keyType != CoordinatorType.GROUP.id())
+        if (keyType == CoordinatorType.TRANSACTION.id() && transactions == null)
+            return notFound(key, Errors.COORDINATOR_NOT_AVAILABLE, "There is no transaction coordinator on this broker.");
+        if (keyType != CoordinatorType.GROUP.id() && keyType != CoordinatorType.TRANSACTION.id())
             return keyType == CoordinatorType.SHARE.id() ? notFound(key, Errors.COORDINATOR_NOT_AVAILABLE, "There is no share coordinator yet.")
                     : notFound(key, Errors.INVALID_REQUEST, "Unknown coordinator type " + keyType);
         if (topicError != Errors.NONE) return notFound(key, topicError, null);
         MetadataImage image = controller.image();
-        TopicImage topic = image.topic(GroupConfig.OFFSETS_TOPIC);
-        PartitionImage partition = topic == null ? null : topic.partition(coordinator.partitionFor(key == null ? "" : key));
+        String k = key == null ? "" : key;
+        boolean group = keyType == CoordinatorType.GROUP.id();
+        TopicImage topic = image.topic(group ? GroupConfig.OFFSETS_TOPIC : TransactionCoordinator.TOPIC);
+        PartitionImage partition = topic == null ? null : topic.partition(group ? coordinator.partitionFor(k) : transactions.partitionFor(k));
         BrokerImage leader = partition == null ? null : image.brokers().get(partition.leader());
         BrokerImage.Endpoint endpoint = leader == null || leader.fenced() ? null : leader.endpointFor(context.listenerName());
         if (endpoint == null) return notFound(key, Errors.COORDINATOR_NOT_AVAILABLE, null);

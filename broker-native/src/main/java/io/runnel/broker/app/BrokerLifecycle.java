@@ -11,6 +11,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.runnel.broker.Broker;
 import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.group.GroupConfig;
+import io.runnel.broker.txn.TransactionConfig;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -47,7 +48,8 @@ public class BrokerLifecycle {
     void onStart(@Observes StartupEvent event) {
         BrokerConfig brokerConfig = BrokerConfig.from(key -> config.getOptionalValue(PREFIX + key, String.class));
         GroupConfig groupConfig = GroupConfig.from(key -> config.getOptionalValue(PREFIX + key, String.class));
-        Broker created = new Broker(brokerConfig, groupConfig, vertx, registry, Time.SYSTEM);
+        TransactionConfig transactionConfig = TransactionConfig.from(key -> config.getOptionalValue(PREFIX + key, String.class));
+        Broker created = new Broker(brokerConfig, groupConfig, transactionConfig, vertx, registry, Time.SYSTEM);
         starting = created;
         Thread t = new Thread(() -> {
             try {
