@@ -59,12 +59,15 @@ class BrokerMetricsTest {
         try (io.runnel.broker.partition.IoThreadPool pool = new io.runnel.broker.partition.IoThreadPool(2)) {
             metrics.ioThreads(pool);
             var thread = pool.executorFor(new TopicPartition("orders", 0));
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            // The first task holds the thread; the second waits in the queue meanwhile.
+            // The first task holds the thread (from before the sleep: its busy time covers it); the second waits in the queue meanwhile.
             var first = thread.submit(() -> {
+                started.countDown();
                 release.await();
                 return null;
             });
+            started.await();
             var second = thread.submit(() -> null);
             Thread.sleep(20);
             release.countDown();
