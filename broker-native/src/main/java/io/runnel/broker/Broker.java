@@ -69,6 +69,7 @@ import io.runnel.broker.txn.TransactionConfig;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.protocol.SupportedApis;
+import io.runnel.broker.txn.TransactionVerifier;
 import io.runnel.broker.txn.TxnMarkerChannel;
 import io.runnel.broker.txn.TxnMarkerWriter;
 import io.vertx.core.Vertx;
@@ -261,7 +262,6 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config));
         controllerWrites().forEach((api, handler) ->
                 handlers.put(api, new ForwardingHandler(handler, () -> metadataLog.leaderEpoch() >= 0, controllerChannel)));
-        handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics));
         handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas));
         handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager));
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager));
@@ -283,6 +283,8 @@ public final class Broker implements AutoCloseable {
         transactionCoordinator = TransactionApis.register(handlers, controller, replicaManager, ioThreads, producerIds, groupCoordinator,
                 txnMarkers, transactionConfig, time);
         controller.addListener((previous, current) -> transactionCoordinator.onImage(current));
+        handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics,
+                new TransactionVerifier(config.nodeId(), controller::image, transactionCoordinator, txnMarkers)));
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];

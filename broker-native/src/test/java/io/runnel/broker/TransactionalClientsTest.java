@@ -45,7 +45,7 @@ class TransactionalClientsTest {
     static void start() throws Exception {
         broker = new RunningBroker(dataDir);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1), new NewTopic(TOPIC + "-in", 1, (short) 1), new NewTopic(TOPIC + "-out", 2, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1), new NewTopic(TOPIC + "-in", 1, (short) 1), new NewTopic(TOPIC + "-out", 2, (short) 1), new NewTopic(TOPIC + "-late", 2, (short) 1))).all().get();
         }
     }
 
@@ -144,6 +144,45 @@ class TransactionalClientsTest {
         }
         try (var check = consumer("read_committed", "zombie-check")) {
             assertThat(drain(check, TOPIC + "-out", 1)).containsExactly("copied");
+        }
+    }
+
+    @Test
+    void aTransactionalProduceThatArrivesAfterItsTransactionEndedIsRefusedAndLeavesNothingHanging() throws Exception {
+        TopicPartition late = new TopicPartition(TOPIC + "-late", 1);
+        long producerId;
+        short epoch;
+        try (var producer = producer("txn-late")) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(TOPIC + "-late", 0, "k", "on-time")).get();
+            producer.abortTransaction();
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                var description = admin.describeTransactions(List.of("txn-late")).description("txn-late").get();
+                producerId = description.producerId();
+                epoch = (short) description.producerEpoch();
+            }
+        }
+        // What a produce delayed past the abort looks like: the transaction's id, producer and epoch, a partition it never added.
+        String[] hostPort = broker.bootstrapServers().split(":");
+        try (var raw = new io.runnel.broker.protocol.RawKafkaClient(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            var batch = org.apache.kafka.common.record.internal.MemoryRecords.withTransactionalRecords(org.apache.kafka.common.compress.Compression.NONE,
+                    producerId, epoch, 0, new org.apache.kafka.common.record.internal.SimpleRecord("late".getBytes()));
+            var request = new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000).setTransactionalId("txn-late");
+            var topic = new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData().setName(late.topic());
+            topic.partitionData().add(new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData().setIndex(late.partition()).setRecords(batch));
+            request.topicData().add(topic);
+            for (short version : new short[] {3, 11}) {
+                var response = (org.apache.kafka.common.message.ProduceResponseData) raw.send(org.apache.kafka.common.protocol.ApiKeys.PRODUCE, version, request);
+                assertThat(org.apache.kafka.common.protocol.Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode()))
+                        .as("Produce v%d", version)
+                        .isEqualTo(version >= 11 ? org.apache.kafka.common.protocol.Errors.TRANSACTION_ABORTABLE
+                                : org.apache.kafka.common.protocol.Errors.INVALID_TXN_STATE);
+            }
+        }
+        try (var check = consumer("read_committed", "late-check")) {
+            check.assign(List.of(late));
+            assertThat(check.endOffsets(List.of(late)).get(late)).as("nothing was appended, so nothing hangs").isZero();
         }
     }
 }

@@ -30,6 +30,7 @@ import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.CloseConnectionException;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.txn.TransactionVerifier;
 
 /**
  * Produce: the front of the write path (network → {@code ProduceHandler} →
@@ -45,12 +46,20 @@ public final class ProduceHandler implements ApiHandler {
     private final BrokerMetrics metrics;
     /** Keyed by topic id; an entry is stale once its topic's config map is another instance. */
     private final ConcurrentHashMap<Uuid, ProducePolicy> policies = new ConcurrentHashMap<>();
+    /** Checks a transaction's first batch in a partition with its coordinator (KIP-890 part 1); null: no check. */
+    private final TransactionVerifier verifier;
 
     public ProduceHandler(MetadataController controller, ReplicaManager replicas, BrokerConfig config, BrokerMetrics metrics) {
+        this(controller, replicas, config, metrics, null);
+    }
+
+    public ProduceHandler(MetadataController controller, ReplicaManager replicas, BrokerConfig config, BrokerMetrics metrics,
+                          TransactionVerifier verifier) {
         this.controller = controller;
         this.replicas = replicas;
         this.config = config;
         this.metrics = metrics;
+        this.verifier = verifier;
     }
 
     @Override
@@ -90,7 +99,8 @@ public final class ProduceHandler implements ApiHandler {
                 }
                 String topic = resolved.topic().name();
                 var partition = resolved.partition();
-                appends.add(partition.appendRecordsToLeader(records).thenCompose(result -> {
+                appends.add(verified(context, data.transactionalId(), records, partition).thenCompose(refused -> refused != null
+                        ? CompletableFuture.completedFuture(refused) : partition.appendRecordsToLeader(records)).thenCompose(result -> {
                     if (result.error() != Errors.NONE || acks != -1) return CompletableFuture.completedFuture(result);
                     // acks=all: the answer waits until every ISR member has the records (the high watermark passed them).
                     long end = result.baseOffset() + countRecords(records);
@@ -113,6 +123,28 @@ public final class ProduceHandler implements ApiHandler {
                 }
             }
             return null;
+        });
+    }
+
+    /**
+     * KIP-890 part 1: the first transactional batch of a producer's transaction in a partition is
+     * appended only once its coordinator confirms the partition is in that transaction. Completes
+     * with null to go on, or the refusal: a coordinator that cannot answer now is retriable
+     * (NOT_ENOUGH_REPLICAS, as Kafka maps it), a fenced producer INVALID_PRODUCER_EPOCH, and a
+     * transaction without this partition TRANSACTION_ABORTABLE (INVALID_TXN_STATE before Produce v11).
+     */
+    private CompletableFuture<AppendResult> verified(RequestContext context, String transactionalId, MemoryRecords records,
+                                                     io.runnel.broker.partition.Partition partition) {
+        if (verifier == null || transactionalId == null) return CompletableFuture.completedFuture(null);
+        MutableRecordBatch first = records.batches().iterator().next();
+        if (!first.isTransactional() || partition.hasOpenTransaction(first.producerId())) return CompletableFuture.completedFuture(null);
+        return verifier.verify(transactionalId, first.producerId(), first.producerEpoch(), partition.topicPartition()).thenApply(error -> switch (error) {
+            case NONE -> null;
+            case COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS, REQUEST_TIMED_OUT ->
+                    AppendResult.error(Errors.NOT_ENOUGH_REPLICAS, "The transaction coordinator could not verify the transaction yet (" + error.name() + ")");
+            case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH -> AppendResult.error(Errors.INVALID_PRODUCER_EPOCH, "The producer's epoch is fenced");
+            default -> AppendResult.error(context.apiVersion() >= 11 ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE,
+                    "Partition " + partition.topicPartition() + " is not in an ongoing transaction of " + transactionalId + " (" + error.name() + ")");
         });
     }
 

@@ -789,6 +789,11 @@ public final class PartitionLog {
         return abortedTxns.collect(fetchOffset, upperBoundOffset);
     }
 
+    /** The producers with a transaction open in this log (an immutable copy). */
+    public java.util.Set<Long> openTxnProducerIds() {
+        return producerState.openTxnProducerIds();
+    }
+
     /** Every producer this log knows, for DescribeProducers. */
     public List<ActiveProducer> activeProducers() {
         return producerState.activeProducers();

@@ -128,6 +128,11 @@ final class ProducerStateManager {
         return ongoingTxns.isEmpty() ? OptionalLong.empty() : OptionalLong.of(ongoingTxns.firstKey());
     }
 
+    /** The producers with a transaction open here. */
+    java.util.Set<Long> openTxnProducerIds() {
+        return ongoingTxns.isEmpty() ? java.util.Set.of() : java.util.Set.copyOf(ongoingTxns.values());
+    }
+
     /** Every known producer, for DescribeProducers. */
     List<ActiveProducer> activeProducers() {
         List<ActiveProducer> all = new ArrayList<>();

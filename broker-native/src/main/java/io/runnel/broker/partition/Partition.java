@@ -64,6 +64,8 @@ public final class Partition {
     private volatile long highWatermark;
     /** min(high watermark, first offset of a transaction not yet stable): what read_committed consumers may read. I/O thread writes. */
     private volatile long lastStableOffset;
+    /** The producers with a transaction open in this log, as of the I/O thread's last change (immutable). */
+    private volatile java.util.Set<Long> openTxnProducers = java.util.Set.of();
     /** Leader only: the followers' progress, rebuilt at each leadership. */
     private ReplicaProgress progress;
     /** Leader only: the first offset of this leader's epoch; a follower joins the ISR only once it has reached it. */
@@ -156,6 +158,15 @@ public final class Partition {
         log.onHighWatermark(highWatermark);
         long firstUnstable = log.firstUnstableOffset().orElse(Long.MAX_VALUE);
         lastStableOffset = Math.min(highWatermark, Math.max(firstUnstable, log.logStartOffset()));
+        openTxnProducers = firstUnstable == Long.MAX_VALUE ? java.util.Set.of() : log.openTxnProducerIds();
+    }
+
+    /**
+     * Whether {@code producerId} has a transaction open in this log (as of the last append): a
+     * transactional produce then continues it and needs no check with the coordinator. Any thread.
+     */
+    public boolean hasOpenTransaction(long producerId) {
+        return openTxnProducers.contains(producerId);
     }
 
     /**

@@ -15,6 +15,8 @@ import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.errors.DisconnectException;
+import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
 import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
@@ -85,7 +87,7 @@ public final class TxnMarkerChannel implements TxnMarkerSender, AutoCloseable {
                 byLeader.computeIfAbsent(leader, l -> new ArrayList<>()).add(tp);
             }
         }
-        byLeader.forEach((leader, tps) -> pending.add(sendTo(current, leader, producerId, producerEpoch, coordinatorEpoch, commit, tps)
+        byLeader.forEach((leader, tps) -> pending.add(sendTo(leader, producerId, producerEpoch, coordinatorEpoch, commit, tps)
                 .thenAccept(remote -> {
                     synchronized (results) {
                         results.putAll(remote);
@@ -98,15 +100,8 @@ public final class TxnMarkerChannel implements TxnMarkerSender, AutoCloseable {
         });
     }
 
-    private CompletableFuture<Map<TopicPartition, Errors>> sendTo(MetadataImage current, int leader, long producerId, short producerEpoch,
+    private CompletableFuture<Map<TopicPartition, Errors>> sendTo(int leader, long producerId, short producerEpoch,
                                                                   int coordinatorEpoch, boolean commit, List<TopicPartition> tps) {
-        Map<TopicPartition, Errors> failed = new HashMap<>();
-        BrokerImage broker = current.brokers().get(leader);
-        BrokerImage.Endpoint endpoint = broker == null ? null : broker.endpointFor(interBrokerListener);
-        if (endpoint == null) {
-            tps.forEach(tp -> failed.put(tp, Errors.NOT_LEADER_OR_FOLLOWER));
-            return CompletableFuture.completedFuture(failed);
-        }
         WriteTxnMarkersRequestData.WritableTxnMarker marker = new WriteTxnMarkersRequestData.WritableTxnMarker()
                 .setProducerId(producerId).setProducerEpoch(producerEpoch).setTransactionResult(commit).setCoordinatorEpoch(coordinatorEpoch);
         Map<String, WriteTxnMarkersRequestData.WritableTxnMarkerTopic> topics = new LinkedHashMap<>();
@@ -118,16 +113,7 @@ public final class TxnMarkerChannel implements TxnMarkerSender, AutoCloseable {
             }).partitionIndexes().add(tp.partition());
         }
         WriteTxnMarkersRequest.Builder request = new WriteTxnMarkersRequest.Builder(new WriteTxnMarkersRequestData().setMarkers(List.of(marker)));
-        CompletableFuture<AbstractResponse> response = new CompletableFuture<>();
-        Node node = new Node(leader, endpoint.host(), endpoint.port());
-        QueuedSendThread thread = sender();
-        if (thread == null) {
-            tps.forEach(tp -> failed.put(tp, Errors.COORDINATOR_NOT_AVAILABLE));
-            return CompletableFuture.completedFuture(failed);
-        }
-        thread.enqueue(new RequestAndCompletionHandler(time.milliseconds(), node, request,
-                r -> QueuedSendThread.complete(response, r, "broker " + leader)));
-        return response.handle((body, failure) -> {
+        return send(leader, request).handle((body, failure) -> {
             Map<TopicPartition, Errors> results = new HashMap<>();
             if (failure != null) {
                 LOG.debugf("WriteTxnMarkers to broker %d failed: %s", leader, failure.toString());
@@ -142,6 +128,23 @@ public final class TxnMarkerChannel implements TxnMarkerSender, AutoCloseable {
             tps.forEach(tp -> results.putIfAbsent(tp, Errors.UNKNOWN_SERVER_ERROR));
             return results;
         });
+    }
+
+    /**
+     * Sends a request to broker {@code brokerId} at its inter-broker endpoint in the latest
+     * metadata (also the transaction verifier's way to a remote coordinator). Fails with a
+     * {@code DisconnectException} when the broker is unknown, unreachable or too slow.
+     */
+    public CompletableFuture<AbstractResponse> send(int brokerId, AbstractRequest.Builder<? extends AbstractRequest> request) {
+        BrokerImage broker = image.get().brokers().get(brokerId);
+        BrokerImage.Endpoint endpoint = broker == null ? null : broker.endpointFor(interBrokerListener);
+        QueuedSendThread thread = sender();
+        if (endpoint == null || thread == null)
+            return CompletableFuture.failedFuture(new DisconnectException("broker " + brokerId + " has no " + interBrokerListener + " endpoint"));
+        CompletableFuture<AbstractResponse> response = new CompletableFuture<>();
+        thread.enqueue(new RequestAndCompletionHandler(time.milliseconds(), new Node(brokerId, endpoint.host(), endpoint.port()), request,
+                r -> QueuedSendThread.complete(response, r, "broker " + brokerId)));
+        return response;
     }
 
     private synchronized QueuedSendThread sender() {
