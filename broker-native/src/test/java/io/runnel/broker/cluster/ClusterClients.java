@@ -29,8 +29,14 @@ final class ClusterClients {
      * {@code expected} arrived (60 s hang guard) and a little longer, so duplicates would show.
      */
     static List<String> readAll(String bootstrap, String topic, int expected) {
+        return readAll(bootstrap, topic, expected, "read_uncommitted");
+    }
+
+    /** {@link #readAll(String, String, int)} with the consumer's {@code isolation.level}. */
+    static List<String> readAll(String bootstrap, String topic, int expected, String isolationLevel) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<String> values = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
