@@ -7,9 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -26,6 +23,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.coordinator.CoordinatorShards;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
@@ -191,11 +189,7 @@ public final class GroupCoordinator implements AutoCloseable {
             } else if (!led && next[p] != null) {
                 GroupShard leaving = next[p];
                 next[p] = null;
-                try {
-                    leaving.thread().execute(leaving::close);
-                } catch (RejectedExecutionException stopping) {
-                    // the I/O threads are gone: so is the shard
-                }
+                CoordinatorShards.closeLater(leaving);
                 LOG.infof("No longer coordinating the groups of %s-%d", GroupConfig.OFFSETS_TOPIC, p);
             }
         }
@@ -355,33 +349,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> onShard(GroupShard shard, Function<GroupShard, CompletableFuture<T>> op, Function<Errors, T> onError) {
-        if (shard == null) return CompletableFuture.completedFuture(onError.apply(Errors.NOT_COORDINATOR)); // another broker's partition
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            shard.thread().execute(() -> {
-                Errors unavailable = shard.unavailable();
-                if (unavailable != null) {
-                    result.complete(onError.apply(unavailable));
-                    return;
-                }
-                try {
-                    op.apply(shard).whenComplete((value, failure) -> {
-                        if (failure == null) {
-                            result.complete(value);
-                        } else {
-                            LOG.errorf(failure, "Group operation on %s-%d failed", GroupConfig.OFFSETS_TOPIC, shard.partitionIndex);
-                            result.complete(onError.apply(Errors.UNKNOWN_SERVER_ERROR));
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "Group operation on %s-%d failed", GroupConfig.OFFSETS_TOPIC, shard.partitionIndex);
-                    result.complete(onError.apply(Errors.UNKNOWN_SERVER_ERROR));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.complete(onError.apply(Errors.NOT_COORDINATOR));
-        }
-        return result;
+        return CoordinatorShards.call(shard, op, onError);
     }
 
     /** Every shard's groups, for ListGroups; the error is the first shard that could not answer (groups of the others still count). */
@@ -407,9 +375,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** The shards this broker coordinates (it leads their offsets partitions). */
     private static List<GroupShard> local(GroupShard[] shards) {
-        List<GroupShard> local = new ArrayList<>();
-        for (GroupShard shard : shards) if (shard != null) local.add(shard);
-        return local;
+        return CoordinatorShards.local(shards);
     }
 
     /** ListGroups across shards. */
@@ -435,40 +401,13 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** For tests and health: completes when every shard has finished loading. */
     public CompletableFuture<Void> loaded() {
-        return ensureTopic().thenCompose(e -> {
-            GroupShard[] s = shards;
-            if (s == null) return CompletableFuture.completedFuture(null);
-            List<CompletableFuture<Errors>> checks = new ArrayList<>();
-            for (GroupShard shard : local(s)) checks.add(onShard(shard, sh -> CompletableFuture.completedFuture(Errors.NONE), err -> err));
-            return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
-        });
+        return ensureTopic().thenCompose(e -> CoordinatorShards.loaded(shards));
     }
 
     /** Stops every shard on its own thread (timers cancelled, waiting requests answered NOT_COORDINATOR) and waits. */
     @Override
     public synchronized void close() {
         closed = true;
-        GroupShard[] s = shards;
-        if (s == null) return;
-        List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (GroupShard shard : local(s)) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            try {
-                shard.thread().execute(() -> {
-                    shard.close();
-                    done.complete(null);
-                });
-            } catch (RejectedExecutionException e) {
-                done.complete(null);
-            }
-            closing.add(done);
-        }
-        try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            LOG.warn("Group shards did not stop within 30 s");
-        } catch (Exception e) {
-            LOG.warnf(e, "Stopping group shards failed");
-        }
+        CoordinatorShards.closeAll(shards, "group shards");
     }
 }

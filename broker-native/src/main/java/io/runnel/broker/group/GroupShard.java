@@ -69,7 +69,7 @@ import io.runnel.broker.partition.Partition;
  * there. Expiry keeps an offset with a pending transactional offset for its partition, and a
  * group with an open transaction. A group known only by pending offsets is an empty simple group.
  */
-final class GroupShard {
+final class GroupShard implements io.runnel.broker.coordinator.CoordinatorShard {
     private static final Logger LOG = Logger.getLogger(GroupShard.class);
     private static final int LOAD_READ_BYTES = 1 << 20;
 
@@ -119,12 +119,19 @@ final class GroupShard {
         groups.put(gone.groupId, group);
     }
 
-    ScheduledExecutorService thread() {
+    @Override
+    public String name() {
+        return GroupConfig.OFFSETS_TOPIC + "-" + partitionIndex;
+    }
+
+    @Override
+    public ScheduledExecutorService thread() {
         return thread;
     }
 
     /** Null when the shard can serve, else the error every request gets. Shard thread only. */
-    Errors unavailable() {
+    @Override
+    public Errors unavailable() {
         return switch (status) {
             case LOADING -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
             case ACTIVE -> null;
@@ -271,7 +278,8 @@ final class GroupShard {
     }
 
     /** Stops timers and answers whatever waits, so that the I/O thread can stop. Shard thread only. */
-    void close() {
+    @Override
+    public void close() {
         status = Status.CLOSED;
         consumer.close();
         for (ScheduledFuture<?> t : timers) t.cancel(false);

@@ -7,9 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -23,6 +20,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.coordinator.CoordinatorShards;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
@@ -193,11 +191,7 @@ public final class TransactionCoordinator implements AutoCloseable {
             } else if (!led && next[p] != null) {
                 TransactionShard leaving = next[p];
                 next[p] = null;
-                try {
-                    leaving.thread().execute(leaving::close);
-                } catch (RejectedExecutionException stopping) {
-                    // the I/O threads are gone: so is the shard
-                }
+                CoordinatorShards.closeLater(leaving);
                 LOG.infof("No longer coordinating the transactions of %s-%d", TOPIC, p);
             }
         }
@@ -306,77 +300,22 @@ public final class TransactionCoordinator implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> onShard(TransactionShard shard, Function<TransactionShard, CompletableFuture<T>> op, Function<Errors, T> onError) {
-        if (shard == null) return CompletableFuture.completedFuture(onError.apply(Errors.NOT_COORDINATOR));
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            shard.thread().execute(() -> {
-                Errors unavailable = shard.unavailable();
-                if (unavailable != null) {
-                    result.complete(onError.apply(unavailable));
-                    return;
-                }
-                try {
-                    op.apply(shard).whenComplete((value, failure) -> {
-                        if (failure == null) {
-                            result.complete(value);
-                        } else {
-                            LOG.errorf(failure, "Transaction operation on %s-%d failed", TOPIC, shard.partitionIndex);
-                            result.complete(onError.apply(Errors.UNKNOWN_SERVER_ERROR));
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "Transaction operation on %s-%d failed", TOPIC, shard.partitionIndex);
-                    result.complete(onError.apply(Errors.UNKNOWN_SERVER_ERROR));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.complete(onError.apply(Errors.NOT_COORDINATOR));
-        }
-        return result;
+        return CoordinatorShards.call(shard, op, onError);
     }
 
     private static List<TransactionShard> local(TransactionShard[] shards) {
-        List<TransactionShard> local = new ArrayList<>();
-        for (TransactionShard shard : shards) if (shard != null) local.add(shard);
-        return local;
+        return CoordinatorShards.local(shards);
     }
 
     /** For tests and health: completes when every local shard has finished loading. */
     public CompletableFuture<Void> loaded() {
-        return ensureTopic().thenCompose(e -> {
-            TransactionShard[] s = shards;
-            if (s == null) return CompletableFuture.completedFuture(null);
-            List<CompletableFuture<Errors>> checks = new ArrayList<>();
-            for (TransactionShard shard : local(s)) checks.add(onShard(shard, sh -> CompletableFuture.completedFuture(Errors.NONE), err -> err));
-            return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
-        });
+        return ensureTopic().thenCompose(e -> CoordinatorShards.loaded(shards));
     }
 
     /** Stops every shard on its own thread (timers cancelled, marker sending stopped) and waits. */
     @Override
     public synchronized void close() {
         closed = true;
-        TransactionShard[] s = shards;
-        if (s == null) return;
-        List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (TransactionShard shard : local(s)) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            try {
-                shard.thread().execute(() -> {
-                    shard.close();
-                    done.complete(null);
-                });
-            } catch (RejectedExecutionException e) {
-                done.complete(null);
-            }
-            closing.add(done);
-        }
-        try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            LOG.warn("Transaction shards did not stop within 30 s");
-        } catch (Exception e) {
-            LOG.warnf(e, "Stopping transaction shards failed");
-        }
+        CoordinatorShards.closeAll(shards, "transaction shards");
     }
 }

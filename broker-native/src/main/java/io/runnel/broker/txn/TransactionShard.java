@@ -73,7 +73,7 @@ import io.runnel.broker.partition.Partition;
  * <p>Loading: the shard replays its partition from the log start (latest value per id wins, a
  * tombstone forgets the id); until then every request is answered COORDINATOR_LOAD_IN_PROGRESS.
  */
-final class TransactionShard {
+final class TransactionShard implements io.runnel.broker.coordinator.CoordinatorShard {
     private static final Logger LOG = Logger.getLogger(TransactionShard.class);
     private static final int LOAD_READ_BYTES = 1 << 20;
     /** Kafka's request.timeout.ms default: how long a write waits for the whole ISR before it fails (retriably). */
@@ -111,12 +111,19 @@ final class TransactionShard {
         this.time = time;
     }
 
-    ScheduledExecutorService thread() {
+    @Override
+    public String name() {
+        return TransactionConfig.TRANSACTION_STATE_TOPIC + "-" + partitionIndex;
+    }
+
+    @Override
+    public ScheduledExecutorService thread() {
         return thread;
     }
 
     /** Null when the shard can serve, else the error every request gets. Shard thread only. */
-    Errors unavailable() {
+    @Override
+    public Errors unavailable() {
         return switch (status) {
             case LOADING -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
             case ACTIVE -> null;
@@ -208,7 +215,8 @@ final class TransactionShard {
     }
 
     /** Stops timers and marker sending, so that the I/O thread can stop; the next leader takes over. Shard thread only. */
-    void close() {
+    @Override
+    public void close() {
         status = Status.CLOSED;
         for (ScheduledFuture<?> t : timers) t.cancel(false);
         timers.clear();
