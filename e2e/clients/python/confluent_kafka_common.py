@@ -8,12 +8,14 @@ from confluent_kafka import Consumer, KafkaError
 READ_PATIENCE_S = 120
 
 
-def reader(bootstrap):
+def reader(bootstrap, isolation_level="read_uncommitted"):
     """A consumer for read_to_eof(). librdkafka insists on a group.id for a Consumer; with
-    assign(), explicit offsets and no commits it never needs the group coordinator."""
+    assign(), explicit offsets and no commits it never needs the group coordinator.
+    isolation_level read_committed: partition EOF is the last stable offset, aborted records
+    dropped (librdkafka's own default is read_committed; the suites say which they mean)."""
     return Consumer({"bootstrap.servers": bootstrap, "group.id": "runnel-e2e-unused",
                      "enable.auto.commit": False, "enable.auto.offset.store": False,
-                     "enable.partition.eof": True})
+                     "enable.partition.eof": True, "isolation.level": isolation_level})
 
 
 def read_to_eof(consumer, tps):

@@ -104,6 +104,19 @@ public final class BackgroundProcess implements AutoCloseable {
         }
     }
 
+    /** Crash: SIGKILL, then waits until the process is gone (nothing flushed, nothing closed). */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                fail(name + " did not exit within " + STOP_TIMEOUT + " of SIGKILL\n" + describe());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {

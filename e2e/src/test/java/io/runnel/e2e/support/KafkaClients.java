@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -92,12 +93,31 @@ public final class KafkaClients {
         }
     }
 
+    /**
+     * A transactional producer ({@code transactional.id}, hence idempotent and acks=all) with
+     * {@code extra} settings on top, e.g. {@code transaction.timeout.ms}. Call initTransactions().
+     */
+    public static KafkaProducer<byte[], byte[]> transactionalProducer(String bootstrap, String transactionalId,
+                                                                      Map<String, String> extra) {
+        Properties props = producerProps(bootstrap);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "runnel-e2e-txn-" + transactionalId);
+        props.putAll(extra);
+        return new KafkaProducer<>(props);
+    }
+
     public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        return consumer(bootstrap, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    /** A group-less reader at {@code isolation}: read_committed reads up to the last stable offset and drops aborted records. */
+    public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, IsolationLevel isolation) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "runnel-e2e-reader");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString());
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return new KafkaConsumer<>(props);
@@ -105,7 +125,16 @@ public final class KafkaClients {
 
     /** Every record of every partition, from the log start up to the end offset at call time. */
     public static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(String bootstrap, String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+        return readAll(bootstrap, topic, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    /**
+     * As {@link #readAll(String, String)} at {@code isolation}; with read_committed the end is the
+     * last stable offset at call time and aborted records are not returned.
+     */
+    public static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(String bootstrap, String topic,
+                                                                             IsolationLevel isolation) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, isolation)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, PATIENCE).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
             consumer.assign(partitions);
@@ -130,7 +159,12 @@ public final class KafkaClients {
     }
 
     public static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+        return endOffsets(bootstrap, topic, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    /** End offsets as a consumer at {@code isolation} sees them: the high watermark, or with read_committed the last stable offset. */
+    public static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic, IsolationLevel isolation) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, isolation)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, PATIENCE).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
             return consumer.endOffsets(partitions, PATIENCE);
