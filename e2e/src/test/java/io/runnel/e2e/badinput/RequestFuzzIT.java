@@ -120,6 +120,39 @@ class RequestFuzzIT {
         frames.add(frame(ApiKeys.FETCH, (short) 4, Requests.fetch(topic, 1, 0)));
         frames.add(frame(ApiKeys.LIST_OFFSETS, Requests.LIST_OFFSETS_V, Requests.latestOffset(topic, 0)));
         frames.add(frame(ApiKeys.LIST_OFFSETS, (short) 1, Requests.listOffsets(topic, 1, -2)));
+        frames.addAll(transactionFrames());
+        return frames;
+    }
+
+    /** The transaction APIs' decoders and handlers: coordinator lookups, transaction requests, markers, producer state. */
+    private static List<byte[]> transactionFrames() {
+        List<byte[]> frames = new ArrayList<>();
+        frames.add(frame(ApiKeys.FIND_COORDINATOR, (short) 3, new org.apache.kafka.common.message.FindCoordinatorRequestData()
+                .setKey("fuzz-txn").setKeyType((byte) 1)));
+        frames.add(frame(ApiKeys.INIT_PRODUCER_ID, (short) 4, new org.apache.kafka.common.message.InitProducerIdRequestData()
+                .setTransactionalId("fuzz-txn").setTransactionTimeoutMs(60_000).setProducerId(-1).setProducerEpoch((short) -1)));
+        var addTopics = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection();
+        addTopics.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic().setName(topic).setPartitions(List.of(0, 1)));
+        frames.add(frame(ApiKeys.ADD_PARTITIONS_TO_TXN, (short) 3, new org.apache.kafka.common.message.AddPartitionsToTxnRequestData()
+                .setV3AndBelowTransactionalId("fuzz-txn").setV3AndBelowProducerId(1).setV3AndBelowProducerEpoch((short) 0).setV3AndBelowTopics(addTopics)));
+        frames.add(frame(ApiKeys.END_TXN, (short) 3, new org.apache.kafka.common.message.EndTxnRequestData()
+                .setTransactionalId("fuzz-txn").setProducerId(1).setProducerEpoch((short) 0).setCommitted(true)));
+        var marker = new org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker().setProducerId(424242)
+                .setProducerEpoch((short) 0).setTransactionResult(false).setCoordinatorEpoch(0);
+        marker.topics().add(new org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic().setName(topic).setPartitionIndexes(List.of(0)));
+        frames.add(frame(ApiKeys.WRITE_TXN_MARKERS, (short) 1, new org.apache.kafka.common.message.WriteTxnMarkersRequestData().setMarkers(List.of(marker))));
+        var describe = new org.apache.kafka.common.message.DescribeProducersRequestData();
+        describe.topics().add(new org.apache.kafka.common.message.DescribeProducersRequestData.TopicRequest().setName(topic).setPartitionIndexes(List.of(0, 1)));
+        frames.add(frame(ApiKeys.DESCRIBE_PRODUCERS, (short) 0, describe));
+        frames.add(frame(ApiKeys.LIST_TRANSACTIONS, (short) 1, new org.apache.kafka.common.message.ListTransactionsRequestData()));
+        frames.add(frame(ApiKeys.DESCRIBE_TRANSACTIONS, (short) 0, new org.apache.kafka.common.message.DescribeTransactionsRequestData()
+                .setTransactionalIds(List.of("fuzz-txn"))));
+        var commitTopic = new org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setName(topic);
+        commitTopic.partitions().add(new org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition()
+                .setPartitionIndex(0).setCommittedOffset(1));
+        frames.add(frame(ApiKeys.TXN_OFFSET_COMMIT, (short) 3, new org.apache.kafka.common.message.TxnOffsetCommitRequestData()
+                .setTransactionalId("fuzz-txn").setGroupId("fuzz-group").setProducerId(1).setProducerEpoch((short) 0)
+                .setTopics(List.of(commitTopic))));
         return frames;
     }
 
