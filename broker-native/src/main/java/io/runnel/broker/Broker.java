@@ -17,6 +17,7 @@ import io.runnel.broker.api.AllocateProducerIdsHandler;
 import io.runnel.broker.api.AlterConfigsHandler;
 import io.runnel.broker.api.AlterPartitionHandler;
 import io.runnel.broker.api.AlterPartitionReassignmentsHandler;
+import io.runnel.broker.api.AlterUserScramCredentialsHandler;
 import io.runnel.broker.api.ElectLeadersHandler;
 import io.runnel.broker.api.ForwardingHandler;
 import io.runnel.broker.api.ListPartitionReassignmentsHandler;
@@ -29,6 +30,7 @@ import io.runnel.broker.api.DescribeClusterHandler;
 import io.runnel.broker.api.DescribeConfigsHandler;
 import io.runnel.broker.api.DescribeLogDirsHandler;
 import io.runnel.broker.api.DescribeProducersHandler;
+import io.runnel.broker.api.DescribeUserScramCredentialsHandler;
 import io.runnel.broker.api.WriteTxnMarkersHandler;
 import io.runnel.broker.api.DescribeTopicPartitionsHandler;
 import io.runnel.broker.api.FetchHandler;
@@ -68,6 +70,8 @@ import io.runnel.broker.txn.TransactionApis;
 import io.runnel.broker.txn.TransactionConfig;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.replication.ReplicationQuotas;
+import io.runnel.broker.security.MetadataScramCredentials;
+import io.runnel.broker.security.ScramCredentials;
 import io.runnel.broker.protocol.SupportedApis;
 import io.runnel.broker.txn.TransactionVerifier;
 import io.runnel.broker.txn.TxnMarkerChannel;
@@ -99,6 +103,8 @@ public final class Broker implements AutoCloseable {
     private LogManager logManager;
     private QuorumMetadataLog metadataLog;
     private MetadataController controller;
+    /** The SCRAM credentials in the metadata, for authentication; set with the controller. */
+    private ScramCredentials scramCredentials;
     private ReplicaManager replicaManager;
     private LogCleaner logCleaner;
     private GroupCoordinator groupCoordinator;
@@ -172,6 +178,7 @@ public final class Broker implements AutoCloseable {
                     new AlterPartitionSender(config.nodeId(), () -> controllerRef[0].brokerEpoch(), controllerChannel), replicaFetchers);
         }
         controller = controllerRef[0] = new MetadataController(config, clusterId, metadataLog);
+        scramCredentials = new MetadataScramCredentials(controller::image);
         if (controllerChannel != null) controller.forwardTo(controllerChannel);
         controller.addListener((previous, current) -> replicationQuotas.update(current));
         controller.addListener(replicaManager);
@@ -245,6 +252,7 @@ public final class Broker implements AutoCloseable {
         writes.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, new AlterPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new ListPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(controller));
+        writes.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new AlterUserScramCredentialsHandler(controller));
         return writes;
     }
 
@@ -272,6 +280,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
+        handlers.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new DescribeUserScramCredentialsHandler(controller));
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
         TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
                 groupCoordinator::completeTransaction, time);
@@ -343,6 +352,14 @@ public final class Broker implements AutoCloseable {
 
     public MetadataController controller() {
         return controller;
+    }
+
+    /**
+     * Where authentication looks up SCRAM credentials: this broker's metadata image, always the
+     * latest. Set by {@link #start()} before any listener is bound; null before that.
+     */
+    public ScramCredentials scramCredentials() {
+        return scramCredentials;
     }
 
     /** Recomputes the consumer-group lag gauges from committed offsets and high watermarks, and the group state and member gauges. */

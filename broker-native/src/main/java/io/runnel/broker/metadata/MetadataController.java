@@ -801,6 +801,37 @@ public final class MetadataController implements AutoCloseable {
     }
 
     /**
+     * AlterUserScramCredentials: decides the request per user ({@link ScramCredentialAlterations})
+     * and commits the accepted changes as one batch, so they become visible together or not at
+     * all; answers once they are committed. If the commit fails (leadership moved, or the quorum
+     * did not commit in time), every accepted user gets that error — none of its changes was made.
+     *
+     * @throws NotControllerException (failing the future) if this node is not the active controller
+     */
+    public CompletableFuture<List<ScramCredentialAlterations.UserResult>> alterUserScramCredentials(
+            List<ScramCredentialAlterations.Deletion> deletions, List<ScramCredentialAlterations.Upsertion> upsertions) {
+        return submit(() -> {
+            requireActive();
+            var decision = ScramCredentialAlterations.decide(image.scram(), deletions, upsertions);
+            if (decision.records().isEmpty()) return decision.results();
+            try {
+                commit(decision.records());
+            } catch (ApiException e) {
+                Errors error = Errors.forException(e);
+                return decision.results().stream().map(r -> r.error() == Errors.NONE
+                        ? new ScramCredentialAlterations.UserResult(r.user(), error, e.getMessage()) : r).toList();
+            }
+            // User names and mechanisms only: salts and keys stay out of the log file.
+            LOG.infof("SCRAM credentials altered: %s", decision.records().stream().map(r -> switch (r.message()) {
+                case org.apache.kafka.common.metadata.UserScramCredentialRecord u -> "set " + u.name() + " " + ScramImage.mechanism(u.mechanism());
+                case org.apache.kafka.common.metadata.RemoveUserScramCredentialRecord d -> "removed " + d.name() + " " + ScramImage.mechanism(d.mechanism());
+                default -> throw new IllegalStateException("unexpected SCRAM record " + r.message());
+            }).toList());
+            return decision.results();
+        });
+    }
+
+    /**
      * Appends and returns the image once the batch is committed, applied and published (with
      * anything committed before it). Metadata thread only.
      */

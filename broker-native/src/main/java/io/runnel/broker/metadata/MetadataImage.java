@@ -16,13 +16,15 @@ import org.apache.kafka.common.metadata.PartitionRecord;
 import org.apache.kafka.common.metadata.ProducerIdsRecord;
 import org.apache.kafka.common.metadata.RegisterBrokerRecord;
 import org.apache.kafka.common.metadata.RemoveTopicRecord;
+import org.apache.kafka.common.metadata.RemoveUserScramCredentialRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
+import org.apache.kafka.common.metadata.UserScramCredentialRecord;
 import org.apache.kafka.metadata.BrokerRegistrationFencingChange;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 /**
  * The cluster as the metadata log says it is at {@code offset}: brokers, topics (by name and by
- * id), partitions, config overrides, the next free producer id. Immutable, so any thread may read
+ * id), partitions, config overrides, the next free producer id, SCRAM credentials. Immutable, so any thread may read
  * the current image without locks; the metadata thread publishes a new one after each batch.
  */
 public record MetadataImage(
@@ -32,10 +34,11 @@ public record MetadataImage(
         Map<Uuid, TopicImage> topicsById,
         SortedMap<Integer, BrokerImage> brokers,
         long nextProducerId,
-        Map<String, Map<String, String>> brokerConfigs) {
+        Map<String, Map<String, String>> brokerConfigs,
+        ScramImage scram) {
 
     public static MetadataImage empty(String clusterId) {
-        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of());
+        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY);
     }
 
     public MetadataImage {
@@ -76,6 +79,7 @@ public record MetadataImage(
         private final Map<String, TopicImage> topics;
         private final Map<Integer, BrokerImage> brokers;
         private final Map<String, Map<String, String>> brokerConfigs;
+        private final ScramImage.Changes scram;
         private long nextProducerId;
 
         Delta(MetadataImage base) {
@@ -84,6 +88,7 @@ public record MetadataImage(
             this.brokers = new HashMap<>(base.brokers);
             this.brokerConfigs = new HashMap<>(base.brokerConfigs);
             this.nextProducerId = base.nextProducerId;
+            this.scram = new ScramImage.Changes(base.scram);
         }
 
         void replay(ApiMessageAndVersion record) {
@@ -99,6 +104,8 @@ public record MetadataImage(
                         e.securityProtocol())).toList(), r.rack(), r.fenced()));
                 case BrokerRegistrationChangeRecord r -> changeBroker(r);
                 case ProducerIdsRecord r -> nextProducerId = Math.max(nextProducerId, r.nextProducerId());
+                case UserScramCredentialRecord r -> scram.replay(r);
+                case RemoveUserScramCredentialRecord r -> scram.replay(r);
                 default -> throw new IllegalStateException("unexpected metadata record " + record.message().getClass().getSimpleName());
             }
         }
@@ -157,7 +164,7 @@ public record MetadataImage(
             Map<Uuid, TopicImage> byId = new HashMap<>();
             for (TopicImage t : topics.values()) byId.put(t.id(), t);
             return new MetadataImage(offset, base.clusterId, new TreeMap<>(topics), byId, new TreeMap<>(brokers), nextProducerId,
-                    brokerConfigs.equals(base.brokerConfigs) ? base.brokerConfigs : Map.copyOf(brokerConfigs));
+                    brokerConfigs.equals(base.brokerConfigs) ? base.brokerConfigs : Map.copyOf(brokerConfigs), scram.build());
         }
     }
 }

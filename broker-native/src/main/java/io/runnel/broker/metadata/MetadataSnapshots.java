@@ -47,7 +47,10 @@ final class MetadataSnapshots {
         lastMs = nowMs;
     }
 
-    /** The image as records: brokers, dynamic broker configs, topics with their configs and partitions, the producer id block. */
+    /**
+     * The image as records: brokers, dynamic broker configs, topics with their configs and
+     * partitions, the producer id block, SCRAM credentials.
+     */
     static List<ApiMessageAndVersion> records(MetadataImage image) {
         List<ApiMessageAndVersion> records = new ArrayList<>();
         for (BrokerImage b : image.brokers().values()) records.add(MetadataController.registerBrokerRecord(b));
@@ -66,6 +69,7 @@ final class MetadataSnapshots {
         if (image.nextProducerId() > 0)
             records.add(new ApiMessageAndVersion(new ProducerIdsRecord().setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(image.nextProducerId()),
                     (short) 0));
+        records.addAll(image.scram().records());
         return records;
     }
 }

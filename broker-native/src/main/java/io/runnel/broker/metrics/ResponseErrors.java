@@ -49,6 +49,8 @@ final class ResponseErrors {
             case CONSUMER_GROUP_HEARTBEAT -> new ConsumerGroupHeartbeatResponse((ConsumerGroupHeartbeatResponseData) response).errorCounts();
             case CONSUMER_GROUP_DESCRIBE -> new ConsumerGroupDescribeResponse((ConsumerGroupDescribeResponseData) response).errorCounts();
             case DESCRIBE_TOPIC_PARTITIONS -> new DescribeTopicPartitionsResponse((DescribeTopicPartitionsResponseData) response).errorCounts();
+            case ALTER_USER_SCRAM_CREDENTIALS -> new AlterUserScramCredentialsResponse((AlterUserScramCredentialsResponseData) response).errorCounts();
+            case DESCRIBE_USER_SCRAM_CREDENTIALS -> new DescribeUserScramCredentialsResponse((DescribeUserScramCredentialsResponseData) response).errorCounts();
             default -> Map.of();
         };
     }

@@ -235,4 +235,25 @@ class EveryApiVersionTest {
             assertThat(partition.activeProducers()).as("the marker's producer is known").anyMatch(p -> p.producerId() == producerId);
         }
     }
+
+    @Test
+    void userScramCredentials() throws Exception {
+        for (short v : versions(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS)) {
+            var request = new AlterUserScramCredentialsRequestData();
+            request.upsertions().add(new AlterUserScramCredentialsRequestData.ScramCredentialUpsertion().setName("user-v" + v)
+                    .setMechanism((byte) 2).setIterations(4096).setSalt(new byte[]{1}).setSaltedPassword(new byte[]{2}));
+            var response = (AlterUserScramCredentialsResponseData) client.send(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, v, request);
+            assertThat(response.results()).singleElement().satisfies(r -> assertThat(r.errorCode()).as("v%d", v).isZero());
+        }
+        for (short v : versions(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS)) {
+            var request = new DescribeUserScramCredentialsRequestData().setUsers(List.of(
+                    new DescribeUserScramCredentialsRequestData.UserName().setName("user-v0")));
+            var response = (DescribeUserScramCredentialsResponseData) client.send(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, v, request);
+            assertThat(response.errorCode()).as("v%d", v).isZero();
+            assertThat(response.results()).singleElement().satisfies(r -> {
+                assertThat(r.errorCode()).as("v%d", v).isZero();
+                assertThat(r.credentialInfos()).singleElement().satisfies(i -> assertThat(i.iterations()).isEqualTo(4096));
+            });
+        }
+    }
 }

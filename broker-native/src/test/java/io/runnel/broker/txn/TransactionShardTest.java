@@ -41,6 +41,7 @@ import io.runnel.broker.api.AddPartitionsToTxnHandler;
 import io.runnel.broker.log.LogConfig;
 import io.runnel.broker.log.PartitionLog;
 import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.metadata.ScramImage;
 import io.runnel.broker.metadata.PartitionImage;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.partition.FetchPurgatory;
@@ -115,7 +116,7 @@ class TransactionShardTest {
             byName.put(name, topic);
             byId.put(topic.id(), topic);
         }
-        return new MetadataImage(0, "test", byName, byId, new TreeMap<>(), 0, Map.of());
+        return new MetadataImage(0, "test", byName, byId, new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY);
     }
 
     @BeforeEach
