@@ -121,6 +121,12 @@ class RequestFuzzIT {
         frames.add(frame(ApiKeys.LIST_OFFSETS, Requests.LIST_OFFSETS_V, Requests.latestOffset(topic, 0)));
         frames.add(frame(ApiKeys.LIST_OFFSETS, (short) 1, Requests.listOffsets(topic, 1, -2)));
         frames.addAll(transactionFrames());
+        var upsert = new org.apache.kafka.common.message.AlterUserScramCredentialsRequestData.ScramCredentialUpsertion().setName("fuzz-user")
+                .setMechanism((byte) 2).setIterations(4096).setSalt(new byte[] {1, 2, 3, 4}).setSaltedPassword(new byte[64]);
+        frames.add(frame(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, (short) 0, new org.apache.kafka.common.message.AlterUserScramCredentialsRequestData()
+                .setUpsertions(List.of(upsert))));
+        frames.add(frame(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, (short) 0, new org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData()
+                .setUsers(null)));
         return frames;
     }
 
