@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * Maven Central jars: kafka-configs (kafka.admin.ConfigCommand) alters a live topic's retention,
  * which takes effect without a restart, and describes it as Kafka does (sources and synonyms);
  * sets a cluster-wide broker default that topics without an override follow; refuses bad keys and
- * values with Kafka's messages; kafka-delete-records moves the log start offset. Passes against
+ * values with Kafka's messages; sets and deletes users' SCRAM credentials; kafka-delete-records moves the log start offset. Passes against
  * Apache Kafka 4.4 too ({@code -Drunnel.e2e.broker=kafka}).
  */
 class TopicConfigToolsIT {
@@ -140,6 +140,21 @@ class TopicConfigToolsIT {
         try (Admin admin = KafkaClients.admin(broker.bootstrap())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             return admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get().offset();
+        }
+    }
+
+    @Test
+    void kafkaConfigsSetsAndDeletesAUsersScramCredentialsWhichTheAdminThenDescribes() throws Exception {
+        String user = "scram-" + broker.topic("user");
+        ok(configs("--entity-type", "users", "--entity-name", user, "--alter", "--add-config", "SCRAM-SHA-512=[iterations=8192,password=alice-secret]"));
+        ok(configs("--entity-type", "users", "--entity-name", user, "--alter", "--add-config", "SCRAM-SHA-256=[password=other-secret]"));
+        try (var admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrap()))) {
+            var described = admin.describeUserScramCredentials(List.of(user)).description(user).get();
+            assertThat(described.credentialInfos()).extracting(i -> i.mechanism().mechanismName() + "/" + i.iterations())
+                    .containsExactlyInAnyOrder("SCRAM-SHA-512/8192", "SCRAM-SHA-256/4096");
+            ok(configs("--entity-type", "users", "--entity-name", user, "--alter", "--delete-config", "SCRAM-SHA-512"));
+            assertThat(admin.describeUserScramCredentials(List.of(user)).description(user).get().credentialInfos())
+                    .extracting(i -> i.mechanism().mechanismName()).containsExactly("SCRAM-SHA-256");
         }
     }
 
