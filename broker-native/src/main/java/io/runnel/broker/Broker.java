@@ -40,6 +40,7 @@ import io.runnel.broker.api.ProduceHandler;
 import io.runnel.broker.api.QuorumRequestHandler;
 import io.runnel.broker.api.BrokerHeartbeatHandler;
 import io.runnel.broker.api.BrokerRegistrationHandler;
+import io.runnel.broker.api.SaslIllegalStateHandler;
 import io.runnel.broker.cluster.AlterPartitionSender;
 import io.runnel.broker.cluster.BrokerLifecycleManager;
 import io.runnel.broker.cluster.ControllerChannel;
@@ -64,6 +65,7 @@ import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.producer.ProducerIdManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.replication.ReplicaFetcherManager;
+import io.runnel.broker.security.ScramCredentials;
 import io.runnel.broker.txn.TransactionApis;
 import io.runnel.broker.txn.TransactionConfig;
 import io.runnel.broker.txn.TransactionCoordinator;
@@ -125,6 +127,9 @@ public final class Broker implements AutoCloseable {
     /** How often consumer-group lag gauges are recomputed. */
     static final long LAG_REFRESH_INTERVAL_MS = 10_000;
     private volatile boolean ready;
+    // lead: metadata-backed ScramCredentials
+    /** Where SCRAM authentication finds credentials; none until set (every SCRAM login then fails). */
+    private ScramCredentials scramCredentials = (user, mechanism) -> java.util.Optional.empty();
 
     public Broker(BrokerConfig config, Vertx vertx, MeterRegistry registry, Time time) {
         this(config, GroupConfig.DEFAULT, vertx, registry, time);
@@ -144,6 +149,11 @@ public final class Broker implements AutoCloseable {
         this.metrics = new BrokerMetrics(registry);
         this.lagMetrics = new ConsumerLagMetrics(registry);
         this.groupMetrics = new ConsumerGroupMetrics(registry);
+    }
+
+    /** Sets where SCRAM authentication on SASL listeners finds users' credentials; call before {@link #start()}. */
+    public void scramCredentials(ScramCredentials credentials) {
+        this.scramCredentials = java.util.Objects.requireNonNull(credentials);
     }
 
     /** Starts the broker and returns once it accepts clients. */
@@ -187,7 +197,7 @@ public final class Broker implements AutoCloseable {
         SupportedApis apis = supportedApis();
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
         transactionCoordinator.start(); // the same for __transaction_state
-        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics);
+        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials);
         server.start().join();
         register(clusterId);
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
@@ -272,6 +282,9 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
+        // Reached only outside a SASL exchange (which the connection handles before dispatch): ILLEGAL_SASL_STATE.
+        handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
+        handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
         TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
                 groupCoordinator::completeTransaction, time);
@@ -296,7 +309,7 @@ public final class Broker implements AutoCloseable {
      */
     private void register(String clusterId) {
         List<BrokerImage.Endpoint> endpoints = advertisedListeners().stream()
-                .map(l -> new BrokerImage.Endpoint(l.name(), l.host(), l.port(), SecurityProtocol.PLAINTEXT.id)).toList();
+                .map(l -> new BrokerImage.Endpoint(l.name(), l.host(), l.port(), advertisedProtocol(l.name()).id)).toList();
         if (config.cluster().isSingleNode()) {
             controller.registerBroker(new MetadataController.BrokerRegistration(config.nodeId(), Uuid.randomUuid(), endpoints, config.rack())).join();
             return;
@@ -304,6 +317,12 @@ public final class Broker implements AutoCloseable {
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, config.rack(), config.cluster().brokerHeartbeatIntervalMs(),
                 controllerChannel, () -> controller.image().offset());
         lifecycle.start(endpoints).join();
+    }
+
+    /** An advertised listener's security protocol: its listener's, else the protocol map's entry for that name. */
+    private SecurityProtocol advertisedProtocol(String listenerName) {
+        return config.listeners().stream().anyMatch(l -> l.name().equals(listenerName)) ? config.security(listenerName).protocol()
+                : SecurityProtocol.PLAINTEXT;
     }
 
     /** The advertised listeners, with port 0 replaced by the port the same-named listener bound. */
