@@ -78,6 +78,7 @@ class AuthenticationTest {
         config.put("listener.security.protocol.map",
                 "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SHORT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
         config.putAll(certificates.listenerSettings("SSL", "none"));
+        config.put("listener.name.ssl.connections.max.unauthenticated.ms", "3000");
         config.putAll(certificates.listenerSettings("MTLS", "required"));
         config.put("listener.name.mtls.ssl.principal.mapping.rules", "RULE:^CN=([a-z]+),.*$/$1/,DEFAULT");
         config.putAll(certificates.listenerSettings("SASL_SSL", "none"));
@@ -326,6 +327,13 @@ class AuthenticationTest {
     @Test
     void aConnectionThatNeverAuthenticatesIsClosedAfterItsCap() throws Exception {
         try (RawKafkaClient raw = new RawKafkaClient("127.0.0.1", port("SHORT"))) {
+            assertThat(raw.isClosedByBroker()).isTrue();
+        }
+    }
+
+    @Test
+    void aTlsHandshakeThatNeverStartsIsCut() throws Exception {
+        try (RawKafkaClient raw = new RawKafkaClient("127.0.0.1", port("SSL"))) {
             assertThat(raw.isClosedByBroker()).isTrue();
         }
     }
