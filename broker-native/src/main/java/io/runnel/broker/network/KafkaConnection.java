@@ -3,7 +3,6 @@ package io.runnel.broker.network;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-
 import java.util.List;
 
 import org.apache.kafka.common.message.SaslAuthenticateResponseData;
@@ -16,7 +15,6 @@ import org.jboss.logging.Logger;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.runnel.broker.config.ListenerSecurity;
-
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.protocol.CloseConnectionException;
 import io.runnel.broker.protocol.RequestContext;
