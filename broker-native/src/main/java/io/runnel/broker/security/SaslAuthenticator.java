@@ -181,9 +181,9 @@ public final class SaslAuthenticator {
         dispose();
         state = State.FAILED;
         metrics.authentication(listenerName, mechanism, false);
-        // The cause is the SaslServer's own text: it names neither password nor proof.
+        // The cause is the SaslServer's own text: it names neither password nor proof, but may quote what the client sent.
         LOG.infof("Failed %s on listener %s from %s with SASL mechanism %s: %s", reauth ? "re-authentication" : "authentication",
-                listenerName, clientAddress, mechanism, cause);
+                listenerName, clientAddress, mechanism, printable(cause));
         // Kafka's text for invalid credentials, used for every failure so that it never tells whether the user exists.
         String message = "Authentication failed during " + (reauth ? "re-authentication" : "authentication")
                 + " due to invalid credentials with SASL mechanism " + mechanism;
@@ -206,6 +206,17 @@ public final class SaslAuthenticator {
         short version = header.apiVersion();
         AbstractRequest request = AbstractRequest.parseRequest(header.apiKey(), version, MessageUtil.toByteBufferAccessor(body, version)).request;
         return request.getErrorResponse(0, new IllegalSaslStateException(message)).data();
+    }
+
+    /** At most 200 printable ASCII characters: a garbage token quoted in an exception must not forge log lines. */
+    static String printable(String text) {
+        if (text == null) return "";
+        StringBuilder out = new StringBuilder(Math.min(text.length(), 200));
+        for (int i = 0; i < text.length() && out.length() < 200; i++) {
+            char c = text.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return text.length() > 200 ? out + "..." : out.toString();
     }
 
     private static byte[] orEmpty(byte[] bytes) {
