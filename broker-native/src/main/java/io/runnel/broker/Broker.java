@@ -42,6 +42,7 @@ import io.runnel.broker.api.ProduceHandler;
 import io.runnel.broker.api.QuorumRequestHandler;
 import io.runnel.broker.api.BrokerHeartbeatHandler;
 import io.runnel.broker.api.BrokerRegistrationHandler;
+import io.runnel.broker.api.SaslIllegalStateHandler;
 import io.runnel.broker.cluster.AlterPartitionSender;
 import io.runnel.broker.cluster.BrokerLifecycleManager;
 import io.runnel.broker.cluster.ControllerChannel;
@@ -66,6 +67,7 @@ import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.producer.ProducerIdManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.replication.ReplicaFetcherManager;
+import io.runnel.broker.security.ScramCredentials;
 import io.runnel.broker.txn.TransactionApis;
 import io.runnel.broker.txn.TransactionConfig;
 import io.runnel.broker.txn.TransactionCoordinator;
@@ -103,7 +105,7 @@ public final class Broker implements AutoCloseable {
     private LogManager logManager;
     private QuorumMetadataLog metadataLog;
     private MetadataController controller;
-    /** The SCRAM credentials in the metadata, for authentication; set with the controller. */
+    /** Where SCRAM authentication finds credentials: the metadata's, set with the controller, unless a test set others first. */
     private ScramCredentials scramCredentials;
     private ReplicaManager replicaManager;
     private LogCleaner logCleaner;
@@ -152,6 +154,14 @@ public final class Broker implements AutoCloseable {
         this.groupMetrics = new ConsumerGroupMetrics(registry);
     }
 
+    /**
+     * Replaces where SCRAM authentication on SASL listeners finds users' credentials (the cluster
+     * metadata's by default); for tests, before {@link #start()}.
+     */
+    public void scramCredentials(ScramCredentials credentials) {
+        this.scramCredentials = java.util.Objects.requireNonNull(credentials);
+    }
+
     /** Starts the broker and returns once it accepts clients. */
     public void start() {
         long startNanos = System.nanoTime();
@@ -178,7 +188,7 @@ public final class Broker implements AutoCloseable {
                     new AlterPartitionSender(config.nodeId(), () -> controllerRef[0].brokerEpoch(), controllerChannel), replicaFetchers);
         }
         controller = controllerRef[0] = new MetadataController(config, clusterId, metadataLog);
-        scramCredentials = new MetadataScramCredentials(controller::image);
+        if (scramCredentials == null) scramCredentials = new MetadataScramCredentials(controller::image);
         if (controllerChannel != null) controller.forwardTo(controllerChannel);
         controller.addListener((previous, current) -> replicationQuotas.update(current));
         controller.addListener(replicaManager);
@@ -194,7 +204,7 @@ public final class Broker implements AutoCloseable {
         SupportedApis apis = supportedApis();
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
         transactionCoordinator.start(); // the same for __transaction_state
-        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics);
+        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials);
         server.start().join();
         register(clusterId);
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
@@ -281,6 +291,9 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
         handlers.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new DescribeUserScramCredentialsHandler(controller));
+        // Reached only outside a SASL exchange (which the connection handles before dispatch): ILLEGAL_SASL_STATE.
+        handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
+        handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
         groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
         TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
                 groupCoordinator::completeTransaction, time);
@@ -305,7 +318,7 @@ public final class Broker implements AutoCloseable {
      */
     private void register(String clusterId) {
         List<BrokerImage.Endpoint> endpoints = advertisedListeners().stream()
-                .map(l -> new BrokerImage.Endpoint(l.name(), l.host(), l.port(), SecurityProtocol.PLAINTEXT.id)).toList();
+                .map(l -> new BrokerImage.Endpoint(l.name(), l.host(), l.port(), advertisedProtocol(l.name()).id)).toList();
         if (config.cluster().isSingleNode()) {
             controller.registerBroker(new MetadataController.BrokerRegistration(config.nodeId(), Uuid.randomUuid(), endpoints, config.rack())).join();
             return;
@@ -313,6 +326,12 @@ public final class Broker implements AutoCloseable {
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, config.rack(), config.cluster().brokerHeartbeatIntervalMs(),
                 controllerChannel, () -> controller.image().offset());
         lifecycle.start(endpoints).join();
+    }
+
+    /** An advertised listener's security protocol: its listener's, else the protocol map's entry for that name. */
+    private SecurityProtocol advertisedProtocol(String listenerName) {
+        return config.listeners().stream().anyMatch(l -> l.name().equals(listenerName)) ? config.security(listenerName).protocol()
+                : SecurityProtocol.PLAINTEXT;
     }
 
     /** The advertised listeners, with port 0 replaced by the port the same-named listener bound. */

@@ -22,10 +22,17 @@ public final class RunningBroker implements AutoCloseable {
     private Vertx vertx;
     private Broker broker;
     private SimpleMeterRegistry registry;
+    private final io.runnel.broker.security.ScramCredentials scramCredentials;
 
     public RunningBroker(Path dataDir, Map<String, String> overrides) {
+        this(dataDir, overrides, null);
+    }
+
+    /** @param scramCredentials what SCRAM authentication on SASL listeners looks users up in; null: the cluster metadata's */
+    public RunningBroker(Path dataDir, Map<String, String> overrides, io.runnel.broker.security.ScramCredentials scramCredentials) {
         this.dataDir = dataDir;
         this.overrides = overrides;
+        this.scramCredentials = scramCredentials;
         start();
     }
 
@@ -41,6 +48,7 @@ public final class RunningBroker implements AutoCloseable {
         config.putAll(overrides);
         vertx = Vertx.vertx();
         broker = new Broker(BrokerConfig.from(config), GroupConfig.from(config), TransactionConfig.from(config), vertx, registry = new SimpleMeterRegistry(), Time.SYSTEM);
+        if (scramCredentials != null) broker.scramCredentials(scramCredentials);
         broker.start();
     }
 

@@ -44,7 +44,8 @@ public record BrokerConfig(
         String compressionType,
         CleanerConfig logCleaner,
         ClusterConfig cluster,
-        Map<String, String> quorumSettings) {
+        Map<String, String> quorumSettings,
+        Map<String, ListenerSecurity> listenerSecurity) {
 
     /**
      * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
@@ -123,6 +124,7 @@ public record BrokerConfig(
         d.put("compression.type", "producer");
         d.putAll(QUORUM_DEFAULTS);
         d.putAll(ClusterConfig.DEFAULTS);
+        d.putAll(ListenerSecurity.DEFAULTS);
         return Map.copyOf(d);
     }
 
@@ -177,7 +179,8 @@ public record BrokerConfig(
                 get.apply("compression.type"),
                 CleanerConfig.from(get),
                 cluster,
-                quorumSettings(get));
+                quorumSettings(get),
+                ListenerSecurity.resolve(listeners.stream().map(Listener::name).toList(), source));
         config.validate();
         return config;
     }
@@ -206,6 +209,14 @@ public record BrokerConfig(
         if (numIoThreads < 1) throw new IllegalArgumentException("runnel.num.io.threads must be >= 1");
         if (maxInflightRequestsPerConnection < 1) throw new IllegalArgumentException("runnel.max.inflight.requests.per.connection must be >= 1");
         if (messageMaxBytes < 0 || socketRequestMaxBytes < 1) throw new IllegalArgumentException("message.max.bytes / socket.request.max.bytes out of range");
+        for (Listener listener : listeners) {
+            // Inter-broker and controller channels are kafka-clients plaintext channels for now (docs/security.md).
+            boolean nodeToNode = cluster.isControllerListener(listener.name())
+                    || (!cluster.isSingleNode() && listener.name().equals(clientListeners().get(0).name()));
+            if (nodeToNode && security(listener.name()).protocol() != org.apache.kafka.common.security.auth.SecurityProtocol.PLAINTEXT)
+                throw new IllegalArgumentException("listener " + listener.name() + " carries controller or inter-broker traffic, which is PLAINTEXT-only "
+                        + "for now; map it to PLAINTEXT (in a cluster, the first client listener is the inter-broker listener)");
+        }
         if (!logMessageTimestampType.equals("CreateTime") && !logMessageTimestampType.equals("LogAppendTime"))
             throw new IllegalArgumentException("runnel.log.message.timestamp.type must be CreateTime or LogAppendTime");
     }
@@ -248,6 +259,13 @@ public record BrokerConfig(
         return listeners.stream().filter(l -> !cluster.isControllerListener(l.name())).toList();
     }
 
+    /** The security settings of listener {@code name}, which must be one of {@link #listeners()}. */
+    public ListenerSecurity security(String name) {
+        ListenerSecurity security = listenerSecurity.get(name);
+        if (security == null) throw new IllegalArgumentException("no listener named " + name);
+        return security;
+    }
+
     /** The listener the metadata quorum is served on, if this node has one. */
     public Optional<Listener> controllerListener() {
         return listeners.stream().filter(l -> cluster.isControllerListener(l.name())).findFirst();
@@ -269,6 +287,8 @@ public record BrokerConfig(
         m.put("message.max.bytes", Integer.toString(messageMaxBytes));
         m.put("socket.request.max.bytes", Integer.toString(socketRequestMaxBytes));
         m.put("connections.max.idle.ms", Long.toString(connectionsMaxIdleMs));
+        m.put("listener.security.protocol.map", String.join(",", listeners.stream()
+                .map(l -> l.name() + ":" + security(l.name()).protocol().name).toList()));
         m.put("num.io.threads", Integer.toString(numIoThreads));
         m.put("num.network.threads", Integer.toString(numNetworkThreads));
         m.put("log.segment.bytes", Long.toString(logSegmentBytes));

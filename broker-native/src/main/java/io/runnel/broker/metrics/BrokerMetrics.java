@@ -89,6 +89,18 @@ public final class BrokerMetrics {
         });
     }
 
+    /**
+     * One SASL authentication that failed ({@code runnel_authentication_failures_total}) or succeeded
+     * ({@code runnel_authentication_successes_total}), per listener and mechanism. {@code mechanism} must come from the
+     * listener's enabled list (or a fixed word), never from the client, so that a client cannot create series.
+     */
+    public void authentication(String listener, String mechanism, boolean succeeded) {
+        String name = succeeded ? "runnel.authentication.successes" : "runnel.authentication.failures";
+        counters.computeIfAbsent(name + '\0' + listener + '\0' + mechanism, k -> Counter.builder(name)
+                .description(succeeded ? "SASL authentications (and re-authentications) that succeeded" : "SASL authentications that failed; the connection was closed")
+                .tags("listener", listener, "mechanism", mechanism).register(registry)).increment();
+    }
+
     public void connectionOpened() {
         connections.incrementAndGet();
     }

@@ -3,10 +3,18 @@ package io.runnel.broker.network;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.List;
 
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.ssl.SslPrincipalMapper;
 import org.jboss.logging.Logger;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.runnel.broker.config.ListenerSecurity;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.protocol.CloseConnectionException;
 import io.runnel.broker.protocol.RequestContext;
@@ -14,6 +22,9 @@ import io.runnel.broker.protocol.RequestDecoder;
 import io.runnel.broker.protocol.EncodedResponse;
 import io.runnel.broker.protocol.ResponseEncoder;
 import io.runnel.broker.protocol.SupportedApis;
+import io.runnel.broker.security.SaslAuthenticator;
+import io.runnel.broker.security.SaslServers;
+import io.runnel.broker.security.TlsPrincipals;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
@@ -26,6 +37,13 @@ import io.vertx.core.net.impl.NetSocketInternal;
  * <p>Invariants: responses leave in the order requests arrived; at most {@code maxInflight}
  * requests are being served; while that limit is reached, or the socket's write queue is full, the
  * socket is paused, so a fast client is slowed down instead of buffered without bound.
+ *
+ * <p>Security: TLS is terminated by Vert.x before any byte reaches here (so responses carry no
+ * file regions on TLS: {@code sendfile} would bypass the TLS engine). On a SASL listener every
+ * request first passes the connection's {@link SaslAuthenticator}, which serves only ApiVersions
+ * and the SASL exchange until the client is authenticated; a connection still unauthenticated
+ * {@code connections.max.unauthenticated.ms} after it opened is closed. Every request carries the
+ * connection's principal in its {@link RequestContext}.
  * Threading: everything runs on the connection's event loop; handler completions hop back to it.
  */
 final class KafkaConnection {
@@ -41,6 +59,16 @@ final class KafkaConnection {
     private final BrokerMetrics metrics;
     private final int maxRequestBytes;
     private final int maxInflight;
+    private final ListenerSecurity security;
+    /** Null unless the listener is SASL_PLAINTEXT or SASL_SSL. */
+    private final SaslAuthenticator sasl;
+    /** False on TLS: file regions cannot pass through the TLS engine. */
+    private final boolean fileRegions;
+    /** The principal of a connection without SASL: User:ANONYMOUS, or the mapped client-certificate DN on TLS. */
+    private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
+    private long unauthenticatedTimerId = -1;
+    /** A response that ends the connection is queued: nothing more is read or served. */
+    private boolean closing;
 
     private Buffer pending = Buffer.buffer();
     private final ArrayDeque<ByteBuffer> waitingFrames = new ArrayDeque<>();
@@ -52,10 +80,13 @@ final class KafkaConnection {
     private static final class ResponseSlot {
         boolean done;
         EncodedResponse response;
+        /** Close the connection once this response is written (failed authentication, Kafka's way). */
+        boolean closeAfter;
     }
 
+    /** @param saslServers the listener's SASL servers; null unless {@code security} is a SASL protocol */
     KafkaConnection(NetSocket socket, Context eventLoop, String listenerName, SupportedApis apis, BrokerMetrics metrics,
-                    int maxRequestBytes, int maxInflight) {
+                    int maxRequestBytes, int maxInflight, ListenerSecurity security, SaslServers saslServers) {
         // Internal API for writeMessage: responses are pooled Netty buffers that Netty must release.
         this.socket = (NetSocketInternal) socket;
         this.eventLoop = eventLoop;
@@ -67,10 +98,34 @@ final class KafkaConnection {
         this.maxInflight = maxInflight;
         this.peer = new InetSocketAddress(socket.remoteAddress().host(), socket.remoteAddress().port());
         this.connectionId = socket.localAddress().host() + ":" + socket.localAddress().port() + "-" + peer.getHostString() + ":" + peer.getPort();
+        this.security = security;
+        this.fileRegions = !security.usesTls();
+        this.sasl = security.usesSasl() ? new SaslAuthenticator(listenerName, peer.getHostString() + ":" + peer.getPort(), saslServers, metrics) : null;
     }
 
     void start() {
         metrics.connectionOpened();
+        if (security.usesTls() && sasl == null) {
+            try {
+                principal = TlsPrincipals.of(socket.sslSession(), SslPrincipalMapper.fromRules(security.tls().principalMappingRules()));
+            } catch (IllegalArgumentException e) {
+                LOG.warnf("Closing connection %s on listener %s: %s", connectionId, listenerName, e.getMessage());
+                socket.close();
+                metrics.connectionClosed();
+                closed = true;
+                return;
+            }
+        }
+        if (sasl != null) {
+            // Kafka bounds such connections only by connections.max.idle.ms; a client that opens connections and never
+            // authenticates would hold them that long. Checked on this event loop, so no race with the authentication.
+            unauthenticatedTimerId = eventLoop.owner().setTimer(security.unauthenticatedMaxMs(), id -> {
+                unauthenticatedTimerId = -1;
+                if (!closed && !sasl.authenticated())
+                    closeForProtocolError("not authenticated within " + security.unauthenticatedMaxMs() + " ms on listener " + listenerName
+                            + " (connections.max.unauthenticated.ms)");
+            });
+        }
         socket.handler(this::onData);
         socket.drainHandler(v -> updateReadState());
         socket.closeHandler(v -> {
@@ -80,6 +135,7 @@ final class KafkaConnection {
                         connectionId, pending.length(), expected < 0 ? "?" : Integer.toString(expected));
             }
             closed = true;
+            cancelUnauthenticatedTimer();
             releaseUnsentResponses();
             metrics.connectionClosed();
         });
@@ -87,7 +143,7 @@ final class KafkaConnection {
     }
 
     private void onData(Buffer data) {
-        if (closed) return;
+        if (closed || closing) return;
         long startNanos = System.nanoTime();
         pending.appendBuffer(data);
         splitFrames();
@@ -101,8 +157,12 @@ final class KafkaConnection {
         int length = pending.length();
         while (!closed && length - pos >= 4) {
             int size = pending.getInt(pos);
-            if (size < 0 || size > maxRequestBytes) {
-                closeForProtocolError("request size " + size + " is outside 0.." + maxRequestBytes + " (socket.request.max.bytes)");
+            int limit = sasl == null ? maxRequestBytes : sasl.maxReceiveBytes(maxRequestBytes);
+            if (size < 0 || size > limit) {
+                closeForProtocolError(limit == maxRequestBytes
+                        ? "request size " + size + " is outside 0.." + maxRequestBytes + " (socket.request.max.bytes)"
+                        : "frame of " + size + " bytes before authentication on listener " + listenerName + " is outside 0.." + limit
+                          + " (sasl.server.max.receive.size)");
                 return;
             }
             if (length - pos - 4 < size) break;
@@ -113,13 +173,17 @@ final class KafkaConnection {
     }
 
     private void dispatchWaiting() {
-        while (!closed && inflight.size() < maxInflight && !waitingFrames.isEmpty()) {
+        while (!closed && !closing && inflight.size() < maxInflight && !waitingFrames.isEmpty()) {
             dispatch(waitingFrames.poll());
         }
     }
 
     private void dispatch(ByteBuffer frame) {
         long startNanos = System.nanoTime();
+        if (sasl != null && sasl.expectsRawToken()) {
+            answerRawToken(frame, startNanos);
+            return;
+        }
         RequestDecoder.Decoded decoded = decoder.decode(frame);
         switch (decoded) {
             case RequestDecoder.Invalid invalid -> closeForProtocolError(invalid.reason());
@@ -128,12 +192,65 @@ final class KafkaConnection {
                 complete(slot, ResponseEncoder.encode(immediate.correlationId(), (short) 0, immediate.body(), immediate.version()));
             }
             case RequestDecoder.Request request -> {
+                KafkaPrincipal asPrincipal = principal;
+                if (sasl != null) {
+                    switch (sasl.onRequest(request.header(), request.body(), startNanos)) {
+                        case SaslAuthenticator.Serve serve -> asPrincipal = serve.principal();
+                        case SaslAuthenticator.Answer answer -> {
+                            answer(request.header(), answer);
+                            return;
+                        }
+                        case SaslAuthenticator.Close close -> {
+                            closeForProtocolError(close.reason());
+                            return;
+                        }
+                    }
+                }
                 ResponseSlot slot = enqueueSlot();
-                RequestContext context = new RequestContext(request.header(), listenerName, peer, connectionId, eventLoop);
+                RequestContext context = new RequestContext(request.header(), listenerName, peer, connectionId, eventLoop, asPrincipal);
                 apis.handler(context.apiKey()).handle(context, request.body()).whenComplete((response, error) ->
                         eventLoop.runOnContext(v -> onHandled(context, slot, response, error, startNanos)));
             }
         }
+    }
+
+    /** Sends the SASL exchange's own response to this request, in order; ends the connection after it if asked. */
+    private void answer(RequestHeader header, SaslAuthenticator.Answer answer) {
+        if (sasl.authenticated()) cancelUnauthenticatedTimer();
+        EncodedResponse encoded;
+        try {
+            encoded = ResponseEncoder.encode(header.correlationId(), header.apiKey().responseHeaderVersion(header.apiVersion()), answer.body(),
+                    header.apiVersion());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Cannot encode the SASL response to %s on %s; closing the connection", header.apiKey(), connectionId);
+            closeNow();
+            return;
+        }
+        ResponseSlot slot = enqueueSlot();
+        slot.closeAfter = answer.thenClose();
+        closing |= answer.thenClose();
+        complete(slot, encoded);
+    }
+
+    /** After a SaslHandshake v0 the exchange is bare size-prefixed tokens, both ways; a failure just closes (Kafka's v0 behaviour). */
+    private void answerRawToken(ByteBuffer frame, long nowNanos) {
+        byte[] token = new byte[frame.remaining()];
+        frame.get(token);
+        SaslAuthenticateResponseData response = (SaslAuthenticateResponseData) sasl.onRawToken(token, nowNanos).body();
+        if (response.errorCode() != 0) {
+            closeNow();
+            return;
+        }
+        if (sasl.authenticated()) cancelUnauthenticatedTimer();
+        ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(4 + response.authBytes().length);
+        out.writeInt(response.authBytes().length).writeBytes(response.authBytes());
+        complete(enqueueSlot(), new EncodedResponse(List.of(out), out.readableBytes()));
+    }
+
+    private void cancelUnauthenticatedTimer() {
+        if (unauthenticatedTimerId < 0) return;
+        eventLoop.owner().cancelTimer(unauthenticatedTimerId);
+        unauthenticatedTimerId = -1;
     }
 
     private void onHandled(RequestContext context, ResponseSlot slot, ApiMessage response, Throwable error, long startNanos) {
@@ -165,7 +282,8 @@ final class KafkaConnection {
         short version = context.apiVersion();
         EncodedResponse encoded;
         try {
-            encoded = ResponseEncoder.encode(context.header().correlationId(), context.apiKey().responseHeaderVersion(version), response, version);
+            encoded = ResponseEncoder.encode(context.header().correlationId(), context.apiKey().responseHeaderVersion(version), response, version,
+                    fileRegions);
         } catch (RuntimeException e) {
             // A response this version cannot express is our bug; the client must not wait for it forever.
             LOG.errorf(e, "Cannot encode the response to %s; closing the connection", context);
@@ -191,7 +309,12 @@ final class KafkaConnection {
                 head.response.release();
             } else {
                 // Buffers and file regions, in order, on this event loop: Netty releases each once written.
-                for (Object part : head.response.parts()) socket.writeMessage(part);
+                io.vertx.core.Future<Void> written = null;
+                for (Object part : head.response.parts()) written = socket.writeMessage(part);
+                if (head.closeAfter) {
+                    written.onComplete(v -> closeNow());
+                    return; // nothing after it is sent
+                }
             }
         }
         dispatchWaiting();
@@ -201,6 +324,11 @@ final class KafkaConnection {
     /** Pauses reading while we cannot take more work or the peer is not draining our writes. */
     private void updateReadState() {
         if (closed) return;
+        if (closing) {
+            if (!paused) socket.pause();
+            paused = true;
+            return;
+        }
         boolean shouldPause = !waitingFrames.isEmpty() || socket.writeQueueFull();
         if (shouldPause && !paused) {
             socket.pause();
@@ -220,6 +348,7 @@ final class KafkaConnection {
     void closeNow() {
         if (closed) return;
         closed = true;
+        cancelUnauthenticatedTimer();
         waitingFrames.clear();
         releaseUnsentResponses();
         socket.close();

@@ -14,8 +14,11 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 import io.runnel.broker.config.BrokerConfig;
+import io.runnel.broker.config.ListenerSecurity;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.protocol.SupportedApis;
+import io.runnel.broker.security.SaslServers;
+import io.runnel.broker.security.ScramCredentials;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
@@ -26,7 +29,9 @@ import io.vertx.core.net.NetServerOptions;
 /**
  * The Kafka listeners: one Vert.x {@link NetServer} per event loop and listener, all sharing the
  * listener's port (Vert.x spreads accepted connections over them). Owns nothing but the servers;
- * each connection is then owned by its event loop.
+ * each connection is then owned by its event loop. Each listener speaks its security protocol
+ * ({@link ListenerSecurity}): TLS is terminated in Vert.x ({@link TlsServerOptions}), SASL in the
+ * connection.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(KafkaServer.class);
@@ -36,11 +41,19 @@ public final class KafkaServer implements AutoCloseable {
     private final List<BrokerConfig.Listener> listeners;
     private final SupportedApis apis;
     private final BrokerMetrics metrics;
+    private final ScramCredentials scramCredentials;
     private final List<String> deployments = new ArrayList<>();
     private final List<Integer> boundPorts = new ArrayList<>();
 
     /** Serves {@code apis} on {@code listeners} (the client listeners, or the controller listener). */
     public KafkaServer(Vertx vertx, BrokerConfig config, List<BrokerConfig.Listener> listeners, SupportedApis apis, BrokerMetrics metrics) {
+        this(vertx, config, listeners, apis, metrics, (user, mechanism) -> java.util.Optional.empty());
+    }
+
+    /** @param scramCredentials where SCRAM authentication on SASL listeners finds users' credentials */
+    public KafkaServer(Vertx vertx, BrokerConfig config, List<BrokerConfig.Listener> listeners, SupportedApis apis, BrokerMetrics metrics,
+                       ScramCredentials scramCredentials) {
+        this.scramCredentials = scramCredentials;
         this.vertx = vertx;
         this.config = config;
         this.listeners = List.copyOf(listeners);
@@ -73,8 +86,8 @@ public final class KafkaServer implements AutoCloseable {
                     }
                     int port = ports.iterator().next();
                     boundPorts.add(port);
-                    LOG.infof("Listening for Kafka requests on %s://%s:%d (%d event loops)", listener.name(), listener.host(),
-                            port, config.numNetworkThreads());
+                    LOG.infof("Listening for Kafka requests on %s://%s:%d (%s, %d event loops)", listener.name(), listener.host(),
+                            port, config.security(listener.name()).protocol(), config.numNetworkThreads());
                     done.complete(null);
                 })
                 .onFailure(done::completeExceptionally);
@@ -123,8 +136,13 @@ public final class KafkaServer implements AutoCloseable {
                     .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.connectionsMaxIdleMs()))
                     .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
             options.setPort(listener.port());
+            ListenerSecurity security = config.security(listener.name());
+            if (security.usesTls()) TlsServerOptions.apply(options, security);
+            SaslServers saslServers = security.usesSasl() ? new SaslServers(security.sasl(), scramCredentials) : null;
+            // With TLS, Vert.x calls this once the handshake is done, so the peer certificate is known.
             NetServer server = vertx.createNetServer(options).connectHandler(socket -> new KafkaConnection(socket, context,
-                    listener.name(), apis, metrics, config.socketRequestMaxBytes(), config.maxInflightRequestsPerConnection()).start());
+                    listener.name(), apis, metrics, config.socketRequestMaxBytes(), config.maxInflightRequestsPerConnection(),
+                    security, saslServers).start());
             server.listen().onSuccess(s -> {
                 boundPorts.add(s.actualPort());
                 started.complete();

@@ -27,10 +27,20 @@ public final class ResponseEncoder {
     private ResponseEncoder() {}
 
     public static EncodedResponse encode(int correlationId, short headerVersion, ApiMessage body, short version) {
+        return encode(correlationId, headerVersion, body, version, true);
+    }
+
+    /**
+     * @param fileRegions false on TLS connections: the bytes must pass through the TLS engine, so
+     *                    {@link FileSliceRecords} are read into the buffer here (positional reads,
+     *                    usually from the page cache, on the calling event loop, as Kafka's network
+     *                    threads do for TLS) instead of being sent with {@code sendfile}
+     */
+    public static EncodedResponse encode(int correlationId, short headerVersion, ApiMessage body, short version, boolean fileRegions) {
         ObjectSerializationCache cache = new ObjectSerializationCache();
         ResponseHeaderData header = new ResponseHeaderData().setCorrelationId(correlationId);
         int size = 4 + header.size(cache, headerVersion) + body.size(cache, version);
-        Parts out = new Parts(size);
+        Parts out = new Parts(size, fileRegions);
         try {
             out.writeInt(size - 4);
             header.write(out, cache, headerVersion);
@@ -48,13 +58,15 @@ public final class ResponseEncoder {
      */
     private static final class Parts implements Writable {
         private final int size;
+        private final boolean fileRegions;
         private final ByteBuf buffer;
         private final List<Object> parts = new ArrayList<>();
         private int cutAt;
         private int fileBytes;
 
-        Parts(int size) {
+        Parts(int size, boolean fileRegions) {
             this.size = size;
+            this.fileRegions = fileRegions;
             this.buffer = ByteBufAllocator.DEFAULT.directBuffer(size, size);
         }
 
@@ -100,6 +112,10 @@ public final class ResponseEncoder {
         public void writeRecords(BaseRecords records) {
             if (records instanceof FileSliceRecords file) {
                 if (file.sizeInBytes() == 0) return;
+                if (!fileRegions) {
+                    copy(file);
+                    return;
+                }
                 cut();
                 parts.add(new SegmentRegion(file.slice().channel(), file.slice().position(), file.sizeInBytes()));
                 fileBytes += file.sizeInBytes();
@@ -107,6 +123,22 @@ public final class ResponseEncoder {
                 writeByteBuffer(memory.buffer());
             } else {
                 throw new UnsupportedOperationException("cannot write records of type " + records.getClass().getName());
+            }
+        }
+
+        private void copy(FileSliceRecords file) {
+            long position = file.slice().position();
+            int remaining = file.sizeInBytes();
+            try {
+                while (remaining > 0) {
+                    int read = buffer.writeBytes(file.slice().channel(), position, remaining);
+                    // The slice ends at a batch boundary the log already wrote; a short file here is a deleted or truncated segment.
+                    if (read < 0) throw new IllegalStateException("segment ended " + remaining + " bytes before the fetched range");
+                    position += read;
+                    remaining -= read;
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("reading fetched records for a TLS connection", e);
             }
         }
 

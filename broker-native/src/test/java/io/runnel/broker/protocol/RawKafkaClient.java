@@ -21,7 +21,12 @@ public final class RawKafkaClient implements AutoCloseable {
     private int correlationId;
 
     public RawKafkaClient(String host, int port) throws IOException {
-        socket = new Socket(host, port);
+        this(new Socket(host, port));
+    }
+
+    /** Over a socket already connected (a TLS socket, say). */
+    public RawKafkaClient(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(15_000);
         in = new DataInputStream(socket.getInputStream());
         out = new DataOutputStream(socket.getOutputStream());
@@ -62,6 +67,13 @@ public final class RawKafkaClient implements AutoCloseable {
         ApiMessage response = key.messageType.newResponse();
         response.read(accessor, version);
         return response;
+    }
+
+    /** The next size-prefixed frame as it is (a bare SASL token after a v0 handshake). */
+    public byte[] receiveRawFrame() throws IOException {
+        byte[] frame = new byte[in.readInt()];
+        in.readFully(frame);
+        return frame;
     }
 
     /** True once the broker has closed the connection (reads EOF within the socket timeout). */

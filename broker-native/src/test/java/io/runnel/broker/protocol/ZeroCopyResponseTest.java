@@ -89,4 +89,23 @@ class ZeroCopyResponseTest {
         assertThat(flatten(queued)).isEqualTo(expected);
         assertThat(flatten(zeroCopy)).isEqualTo(expected);
     }
+
+    @Test
+    void forTlsConnectionsAFileSliceIsCopiedIntoTheResponseBuffer() throws Exception {
+        PartitionLog log = PartitionLog.open(tmp.resolve("t-1"), LogConfig.defaults(), true, Time.SYSTEM);
+        for (int i = 0; i < 20; i++) {
+            log.appendAsLeader(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(1_000L + i, ("k" + i).getBytes(),
+                    ("value-" + i).getBytes())), 0);
+        }
+        FileSlice slice = log.readSlice(3, 1 << 20, Long.MAX_VALUE, true);
+        MemoryRecords inMemory = log.read(3, 1 << 20, Long.MAX_VALUE, true).records();
+        Uuid topicId = Uuid.randomUuid();
+        short version = ApiKeys.FETCH.latestVersion();
+        short headerVersion = ApiKeys.FETCH.responseHeaderVersion(version);
+        EncodedResponse copiedFromFile = ResponseEncoder.encode(9, headerVersion, fetchResponse(topicId, new FileSliceRecords(slice)), version, false);
+        EncodedResponse copied = ResponseEncoder.encode(9, headerVersion, fetchResponse(topicId, inMemory), version);
+        assertThat(copiedFromFile.parts()).hasSize(1).noneMatch(part -> part instanceof FileRegion);
+        assertThat(flatten(copiedFromFile)).isEqualTo(flatten(copied));
+        log.close();
+    }
 }
