@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import org.apache.kafka.common.TopicPartition;
@@ -24,6 +23,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 import io.runnel.broker.coordinator.CoordinatorShards;
+import io.runnel.broker.coordinator.CoordinatorTopic;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
@@ -53,7 +53,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private final IoThreadPool ioThreads;
     private final GroupConfig config;
     private final Time time;
-    private final AtomicReference<CompletableFuture<Errors>> topicReady = new AtomicReference<>();
+    private final CoordinatorTopic internalTopic;
     private volatile GroupShard[] shards;
     private volatile boolean closed;
 
@@ -95,6 +95,7 @@ public final class GroupCoordinator implements AutoCloseable {
         this.ioThreads = ioThreads;
         this.config = config;
         this.time = time;
+        this.internalTopic = new CoordinatorTopic(controller, GroupConfig.OFFSETS_TOPIC, this::offsetsTopicSpec, this::openShards);
     }
 
     public GroupConfig config() {
@@ -103,7 +104,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** Loads the groups of an existing offsets topic; the topic is otherwise created on first use. */
     public void start() {
-        if (controller.image().topic(GroupConfig.OFFSETS_TOPIC) != null) ensureTopic();
+        if (internalTopic.exists()) ensureTopic();
     }
 
     /**
@@ -111,30 +112,7 @@ public final class GroupCoordinator implements AutoCloseable {
      * (compacted, as Kafka's) the first time. COORDINATOR_NOT_AVAILABLE if that fails.
      */
     public CompletableFuture<Errors> ensureTopic() {
-        CompletableFuture<Errors> ready = topicReady.get();
-        if (ready != null && (!ready.isDone() || ready.join() == Errors.NONE)) return ready;
-        CompletableFuture<Errors> attempt = new CompletableFuture<>();
-        if (!topicReady.compareAndSet(ready, attempt)) return topicReady.get();
-        TopicImage existing = controller.image().topic(GroupConfig.OFFSETS_TOPIC);
-        CompletableFuture<?> created = existing != null ? CompletableFuture.completedFuture(null)
-                : controller.createTopics(List.of(offsetsTopicSpec()), false);
-        created.whenComplete((result, failure) -> {
-            TopicImage topic = controller.image().topic(GroupConfig.OFFSETS_TOPIC);
-            if (failure != null || topic == null) {
-                // Typically no active controller right now (an election): clients retry FindCoordinator, and so do we.
-                LOG.warnf("Cannot create %s yet: %s", GroupConfig.OFFSETS_TOPIC, failure != null ? failure.toString() : result);
-                attempt.complete(Errors.COORDINATOR_NOT_AVAILABLE);
-                return;
-            }
-            try {
-                openShards(topic);
-                attempt.complete(Errors.NONE);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "Cannot open the group shards of %s", GroupConfig.OFFSETS_TOPIC);
-                attempt.complete(Errors.COORDINATOR_NOT_AVAILABLE);
-            }
-        });
-        return attempt;
+        return internalTopic.ensure();
     }
 
     /** Kafka's settings for the offsets topic: compacted (never time-retained), 100 MiB segments. */

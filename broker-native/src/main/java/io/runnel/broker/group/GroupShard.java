@@ -32,6 +32,7 @@ import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
 import io.runnel.broker.log.AppendOrigin;
+import io.runnel.broker.coordinator.CoordinatorLogReplay;
 import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.partition.AppendResult;
 import io.runnel.broker.partition.Partition;
@@ -71,7 +72,6 @@ import io.runnel.broker.partition.Partition;
  */
 final class GroupShard implements io.runnel.broker.coordinator.CoordinatorShard {
     private static final Logger LOG = Logger.getLogger(GroupShard.class);
-    private static final int LOAD_READ_BYTES = 1 << 20;
 
     private enum Status { LOADING, ACTIVE, CLOSED }
 
@@ -141,48 +141,25 @@ final class GroupShard implements io.runnel.broker.coordinator.CoordinatorShard 
 
     // ------------------------------------------------------------------ loading
 
-    /** Replays the partition, then starts serving. Completes on the shard thread. */
+    /**
+     * Replays the partition, then starts serving. Completes on the shard thread. The load reads to
+     * the live log end ({@link CoordinatorLogReplay}), so a transaction marker appended while loading
+     * is replayed here, and {@link #completeTransaction} can ignore the markers it is told of before
+     * the shard is active.
+     */
     CompletableFuture<Void> load() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        thread.execute(() -> loadFrom(log.logStartOffset(), done, 0));
+        thread.execute(() -> CoordinatorLogReplay.replay(log, thread, () -> status == Status.CLOSED, this::replayBatch)
+                .whenComplete((records, failure) -> {
+                    if (failure != null) {
+                        LOG.errorf(failure, "Loading groups from %s failed; its groups stay unavailable", log.topicPartition());
+                        done.completeExceptionally(failure);
+                        return;
+                    }
+                    if (records != null) finishLoad(records);
+                    done.complete(null);
+                }));
         return done;
-    }
-
-    /**
-     * Reads to the log end as it is at each step, not as it was when loading began: this is the
-     * partition's own thread, so no append can slip in between the last read and
-     * {@link #finishLoad}. A transaction marker appended while loading is therefore replayed here,
-     * and {@link #completeTransaction} can ignore the markers it is told of before the shard is active.
-     */
-    private void loadFrom(long offset, CompletableFuture<Void> done, long records) {
-        if (status == Status.CLOSED) {
-            done.complete(null);
-            return;
-        }
-        if (offset >= log.logEndOffset()) {
-            finishLoad(records);
-            done.complete(null);
-            return;
-        }
-        log.readToLogEnd(offset, LOAD_READ_BYTES, true).whenCompleteAsync((read, failure) -> {
-            try {
-                if (failure != null || read.error() != Errors.NONE)
-                    throw new IllegalStateException("cannot read " + log.topicPartition() + " at offset " + offset + ": "
-                            + (failure != null ? failure : read.error()));
-                long next = offset;
-                long count = records;
-                for (RecordBatch batch : read.memoryRecords().batches()) {
-                    if (batch.lastOffset() < offset) continue;
-                    count += replayBatch(batch, offset);
-                    next = batch.nextOffset();
-                }
-                if (next == offset) throw new IllegalStateException("no progress reading " + log.topicPartition() + " at offset " + offset);
-                loadFrom(next, done, count);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "Loading groups from %s failed; its groups stay unavailable", log.topicPartition());
-                done.completeExceptionally(e);
-            }
-        }, thread);
     }
 
     /**

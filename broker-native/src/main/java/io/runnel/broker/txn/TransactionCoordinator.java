@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -21,6 +20,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 import io.runnel.broker.coordinator.CoordinatorShards;
+import io.runnel.broker.coordinator.CoordinatorTopic;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
@@ -54,7 +54,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final TxnMarkerSender markers;
     private final TransactionConfig config;
     private final Time time;
-    private final AtomicReference<CompletableFuture<Errors>> topicReady = new AtomicReference<>();
+    private final CoordinatorTopic internalTopic;
     private volatile TransactionShard[] shards;
     private volatile boolean closed;
 
@@ -95,6 +95,7 @@ public final class TransactionCoordinator implements AutoCloseable {
         this.markers = markers;
         this.config = config;
         this.time = time;
+        this.internalTopic = new CoordinatorTopic(controller, TOPIC, this::topicSpec, this::openShards);
     }
 
     public TransactionConfig config() {
@@ -103,7 +104,7 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /** Loads the transactions of an existing transaction topic; the topic is otherwise created on first use. */
     public void start() {
-        if (controller.image().topic(TOPIC) != null) ensureTopic();
+        if (internalTopic.exists()) ensureTopic();
     }
 
     /**
@@ -111,29 +112,7 @@ public final class TransactionCoordinator implements AutoCloseable {
      * first time. COORDINATOR_NOT_AVAILABLE if that fails (the client retries FindCoordinator).
      */
     public CompletableFuture<Errors> ensureTopic() {
-        CompletableFuture<Errors> ready = topicReady.get();
-        if (ready != null && (!ready.isDone() || ready.join() == Errors.NONE)) return ready;
-        CompletableFuture<Errors> attempt = new CompletableFuture<>();
-        if (!topicReady.compareAndSet(ready, attempt)) return topicReady.get();
-        TopicImage existing = controller.image().topic(TOPIC);
-        CompletableFuture<?> created = existing != null ? CompletableFuture.completedFuture(null)
-                : controller.createTopics(List.of(topicSpec()), false);
-        created.whenComplete((result, failure) -> {
-            TopicImage topic = controller.image().topic(TOPIC);
-            if (failure != null || topic == null) {
-                LOG.warnf("Cannot create %s yet: %s", TOPIC, failure != null ? failure.toString() : result);
-                attempt.complete(Errors.COORDINATOR_NOT_AVAILABLE);
-                return;
-            }
-            try {
-                openShards(topic);
-                attempt.complete(Errors.NONE);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "Cannot open the transaction shards of %s", TOPIC);
-                attempt.complete(Errors.COORDINATOR_NOT_AVAILABLE);
-            }
-        });
-        return attempt;
+        return internalTopic.ensure();
     }
 
     /** Kafka's settings for the transaction topic: compacted, uncompressed, min ISR capped at the replication factor. */

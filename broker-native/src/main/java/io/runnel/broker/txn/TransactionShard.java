@@ -29,6 +29,7 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
+import io.runnel.broker.coordinator.CoordinatorLogReplay;
 import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.partition.AppendResult;
@@ -75,7 +76,6 @@ import io.runnel.broker.partition.Partition;
  */
 final class TransactionShard implements io.runnel.broker.coordinator.CoordinatorShard {
     private static final Logger LOG = Logger.getLogger(TransactionShard.class);
-    private static final int LOAD_READ_BYTES = 1 << 20;
     /** Kafka's request.timeout.ms default: how long a write waits for the whole ISR before it fails (retriably). */
     static final long WRITE_TIMEOUT_MS = 30_000;
     static final long RETRY_BACKOFF_MS = 100;
@@ -142,46 +142,29 @@ final class TransactionShard implements io.runnel.broker.coordinator.Coordinator
         CompletableFuture<Void> done = new CompletableFuture<>();
         thread.execute(() -> {
             coordinatorEpoch = log.leaderEpoch();
-            loadFrom(log.logStartOffset(), log.logEndOffset(), done, 0);
+            CoordinatorLogReplay.replay(log, thread, () -> status == Status.CLOSED, this::replayBatch).whenComplete((records, failure) -> {
+                if (failure != null) {
+                    LOG.errorf(failure, "Loading transactions from %s failed; its transactional ids stay unavailable", log.topicPartition());
+                    done.completeExceptionally(failure);
+                    return;
+                }
+                if (records != null) finishLoad(records);
+                done.complete(null);
+            });
         });
         return done;
     }
 
-    private void loadFrom(long offset, long endOffset, CompletableFuture<Void> done, long records) {
-        if (status == Status.CLOSED) {
-            done.complete(null);
-            return;
+    /** Markers never land in the transaction log; every other record is a transactional id's latest state (or its tombstone). */
+    private long replayBatch(RecordBatch batch, long fromOffset) {
+        if (batch.isControlBatch()) return 0;
+        long applied = 0;
+        for (Record record : batch) {
+            if (record.offset() < fromOffset) continue;
+            replayOrSkip(record);
+            applied++;
         }
-        if (offset >= endOffset) {
-            finishLoad(records);
-            done.complete(null);
-            return;
-        }
-        log.readToLogEnd(offset, LOAD_READ_BYTES, true).whenCompleteAsync((read, failure) -> {
-            try {
-                if (failure != null || read.error() != Errors.NONE)
-                    throw new IllegalStateException("cannot read " + log.topicPartition() + " at offset " + offset + ": "
-                            + (failure != null ? failure : read.error()));
-                long next = offset;
-                long count = records;
-                for (RecordBatch batch : read.memoryRecords().batches()) {
-                    if (batch.lastOffset() < offset) continue;
-                    if (!batch.isControlBatch()) {
-                        for (Record record : batch) {
-                            if (record.offset() < offset) continue;
-                            replayOrSkip(record);
-                            count++;
-                        }
-                    }
-                    next = batch.nextOffset();
-                }
-                if (next == offset) throw new IllegalStateException("no progress reading " + log.topicPartition() + " at offset " + offset);
-                loadFrom(next, endOffset, done, count);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "Loading transactions from %s failed; its transactional ids stay unavailable", log.topicPartition());
-                done.completeExceptionally(e);
-            }
-        }, thread);
+        return applied;
     }
 
     /** A record that does not decode is skipped with an error: one bad record must not keep every id of the partition unavailable. */
