@@ -15,7 +15,8 @@ const socketFactory = require('kafkajs/src/network/socketFactory')
 // partitionEnds: [{ partition, high }] as kafkajs' admin.fetchTopicOffsets returns them. Resolves
 // to Map partition -> messages (kafkajs' decoded records: offset, key, value, ...), offsets 0..high-1.
 // Rejects with an Error naming the partition when the log is not contiguous from 0 or a fetch fails.
-async function readFromZero({ bootstrap, clientId, topic, partitionEnds }) {
+// ssl and sasl (optional): kafkajs' own client options, for a secured listener.
+async function readFromZero({ bootstrap, clientId, topic, partitionEnds, ssl, sasl }) {
   const cluster = new Cluster({
     logger: createLogger({ level: logLevel.WARN, logCreator: LoggerConsole }),
     socketFactory: socketFactory(),
@@ -25,6 +26,8 @@ async function readFromZero({ bootstrap, clientId, topic, partitionEnds }) {
     enforceRequestTimeout: true,
     allowAutoTopicCreation: false,
     brokers: [bootstrap],
+    ssl,
+    sasl,
     clientId,
     retry: { retries: 5 },
   })

@@ -108,6 +108,7 @@ final class KafkaConnection {
         if (security.usesTls() && sasl == null) {
             try {
                 principal = TlsPrincipals.of(socket.sslSession(), SslPrincipalMapper.fromRules(security.tls().principalMappingRules()));
+                LOG.debugf("Connection %s on listener %s: TLS client %s", connectionId, listenerName, principal);
             } catch (IllegalArgumentException e) {
                 LOG.warnf("Closing connection %s on listener %s: %s", connectionId, listenerName, e.getMessage());
                 socket.close();

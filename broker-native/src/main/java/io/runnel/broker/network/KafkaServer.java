@@ -143,6 +143,10 @@ public final class KafkaServer implements AutoCloseable {
             NetServer server = vertx.createNetServer(options).connectHandler(socket -> new KafkaConnection(socket, context,
                     listener.name(), apis, metrics, config.socketRequestMaxBytes(), config.maxInflightRequestsPerConnection(),
                     security, saslServers).start());
+            // Vert.x reports here what fails before connectHandler: on TLS listeners a handshake that timed out
+            // (connections.max.unauthenticated.ms), was not TLS, or was refused (no or an untrusted client certificate).
+            if (security.usesTls()) server.exceptionHandler(e -> LOG.infof("Closed a connection on listener %s before the TLS handshake completed: %s", listener.name(),
+                    e.getMessage() != null ? e.getMessage() : e.toString()));
             server.listen().onSuccess(s -> {
                 boundPorts.add(s.actualPort());
                 started.complete();

@@ -62,6 +62,9 @@ public final class BrokerProcess implements AutoCloseable {
     private final Path logFile;
     private final int kafkaPort;
     private final int auxPort; // Runnel: HTTP port; Kafka: controller listener port.
+    /** Extra client listeners (beside PLAINTEXT on kafkaPort): name → security protocol, and name → port. */
+    private final Map<String, String> extraListenerProtocols;
+    private final Map<String, Integer> extraListenerPorts = new LinkedHashMap<>();
     private Process process;
     private int launches;
 
@@ -74,9 +77,12 @@ public final class BrokerProcess implements AutoCloseable {
         this.dir = E2eSettings.newDir(name);
         this.dataDir = dir.resolve("data");
         this.logFile = dir.resolve("broker.log");
-        int[] ports = freePorts(2);
+        this.extraListenerProtocols = Map.copyOf(builder.listeners);
+        int[] ports = freePorts(2 + builder.listeners.size());
         this.kafkaPort = ports[0];
         this.auxPort = ports[1];
+        int next = 2;
+        for (String listener : builder.listeners.keySet()) extraListenerPorts.put(listener, ports[next++]);
     }
 
     public static Builder builder(String name) {
@@ -92,6 +98,7 @@ public final class BrokerProcess implements AutoCloseable {
         private final String name;
         private final Map<String, String> config = new LinkedHashMap<>();
         private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m"));
+        private final Map<String, String> listeners = new LinkedHashMap<>();
 
         private Builder(String name) {
             this.name = name;
@@ -112,6 +119,17 @@ public final class BrokerProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Another client listener {@code name} speaking {@code securityProtocol} (SSL, SASL_SSL, ...)
+         * on its own free loopback port, beside the PLAINTEXT one (which readiness and admin calls
+         * keep using); {@link BrokerProcess#bootstrap(String)} is its address. Its settings go
+         * through {@link #config} under {@code listener.name.<name lower-cased>.}.
+         */
+        public Builder listener(String name, String securityProtocol) {
+            listeners.put(name, securityProtocol);
+            return this;
+        }
+
         public BrokerProcess start() {
             BrokerProcess broker = new BrokerProcess(this);
             broker.launch();
@@ -121,6 +139,14 @@ public final class BrokerProcess implements AutoCloseable {
 
     public String bootstrap() {
         return externalBootstrap != null ? externalBootstrap : "127.0.0.1:" + kafkaPort;
+    }
+
+    /** host:port of the extra listener {@code name} ({@link Builder#listener}); skips the test on an external broker. */
+    public String bootstrap(String listenerName) {
+        assumeLaunchedHere("connects to its own listener " + listenerName);
+        Integer port = extraListenerPorts.get(listenerName);
+        if (port == null) throw new IllegalArgumentException("no listener " + listenerName + "; the broker has " + extraListenerPorts.keySet());
+        return "127.0.0.1:" + port;
     }
 
     /** Runnel's HTTP port ({@code quarkus.http.port}: health, {@code /q/metrics}); skips the test on Kafka or an external broker. */
@@ -311,10 +337,11 @@ public final class BrokerProcess implements AutoCloseable {
     /** Runnel reads each Kafka-named setting as RUNNEL_UPPER_SNAKE (e.g. RUNNEL_LOG_DIRS). */
     private Map<String, String> runnelEnvironment() {
         Map<String, String> env = new LinkedHashMap<>();
-        String listener = "PLAINTEXT://127.0.0.1:" + kafkaPort;
+        String listener = "PLAINTEXT://127.0.0.1:" + kafkaPort + extraListeners();
         env.put("RUNNEL_NODE_ID", "1");
         env.put("RUNNEL_LISTENERS", listener);
         env.put("RUNNEL_ADVERTISED_LISTENERS", listener);
+        if (!extraListenerPorts.isEmpty()) env.put("RUNNEL_LISTENER_SECURITY_PROTOCOL_MAP", protocolMap());
         env.put("RUNNEL_LOG_DIRS", dataDir.toString());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(auxPort));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
@@ -356,10 +383,10 @@ public final class BrokerProcess implements AutoCloseable {
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
         props.put("controller.quorum.voters", "1@127.0.0.1:" + auxPort);
-        props.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort + ",CONTROLLER://127.0.0.1:" + auxPort);
-        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort);
+        props.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort + extraListeners() + ",CONTROLLER://127.0.0.1:" + auxPort);
+        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort + extraListeners());
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("listener.security.protocol.map", protocolMap());
         props.put("inter.broker.listener.name", "PLAINTEXT");
         props.put("log.dirs", dataDir.toString());
         props.put("offsets.topic.replication.factor", "1");
@@ -370,6 +397,19 @@ public final class BrokerProcess implements AutoCloseable {
         StringBuilder text = new StringBuilder("# written by the Runnel e2e fixture\n");
         props.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         return text.toString();
+    }
+
+    /** ",NAME://127.0.0.1:PORT" for each extra listener, in the order they were added. */
+    private String extraListeners() {
+        StringBuilder out = new StringBuilder();
+        extraListenerPorts.forEach((listener, port) -> out.append(',').append(listener).append("://127.0.0.1:").append(port));
+        return out.toString();
+    }
+
+    private String protocolMap() {
+        StringBuilder out = new StringBuilder("PLAINTEXT:PLAINTEXT");
+        extraListenerPorts.keySet().forEach(listener -> out.append(',').append(listener).append(':').append(extraListenerProtocols.get(listener)));
+        return out.append(",CONTROLLER:PLAINTEXT").toString();
     }
 
     private void formatKafkaStorage(List<String> base, Path properties) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs the client scripts under {@code e2e/clients/} (Debian's /usr/bin/python3 for the Python
@@ -27,20 +28,34 @@ public final class ClientScripts {
     }
 
     public static ExternalCommand.Result python(BrokerProcess broker, String script, String... args) {
+        return python(broker, Map.of(), script, args);
+    }
+
+    /** As {@link #python(BrokerProcess, String, String...)} with extra environment variables (e.g. credentials). */
+    public static ExternalCommand.Result python(BrokerProcess broker, Map<String, String> env, String script, String... args) {
         assertThat(Path.of(DEBIAN_PYTHON)).as("Debian's python3; run bin/install-test-deps").isRegularFile();
         List<String> command = new ArrayList<>(List.of(DEBIAN_PYTHON, pythonDir().resolve(script).toString()));
         command.addAll(Arrays.asList(args));
         // Debian's interpreter, called by path, sees Debian's site-packages and not a pyenv's.
-        return ExternalCommand.of(command).name(script.replace(".py", "")).dir(broker.dir())
-                .env("PYTHONPATH", pythonDir().toString()).env("PYTHONUNBUFFERED", "1").run();
+        ExternalCommand run = ExternalCommand.of(command).name(script.replace(".py", "")).dir(broker.dir())
+                .env("PYTHONPATH", pythonDir().toString()).env("PYTHONUNBUFFERED", "1");
+        env.forEach(run::env);
+        return run.run();
     }
 
     public static ExternalCommand.Result node(BrokerProcess broker, String script, String... args) {
+        return node(broker, Map.of(), script, args);
+    }
+
+    /** As {@link #node(BrokerProcess, String, String...)} with extra environment variables (e.g. credentials). */
+    public static ExternalCommand.Result node(BrokerProcess broker, Map<String, String> env, String script, String... args) {
         assertThat(nodeDir().resolve("node_modules/kafkajs/package.json"))
                 .as("kafkajs installed in e2e/clients/node; run bin/install-test-deps").isRegularFile();
         List<String> command = new ArrayList<>(List.of("node", nodeDir().resolve(script).toString()));
         command.addAll(Arrays.asList(args));
-        return ExternalCommand.of(command).name(script.replace(".js", "")).dir(broker.dir()).run();
+        ExternalCommand run = ExternalCommand.of(command).name(script.replace(".js", "")).dir(broker.dir());
+        env.forEach(run::env);
+        return run.run();
     }
 
     /** Asserts the script's verdict and returns its OK line. */

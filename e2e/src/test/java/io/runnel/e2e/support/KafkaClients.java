@@ -134,7 +134,27 @@ public final class KafkaClients {
      */
     public static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(String bootstrap, String topic,
                                                                              IsolationLevel isolation) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, isolation)) {
+        return readAll(consumer(bootstrap, isolation), topic);
+    }
+
+    /**
+     * As {@link #readAll(String, String)} through a listener that needs more than a bootstrap
+     * address: {@code settings} (bootstrap, security protocol, SASL, TLS) go over the reader's own.
+     */
+    public static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(Properties settings, String topic) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "runnel-e2e-reader");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.putAll(settings);
+        return readAll(new KafkaConsumer<byte[], byte[]>(props), topic);
+    }
+
+    /** Reads every partition of {@code topic} from its start to its end at call time, then closes {@code reader}. */
+    private static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(KafkaConsumer<byte[], byte[]> reader, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = reader) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, PATIENCE).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
             consumer.assign(partitions);

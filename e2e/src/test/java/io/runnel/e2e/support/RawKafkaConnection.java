@@ -67,6 +67,15 @@ public final class RawKafkaConnection implements AutoCloseable {
         return new RawKafkaConnection(socket);
     }
 
+    /**
+     * A connection over a socket the caller connected (and set up) itself, e.g. an
+     * {@link javax.net.ssl.SSLSocket} for a TLS listener; the read timeout is set to the default hang guard.
+     */
+    public static RawKafkaConnection over(Socket connected) throws IOException {
+        connected.setSoTimeout((int) READ_TIMEOUT.toMillis());
+        return new RawKafkaConnection(connected);
+    }
+
     public int nextCorrelationId() {
         return nextCorrelationId++;
     }
