@@ -119,6 +119,11 @@ public final class KafkaServer implements AutoCloseable {
         deployments.clear();
     }
 
+    /** Netty quotes what a non-TLS client sent (as hex, all of it): the log line keeps 200 characters of it. */
+    private static String abbreviated(String message) {
+        return message.length() <= 200 ? message : message.substring(0, 200) + "...";
+    }
+
     private final class ListenerVerticle extends AbstractVerticle {
         private final BrokerConfig.Listener listener;
         private final Set<Integer> boundPorts;
@@ -146,7 +151,7 @@ public final class KafkaServer implements AutoCloseable {
             // Vert.x reports here what fails before connectHandler: on TLS listeners a handshake that timed out
             // (connections.max.unauthenticated.ms), was not TLS, or was refused (no or an untrusted client certificate).
             if (security.usesTls()) server.exceptionHandler(e -> LOG.infof("Closed a connection on listener %s before the TLS handshake completed: %s", listener.name(),
-                    e.getMessage() != null ? e.getMessage() : e.toString()));
+                    abbreviated(e.getMessage() != null ? e.getMessage() : e.toString())));
             server.listen().onSuccess(s -> {
                 boundPorts.add(s.actualPort());
                 started.complete();
