@@ -263,6 +263,7 @@ public final class Broker implements AutoCloseable {
         writes.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new ListPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(controller));
         writes.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new AlterUserScramCredentialsHandler(controller));
+        writes.put(ApiKeys.ALTER_CLIENT_QUOTAS, new io.runnel.broker.api.AlterClientQuotasHandler(controller));
         return writes;
     }
 
@@ -291,6 +292,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
         handlers.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new DescribeUserScramCredentialsHandler(controller));
+        handlers.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new io.runnel.broker.api.DescribeClientQuotasHandler(controller));
         // Reached only outside a SASL exchange (which the connection handles before dispatch): ILLEGAL_SASL_STATE.
         handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
         handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
