@@ -104,6 +104,8 @@ public final class Broker implements AutoCloseable {
     private final io.runnel.broker.quota.QuotaMetrics quotaMetrics;
     /** Client quotas on the client listeners' requests, from the cluster metadata's quotas. */
     private io.runnel.broker.quota.ClientQuotas clientQuotas;
+    /** Connection limits of the client listeners, and connection-rate quotas of client addresses. */
+    private io.runnel.broker.quota.ConnectionQuotas connectionQuotas;
     private IoThreadPool ioThreads;
     private LogManager logManager;
     private QuorumMetadataLog metadataLog;
@@ -211,8 +213,9 @@ public final class Broker implements AutoCloseable {
         clientQuotas = new io.runnel.broker.quota.ClientQuotas(config.quotas(), () -> controller.image().clientQuotas(), quotaMetrics, time);
         // In a cluster the first client listener carries replication: exempt from max.connections, as Kafka's inter-broker listener.
         String interBrokerListener = config.cluster().isSingleNode() ? null : config.clientListeners().get(0).name();
-        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials, clientQuotas,
-                new io.runnel.broker.quota.ConnectionQuotas(config.quotas(), interBrokerListener, quotaMetrics));
+        connectionQuotas = new io.runnel.broker.quota.ConnectionQuotas(config.quotas(), interBrokerListener, quotaMetrics,
+                () -> controller.image().clientQuotas(), time);
+        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials, clientQuotas, connectionQuotas);
         server.start().join();
         register(clusterId);
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
@@ -421,6 +424,7 @@ public final class Broker implements AutoCloseable {
         if (replicaFetchers != null) replicaFetchers.close();
         if (server != null) server.close();
         if (clientQuotas != null) clientQuotas.close();
+        if (connectionQuotas != null) connectionQuotas.close();
         if (txnMarkers != null) txnMarkers.close();
         if (logCleaner != null) logCleaner.close(); // a pass in flight finishes its chunk; its install then finds the partitions gone or completes at next open
         // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.

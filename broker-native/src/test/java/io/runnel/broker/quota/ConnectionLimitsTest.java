@@ -180,6 +180,29 @@ class ConnectionLimitsTest {
     }
 
     @Test
+    void newConnectionsFromAnAddressOverItsConnectionCreationRateAreRefused() throws Exception {
+        try (RunningBroker broker = new RunningBroker(dataDir, Map.of("quota.window.num", "3", "quota.window.size.seconds", "1"));
+             Admin admin = ClientQuotasAdminTest.admin(broker.bootstrapServers())) {
+            admin.alterClientQuotas(List.of(ClientQuotasAdminTest.set(ClientQuotasAdminTest.entity("ip", "127.0.0.1"),
+                    "connection_creation_rate", 2.0))).all().get();
+            int port = broker.broker().boundPorts().get(0);
+            int admitted = 0;
+            int refusedCount = 0;
+            // 2 per second measured over at least 2 s of windows: a burst of 20 cannot all be admitted.
+            for (int i = 0; i < 20; i++) {
+                try (RawKafkaClient raw = connect(port)) {
+                    if (served(raw)) admitted++;
+                } catch (IOException closedByBroker) {
+                    refusedCount++;
+                }
+            }
+            assertThat(admitted).isPositive();
+            assertThat(refusedCount).isPositive();
+            assertThat(refused(broker, "PLAINTEXT", "creation_rate")).isEqualTo(refusedCount);
+        }
+    }
+
+    @Test
     void aFailedAuthenticationIsAnsweredOnlyAfterTheDelay() throws Exception {
         Map<String, String> config = new HashMap<>();
         config.put("listeners", "SASL_PLAINTEXT://127.0.0.1:0");
