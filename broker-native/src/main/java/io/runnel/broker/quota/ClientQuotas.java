@@ -106,7 +106,7 @@ public final class ClientQuotas implements AutoCloseable {
         } else if (api == ApiKeys.FETCH && response instanceof FetchResponseData data) {
             int responseBytes = data.size(new ObjectSerializationCache(), context.apiVersion());
             bandwidthThrottleMs = fetch.recordAndGetThrottleTimeMs(user, clientId, responseBytes, nowMs);
-            if (Math.max(bandwidthThrottleMs, requestThrottleMs) > 0) {
+            if (Math.max(bandwidthThrottleMs, requestThrottleMs) > 0 && data.errorCode() == 0) {
                 fetch.unrecord(user, clientId, responseBytes, nowMs);
                 // Kafka's throttled fetch response: nothing, no error; the consumer asks again after the throttle.
                 response = new FetchResponseData().setErrorCode((short) 0).setSessionId(data.sessionId());
