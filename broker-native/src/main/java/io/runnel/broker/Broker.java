@@ -101,6 +101,11 @@ public final class Broker implements AutoCloseable {
     private final Vertx vertx;
     private final Time time;
     private final BrokerMetrics metrics;
+    private final io.runnel.broker.quota.QuotaMetrics quotaMetrics;
+    /** Client quotas on the client listeners' requests, from the cluster metadata's quotas. */
+    private io.runnel.broker.quota.ClientQuotas clientQuotas;
+    /** Connection limits of the client listeners, and connection-rate quotas of client addresses. */
+    private io.runnel.broker.quota.ConnectionQuotas connectionQuotas;
     private IoThreadPool ioThreads;
     private LogManager logManager;
     private QuorumMetadataLog metadataLog;
@@ -150,6 +155,7 @@ public final class Broker implements AutoCloseable {
         this.vertx = vertx;
         this.time = time;
         this.metrics = new BrokerMetrics(registry);
+        this.quotaMetrics = new io.runnel.broker.quota.QuotaMetrics(registry);
         this.lagMetrics = new ConsumerLagMetrics(registry);
         this.groupMetrics = new ConsumerGroupMetrics(registry);
     }
@@ -204,7 +210,12 @@ public final class Broker implements AutoCloseable {
         SupportedApis apis = supportedApis();
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
         transactionCoordinator.start(); // the same for __transaction_state
-        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials);
+        clientQuotas = new io.runnel.broker.quota.ClientQuotas(config.quotas(), () -> controller.image().clientQuotas(), quotaMetrics, time);
+        // In a cluster the first client listener carries replication: exempt from max.connections, as Kafka's inter-broker listener.
+        String interBrokerListener = config.cluster().isSingleNode() ? null : config.clientListeners().get(0).name();
+        connectionQuotas = new io.runnel.broker.quota.ConnectionQuotas(config.quotas(), interBrokerListener, quotaMetrics,
+                () -> controller.image().clientQuotas(), time);
+        server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials, clientQuotas, connectionQuotas);
         server.start().join();
         register(clusterId);
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
@@ -263,6 +274,7 @@ public final class Broker implements AutoCloseable {
         writes.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new ListPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(controller));
         writes.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new AlterUserScramCredentialsHandler(controller));
+        writes.put(ApiKeys.ALTER_CLIENT_QUOTAS, new io.runnel.broker.api.AlterClientQuotasHandler(controller));
         return writes;
     }
 
@@ -291,6 +303,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
         handlers.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new DescribeUserScramCredentialsHandler(controller));
+        handlers.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new io.runnel.broker.api.DescribeClientQuotasHandler(controller));
         // Reached only outside a SASL exchange (which the connection handles before dispatch): ILLEGAL_SASL_STATE.
         handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
         handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
@@ -410,6 +423,8 @@ public final class Broker implements AutoCloseable {
         }
         if (replicaFetchers != null) replicaFetchers.close();
         if (server != null) server.close();
+        if (clientQuotas != null) clientQuotas.close();
+        if (connectionQuotas != null) connectionQuotas.close();
         if (txnMarkers != null) txnMarkers.close();
         if (logCleaner != null) logCleaner.close(); // a pass in flight finishes its chunk; its install then finds the partitions gone or completes at next open
         // Before the partitions and I/O threads: the shards' timers would otherwise hold the I/O threads' shutdown.

@@ -45,7 +45,8 @@ public record BrokerConfig(
         CleanerConfig logCleaner,
         ClusterConfig cluster,
         Map<String, String> quorumSettings,
-        Map<String, ListenerSecurity> listenerSecurity) {
+        Map<String, ListenerSecurity> listenerSecurity,
+        QuotaSettings quotas) {
 
     /**
      * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
@@ -125,6 +126,7 @@ public record BrokerConfig(
         d.putAll(QUORUM_DEFAULTS);
         d.putAll(ClusterConfig.DEFAULTS);
         d.putAll(ListenerSecurity.DEFAULTS);
+        d.putAll(QuotaSettings.DEFAULTS);
         return Map.copyOf(d);
     }
 
@@ -180,7 +182,8 @@ public record BrokerConfig(
                 CleanerConfig.from(get),
                 cluster,
                 quorumSettings(get),
-                ListenerSecurity.resolve(listeners.stream().map(Listener::name).toList(), source));
+                ListenerSecurity.resolve(listeners.stream().map(Listener::name).toList(), source),
+                QuotaSettings.from(get, source, listeners.stream().map(Listener::name).toList()));
         config.validate();
         return config;
     }
@@ -305,6 +308,7 @@ public record BrokerConfig(
         m.put("compression.type", compressionType);
         logCleaner.putKafkaConfigs(m);
         cluster.putKafkaConfigs(m);
+        quotas.putKafkaConfigs(m);
         return m;
     }
 

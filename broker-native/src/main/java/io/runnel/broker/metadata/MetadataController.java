@@ -832,6 +832,35 @@ public final class MetadataController implements AutoCloseable {
     }
 
     /**
+     * AlterClientQuotas: decides the request per entity ({@link ClientQuotaAlterations}) and, unless
+     * {@code validateOnly}, commits the accepted changes as one batch and answers once committed. If
+     * the commit fails, every accepted entity gets that error — none of its changes was made.
+     *
+     * @throws NotControllerException (failing the future) if this node is not the active controller
+     */
+    public CompletableFuture<Map<org.apache.kafka.common.quota.ClientQuotaEntity, org.apache.kafka.common.requests.ApiError>> alterClientQuotas(
+            List<org.apache.kafka.common.quota.ClientQuotaAlteration> alterations, boolean validateOnly) {
+        return submit(() -> {
+            requireActive();
+            var decision = ClientQuotaAlterations.decide(image.clientQuotas(), alterations);
+            if (validateOnly || decision.records().isEmpty()) return decision.results();
+            try {
+                commit(decision.records());
+            } catch (ApiException e) {
+                var failed = org.apache.kafka.common.requests.ApiError.fromThrowable(e);
+                Map<org.apache.kafka.common.quota.ClientQuotaEntity, org.apache.kafka.common.requests.ApiError> results = new java.util.LinkedHashMap<>();
+                decision.results().forEach((entity, error) -> results.put(entity, error.isSuccess() ? failed : error));
+                return results;
+            }
+            LOG.infof("Client quotas altered: %s", decision.records().stream().map(r -> {
+                var q = (org.apache.kafka.common.metadata.ClientQuotaRecord) r.message();
+                return q.entity() + " " + q.key() + (q.remove() ? " removed" : "=" + q.value());
+            }).toList());
+            return decision.results();
+        });
+    }
+
+    /**
      * Appends and returns the image once the batch is committed, applied and published (with
      * anything committed before it). Metadata thread only.
      */

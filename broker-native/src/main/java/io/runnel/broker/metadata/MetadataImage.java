@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.metadata.BrokerRegistrationChangeRecord;
+import org.apache.kafka.common.metadata.ClientQuotaRecord;
 import org.apache.kafka.common.metadata.ConfigRecord;
 import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.common.metadata.PartitionRecord;
@@ -24,7 +25,7 @@ import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 /**
  * The cluster as the metadata log says it is at {@code offset}: brokers, topics (by name and by
- * id), partitions, config overrides, the next free producer id, SCRAM credentials. Immutable, so any thread may read
+ * id), partitions, config overrides, the next free producer id, SCRAM credentials, client quotas. Immutable, so any thread may read
  * the current image without locks; the metadata thread publishes a new one after each batch.
  */
 public record MetadataImage(
@@ -35,10 +36,11 @@ public record MetadataImage(
         SortedMap<Integer, BrokerImage> brokers,
         long nextProducerId,
         Map<String, Map<String, String>> brokerConfigs,
-        ScramImage scram) {
+        ScramImage scram,
+        ClientQuotaImage clientQuotas) {
 
     public static MetadataImage empty(String clusterId) {
-        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY);
+        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY, ClientQuotaImage.EMPTY);
     }
 
     public MetadataImage {
@@ -80,6 +82,7 @@ public record MetadataImage(
         private final Map<Integer, BrokerImage> brokers;
         private final Map<String, Map<String, String>> brokerConfigs;
         private final ScramImage.Changes scram;
+        private final ClientQuotaImage.Changes clientQuotas;
         private long nextProducerId;
 
         Delta(MetadataImage base) {
@@ -89,6 +92,7 @@ public record MetadataImage(
             this.brokerConfigs = new HashMap<>(base.brokerConfigs);
             this.nextProducerId = base.nextProducerId;
             this.scram = new ScramImage.Changes(base.scram);
+            this.clientQuotas = new ClientQuotaImage.Changes(base.clientQuotas);
         }
 
         void replay(ApiMessageAndVersion record) {
@@ -106,6 +110,7 @@ public record MetadataImage(
                 case ProducerIdsRecord r -> nextProducerId = Math.max(nextProducerId, r.nextProducerId());
                 case UserScramCredentialRecord r -> scram.replay(r);
                 case RemoveUserScramCredentialRecord r -> scram.replay(r);
+                case ClientQuotaRecord r -> clientQuotas.replay(r);
                 default -> throw new IllegalStateException("unexpected metadata record " + record.message().getClass().getSimpleName());
             }
         }
@@ -164,7 +169,8 @@ public record MetadataImage(
             Map<Uuid, TopicImage> byId = new HashMap<>();
             for (TopicImage t : topics.values()) byId.put(t.id(), t);
             return new MetadataImage(offset, base.clusterId, new TreeMap<>(topics), byId, new TreeMap<>(brokers), nextProducerId,
-                    brokerConfigs.equals(base.brokerConfigs) ? base.brokerConfigs : Map.copyOf(brokerConfigs), scram.build());
+                    brokerConfigs.equals(base.brokerConfigs) ? base.brokerConfigs : Map.copyOf(brokerConfigs), scram.build(),
+                    clientQuotas.build());
         }
     }
 }

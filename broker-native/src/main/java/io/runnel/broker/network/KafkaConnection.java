@@ -22,6 +22,8 @@ import io.runnel.broker.protocol.RequestDecoder;
 import io.runnel.broker.protocol.EncodedResponse;
 import io.runnel.broker.protocol.ResponseEncoder;
 import io.runnel.broker.protocol.SupportedApis;
+import io.runnel.broker.quota.ClientQuotas;
+import io.runnel.broker.quota.ConnectionQuotas;
 import io.runnel.broker.security.SaslAuthenticator;
 import io.runnel.broker.security.SaslServers;
 import io.runnel.broker.security.TlsPrincipals;
@@ -44,6 +46,12 @@ import io.vertx.core.net.impl.NetSocketInternal;
  * and the SASL exchange until the client is authenticated; a connection still unauthenticated
  * {@code connections.max.unauthenticated.ms} after it opened is closed. Every request carries the
  * connection's principal in its {@link RequestContext}.
+ *
+ * <p>Quotas: requests pass the listener's {@link ClientQuotas} around their handler; a response
+ * with a throttle time is sent at once, and then nothing more is read or dispatched until the
+ * throttle ends (KIP-219). The connection holds its place in the {@link ConnectionQuotas} counts
+ * until it closes. A failed authentication's answer and close wait
+ * {@code connection.failed.authentication.delay.ms}.
  * Threading: everything runs on the connection's event loop; handler completions hop back to it.
  */
 final class KafkaConnection {
@@ -69,6 +77,14 @@ final class KafkaConnection {
     private long unauthenticatedTimerId = -1;
     /** A response that ends the connection is queued: nothing more is read or served. */
     private boolean closing;
+    /** Null on listeners without client quotas (the controller listener). */
+    private final ClientQuotas quotas;
+    /** This connection's place in the connection limits; null on listeners without them. */
+    private final ConnectionQuotas.Lease lease;
+    private final long failedAuthenticationDelayMs;
+    /** While >= 0, the connection is muted for a quota: nothing is read or dispatched until this timer fires. */
+    private long throttleTimerId = -1;
+    private long throttleEndNanos;
 
     private Buffer pending = Buffer.buffer();
     private final ArrayDeque<ByteBuffer> waitingFrames = new ArrayDeque<>();
@@ -87,6 +103,20 @@ final class KafkaConnection {
     /** @param saslServers the listener's SASL servers; null unless {@code security} is a SASL protocol */
     KafkaConnection(NetSocket socket, Context eventLoop, String listenerName, SupportedApis apis, BrokerMetrics metrics,
                     int maxRequestBytes, int maxInflight, ListenerSecurity security, SaslServers saslServers) {
+        this(socket, eventLoop, listenerName, apis, metrics, maxRequestBytes, maxInflight, security, saslServers, null, null, 0);
+    }
+
+    /**
+     * @param quotas                      the listener's client quotas; null for none
+     * @param lease                       the connection's place in the connection limits, closed with it; null for none
+     * @param failedAuthenticationDelayMs how long a failed authentication's answer and close wait
+     */
+    KafkaConnection(NetSocket socket, Context eventLoop, String listenerName, SupportedApis apis, BrokerMetrics metrics,
+                    int maxRequestBytes, int maxInflight, ListenerSecurity security, SaslServers saslServers,
+                    ClientQuotas quotas, ConnectionQuotas.Lease lease, long failedAuthenticationDelayMs) {
+        this.quotas = quotas;
+        this.lease = lease;
+        this.failedAuthenticationDelayMs = failedAuthenticationDelayMs;
         // Internal API for writeMessage: responses are pooled Netty buffers that Netty must release.
         this.socket = (NetSocketInternal) socket;
         this.eventLoop = eventLoop;
@@ -114,6 +144,7 @@ final class KafkaConnection {
                 socket.close();
                 metrics.connectionClosed();
                 closed = true;
+                if (lease != null) lease.close();
                 return;
             }
         }
@@ -137,6 +168,8 @@ final class KafkaConnection {
             }
             closed = true;
             cancelUnauthenticatedTimer();
+            cancelThrottle();
+            if (lease != null) lease.close();
             releaseUnsentResponses();
             metrics.connectionClosed();
         });
@@ -174,7 +207,7 @@ final class KafkaConnection {
     }
 
     private void dispatchWaiting() {
-        while (!closed && !closing && inflight.size() < maxInflight && !waitingFrames.isEmpty()) {
+        while (!closed && !closing && throttleTimerId < 0 && inflight.size() < maxInflight && !waitingFrames.isEmpty()) {
             dispatch(waitingFrames.poll());
         }
     }
@@ -209,15 +242,26 @@ final class KafkaConnection {
                 }
                 ResponseSlot slot = enqueueSlot();
                 RequestContext context = new RequestContext(request.header(), listenerName, peer, connectionId, eventLoop, asPrincipal);
-                apis.handler(context.apiKey()).handle(context, request.body()).whenComplete((response, error) ->
-                        eventLoop.runOnContext(v -> onHandled(context, slot, response, error, startNanos)));
+                int requestBytes = frame.limit() + 4;
+                if (quotas != null) quotas.beforeHandle(context, request.body());
+                long handleStartNanos = System.nanoTime();
+                var handled = apis.handler(context.apiKey()).handle(context, request.body());
+                long handleNanos = System.nanoTime() - handleStartNanos;
+                handled.whenComplete((response, error) -> eventLoop.runOnContext(v -> {
+                    long handledNanos = System.nanoTime();
+                    try {
+                        respond(context, slot, request.body(), requestBytes, handleNanos, response, error, startNanos);
+                    } finally {
+                        metrics.networkBusy(System.nanoTime() - handledNanos);
+                    }
+                }));
             }
         }
     }
 
     /** Sends the SASL exchange's own response to this request, in order; ends the connection after it if asked. */
     private void answer(RequestHeader header, SaslAuthenticator.Answer answer) {
-        if (sasl.authenticated()) cancelUnauthenticatedTimer();
+        if (sasl.authenticated()) authenticated();
         EncodedResponse encoded;
         try {
             encoded = ResponseEncoder.encode(header.correlationId(), header.apiKey().responseHeaderVersion(header.apiVersion()), answer.body(),
@@ -230,7 +274,19 @@ final class KafkaConnection {
         ResponseSlot slot = enqueueSlot();
         slot.closeAfter = answer.thenClose();
         closing |= answer.thenClose();
+        if (answer.thenClose() && failedAuthenticationDelayMs > 0) {
+            // Kafka's connection.failed.authentication.delay.ms: a password guesser waits for each answer.
+            updateReadState();
+            eventLoop.owner().setTimer(failedAuthenticationDelayMs, id -> complete(slot, encoded));
+            return;
+        }
         complete(slot, encoded);
+    }
+
+    /** The SASL exchange succeeded (first time or again): the connection is no longer bounded as unauthenticated. */
+    private void authenticated() {
+        cancelUnauthenticatedTimer();
+        if (lease != null) lease.authenticated();
     }
 
     /** After a SaslHandshake v0 the exchange is bare size-prefixed tokens, both ways; a failure just closes (Kafka's v0 behaviour). */
@@ -239,10 +295,13 @@ final class KafkaConnection {
         frame.get(token);
         SaslAuthenticateResponseData response = (SaslAuthenticateResponseData) sasl.onRawToken(token, nowNanos).body();
         if (response.errorCode() != 0) {
-            closeNow();
+            closing = true;
+            updateReadState();
+            if (failedAuthenticationDelayMs > 0) eventLoop.owner().setTimer(failedAuthenticationDelayMs, id -> closeNow());
+            else closeNow();
             return;
         }
-        if (sasl.authenticated()) cancelUnauthenticatedTimer();
+        if (sasl.authenticated()) authenticated();
         ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(4 + response.authBytes().length);
         out.writeInt(response.authBytes().length).writeBytes(response.authBytes());
         complete(enqueueSlot(), new EncodedResponse(List.of(out), out.readableBytes()));
@@ -254,16 +313,9 @@ final class KafkaConnection {
         unauthenticatedTimerId = -1;
     }
 
-    private void onHandled(RequestContext context, ResponseSlot slot, ApiMessage response, Throwable error, long startNanos) {
-        long handledNanos = System.nanoTime();
-        try {
-            respond(context, slot, response, error, startNanos);
-        } finally {
-            metrics.networkBusy(System.nanoTime() - handledNanos);
-        }
-    }
-
-    private void respond(RequestContext context, ResponseSlot slot, ApiMessage response, Throwable error, long startNanos) {
+    private void respond(RequestContext context, ResponseSlot slot, ApiMessage request, int requestBytes, long handleNanos, ApiMessage response,
+                         Throwable error, long startNanos) {
+        long respondStartNanos = System.nanoTime();
         metrics.recordRequest(context.apiKey(), System.nanoTime() - startNanos);
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof CloseConnectionException close) {
@@ -276,11 +328,20 @@ final class KafkaConnection {
             closeNow();
             return;
         }
+        int throttleTimeMs = 0;
+        if (quotas != null) {
+            ClientQuotas.Outcome outcome = quotas.afterHandle(context, request, requestBytes, response,
+                    handleNanos + System.nanoTime() - respondStartNanos);
+            response = outcome.response();
+            throttleTimeMs = outcome.throttleTimeMs();
+        }
         if (response == null) {
             complete(slot, null);
+            throttle(throttleTimeMs);
             return;
         }
         short version = context.apiVersion();
+        long encodeStartNanos = System.nanoTime();
         EncodedResponse encoded;
         try {
             encoded = ResponseEncoder.encode(context.header().correlationId(), context.apiKey().responseHeaderVersion(version), response, version,
@@ -291,7 +352,36 @@ final class KafkaConnection {
             closeNow();
             return;
         }
+        if (quotas != null) quotas.recordResponseTime(context, request, System.nanoTime() - encodeStartNanos);
         complete(slot, encoded);
+        throttle(throttleTimeMs);
+    }
+
+    /**
+     * Mutes the connection for {@code throttleTimeMs} (KIP-219): the throttled response is already
+     * queued; nothing more is read or dispatched until the timer fires. A longer throttle extends it.
+     */
+    private void throttle(int throttleTimeMs) {
+        if (throttleTimeMs <= 0 || closed) return;
+        long endNanos = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(throttleTimeMs);
+        if (throttleTimerId >= 0) {
+            if (endNanos - throttleEndNanos <= 0) return;
+            eventLoop.owner().cancelTimer(throttleTimerId);
+        }
+        throttleEndNanos = endNanos;
+        throttleTimerId = eventLoop.owner().setTimer(throttleTimeMs, id -> {
+            throttleTimerId = -1;
+            if (closed) return;
+            dispatchWaiting();
+            updateReadState();
+        });
+        updateReadState();
+    }
+
+    private void cancelThrottle() {
+        if (throttleTimerId < 0) return;
+        eventLoop.owner().cancelTimer(throttleTimerId);
+        throttleTimerId = -1;
     }
 
     private ResponseSlot enqueueSlot() {
@@ -330,7 +420,7 @@ final class KafkaConnection {
             paused = true;
             return;
         }
-        boolean shouldPause = !waitingFrames.isEmpty() || socket.writeQueueFull();
+        boolean shouldPause = throttleTimerId >= 0 || !waitingFrames.isEmpty() || socket.writeQueueFull();
         if (shouldPause && !paused) {
             socket.pause();
             paused = true;
@@ -350,6 +440,8 @@ final class KafkaConnection {
         if (closed) return;
         closed = true;
         cancelUnauthenticatedTimer();
+        cancelThrottle();
+        if (lease != null) lease.close();
         waitingFrames.clear();
         releaseUnsentResponses();
         socket.close();

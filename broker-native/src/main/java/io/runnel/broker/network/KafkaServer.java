@@ -17,6 +17,8 @@ import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.config.ListenerSecurity;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.protocol.SupportedApis;
+import io.runnel.broker.quota.ClientQuotas;
+import io.runnel.broker.quota.ConnectionQuotas;
 import io.runnel.broker.security.SaslServers;
 import io.runnel.broker.security.ScramCredentials;
 import io.vertx.core.AbstractVerticle;
@@ -42,6 +44,9 @@ public final class KafkaServer implements AutoCloseable {
     private final SupportedApis apis;
     private final BrokerMetrics metrics;
     private final ScramCredentials scramCredentials;
+    /** Client quotas and connection limits; null on the controller listener, which has neither. */
+    private final ClientQuotas clientQuotas;
+    private final ConnectionQuotas connectionQuotas;
     private final List<String> deployments = new ArrayList<>();
     private final List<Integer> boundPorts = new ArrayList<>();
 
@@ -53,6 +58,17 @@ public final class KafkaServer implements AutoCloseable {
     /** @param scramCredentials where SCRAM authentication on SASL listeners finds users' credentials */
     public KafkaServer(Vertx vertx, BrokerConfig config, List<BrokerConfig.Listener> listeners, SupportedApis apis, BrokerMetrics metrics,
                        ScramCredentials scramCredentials) {
+        this(vertx, config, listeners, apis, metrics, scramCredentials, null, null);
+    }
+
+    /**
+     * @param clientQuotas     the client quotas applied to every request; null for none
+     * @param connectionQuotas the connection limits applied to every new connection; null for none
+     */
+    public KafkaServer(Vertx vertx, BrokerConfig config, List<BrokerConfig.Listener> listeners, SupportedApis apis, BrokerMetrics metrics,
+                       ScramCredentials scramCredentials, ClientQuotas clientQuotas, ConnectionQuotas connectionQuotas) {
+        this.clientQuotas = clientQuotas;
+        this.connectionQuotas = connectionQuotas;
         this.scramCredentials = scramCredentials;
         this.vertx = vertx;
         this.config = config;
@@ -124,6 +140,15 @@ public final class KafkaServer implements AutoCloseable {
         return message.length() <= 200 ? message : message.substring(0, 200) + "...";
     }
 
+    /** The client's address as accepted (Vert.x gives it as text: an IP literal, so no name lookup happens). */
+    private static InetAddress peerAddress(io.vertx.core.net.NetSocket socket) {
+        try {
+            return InetAddress.getByName(socket.remoteAddress().hostAddress());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("unparseable peer address " + socket.remoteAddress(), e);
+        }
+    }
+
     private final class ListenerVerticle extends AbstractVerticle {
         private final BrokerConfig.Listener listener;
         private final Set<Integer> boundPorts;
@@ -145,9 +170,19 @@ public final class KafkaServer implements AutoCloseable {
             if (security.usesTls()) TlsServerOptions.apply(options, security);
             SaslServers saslServers = security.usesSasl() ? new SaslServers(security.sasl(), scramCredentials) : null;
             // With TLS, Vert.x calls this once the handshake is done, so the peer certificate is known.
-            NetServer server = vertx.createNetServer(options).connectHandler(socket -> new KafkaConnection(socket, context,
-                    listener.name(), apis, metrics, config.socketRequestMaxBytes(), config.maxInflightRequestsPerConnection(),
-                    security, saslServers).start());
+            NetServer server = vertx.createNetServer(options).connectHandler(socket -> {
+                ConnectionQuotas.Lease lease = null;
+                if (connectionQuotas != null) {
+                    lease = connectionQuotas.tryOpen(listener.name(), peerAddress(socket), security.usesSasl());
+                    if (lease == null) {
+                        socket.close();
+                        return;
+                    }
+                }
+                new KafkaConnection(socket, context, listener.name(), apis, metrics, config.socketRequestMaxBytes(),
+                        config.maxInflightRequestsPerConnection(), security, saslServers, clientQuotas, lease,
+                        config.quotas().failedAuthenticationDelayMs()).start();
+            });
             // Vert.x reports here what fails before connectHandler: on TLS listeners a handshake that timed out
             // (connections.max.unauthenticated.ms), was not TLS, or was refused (no or an untrusted client certificate).
             if (security.usesTls()) server.exceptionHandler(e -> LOG.infof("Closed a connection on listener %s before the TLS handshake completed: %s", listener.name(),

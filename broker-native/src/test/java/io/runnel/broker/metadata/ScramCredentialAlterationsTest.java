@@ -50,7 +50,8 @@ class ScramCredentialAlterationsTest {
     /** The image after committing {@code d}'s records. */
     static ScramImage apply(ScramImage base, Decision d) {
         MetadataImage image = MetadataImage.empty("c");
-        image = new MetadataImage(0, "c", image.topicsByName(), image.topicsById(), image.brokers(), 0, image.brokerConfigs(), base);
+        image = new MetadataImage(0, "c", image.topicsByName(), image.topicsById(), image.brokers(), 0, image.brokerConfigs(), base,
+                ClientQuotaImage.EMPTY);
         return image.apply(d.records(), 1).scram();
     }
 

@@ -41,6 +41,7 @@ import io.runnel.broker.api.AddPartitionsToTxnHandler;
 import io.runnel.broker.log.LogConfig;
 import io.runnel.broker.log.PartitionLog;
 import io.runnel.broker.metadata.MetadataImage;
+import io.runnel.broker.metadata.ClientQuotaImage;
 import io.runnel.broker.metadata.ScramImage;
 import io.runnel.broker.metadata.PartitionImage;
 import io.runnel.broker.metadata.TopicImage;
@@ -116,7 +117,8 @@ class TransactionShardTest {
             byName.put(name, topic);
             byId.put(topic.id(), topic);
         }
-        return new MetadataImage(0, "test", byName, byId, new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY);
+        return new MetadataImage(0, "test", byName, byId, new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY,
+                ClientQuotaImage.EMPTY);
     }
 
     @BeforeEach
