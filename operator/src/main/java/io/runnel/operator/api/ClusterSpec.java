@@ -62,6 +62,9 @@ public class ClusterSpec {
     @JsonPropertyDescription("Rolling restarts for a new pod template.")
     public RolloutSpec rollout = new RolloutSpec();
 
+    @JsonPropertyDescription("Validity and renewal of the certificates the operator issues (cluster CA, clients CA, brokers, users).")
+    public CertificatesSpec certificates = new CertificatesSpec();
+
     @JsonPropertyDescription("Sizing from the brokers' load: the operator sets replicas between minReplicas and maxReplicas. Leave unset to size by hand or with an HPA.")
     public AutoscalingSpec autoscaling;
 
