@@ -159,9 +159,10 @@ class OperatorSecurityIT {
         }
         produceAndReadBack(tlsBootstrap, tls, "over-tls");
         // A client trusting only the JDK's CAs refuses the brokers.
-        Map<String, Object> untrusting = new HashMap<>(Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL"));
-        try (Admin admin = Admin.create(with(with(untrusting, AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, tlsBootstrap),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
+        Map<String, Object> untrusting = new HashMap<>(Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL",
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, tlsBootstrap, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+        try (Admin admin = Admin.create(untrusting)) {
             assertThatThrownBy(() -> admin.describeCluster().nodes().get(1, TimeUnit.MINUTES))
                     .satisfies(e -> assertThat(causes(e)).hasAtLeastOneElementOfType(SslAuthenticationException.class));
         }
