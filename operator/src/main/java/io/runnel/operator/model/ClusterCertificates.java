@@ -61,7 +61,7 @@ public final class ClusterCertificates {
     /**
      * @param secrets    the five Secrets to apply
      * @param generation the brokers' certificates' generation (for the pod template)
-     * @param renewed    what was created or renewed, one sentence each, for events; empty when nothing was
+     * @param renewed    what was renewed or replaced, one sentence each, for events; empty when nothing was
      */
     public record Plan(List<Secret> secrets, long generation, List<String> renewed) {
     }
@@ -174,11 +174,11 @@ public final class ClusterCertificates {
             }
         }
         if (current == null) {
-            if (stored == null) renewed.add("CA " + commonName + " created");
             return new Ca(CertificateAuthority.create(commonName, now, validity), secretName, stored, true);
         }
         if (force == ForceRenew.CAS || CertificateAuthority.due(current.certificate(), now, renewal)) {
-            renewed.add("CA " + commonName + " renewed (same key), it expired at " + current.certificate().getNotAfter().toInstant());
+            renewed.add("CA " + commonName + " renewed with the same key (" + (force == ForceRenew.CAS ? "forced" : "the old certificate expires at "
+                    + current.certificate().getNotAfter().toInstant()) + ")");
             return new Ca(current.renewed(now, validity), secretName, stored, true);
         }
         return new Ca(current, secretName, stored, false);

@@ -202,7 +202,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         int brokers = Math.max(cluster.getSpec().replicas, existing == null ? 0 : existing.getSpec().getReplicas());
         ClusterCertificates.ForceRenew force = ClusterCertificates.forceRenew(cluster);
         ClusterCertificates.Plan plan = ClusterCertificates.plan(cluster, names, stored, brokers, force, Instant.now());
-        for (var secret : plan.secrets()) OwnedResources.apply(client, secret);
+        for (var secret : plan.secrets()) apply(client, cluster, secret);
         for (String renewal : plan.renewed()) {
             KubernetesEvents.normal(client, cluster, "CertificatesRenewed", renewal);
             LOG.infof("Cluster %s/%s: %s", names.namespace(), names.cluster(), renewal);
