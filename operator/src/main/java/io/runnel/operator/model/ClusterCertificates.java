@@ -50,6 +50,8 @@ public final class ClusterCertificates {
     public static final String CA_PASSWORD = "ca.password";
     /** In the broker Secret: the clients CA, the truststore of mTLS listeners. */
     public static final String CLIENTS_CA_CERT = "clients-ca.crt";
+    /** In the broker Secret: both CAs, the truststore of an inter-broker TLS listener (peers are brokers, clients may be users). */
+    public static final String ALL_CAS_CERT = "cluster-and-clients-ca.crt";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public enum ForceRenew { NONE, BROKERS, CAS }
@@ -115,13 +117,14 @@ public final class ClusterCertificates {
             String key = pemKey(names, i);
             String pem = reissueAll ? null : decode(stored.get(key));
             if (pem == null) {
-                CertificateAuthority.Issued issued = clusterCa.ca().issue(names.pod(i), names.brokerDnsNames(i), now, validity);
+                CertificateAuthority.Issued issued = clusterCa.ca().issue(Listeners.brokerPrincipalName(names), names.brokerDnsNames(i), now, validity);
                 pem = Pem.privateKey(issued.key()) + Pem.certificates(issued.chain());
             }
             brokerData.put(key, encode(pem));
         }
         brokerData.put(CA_CERT, encode(clusterCaPem));
         brokerData.put(CLIENTS_CA_CERT, encode(clientsCaPem));
+        brokerData.put(ALL_CAS_CERT, encode(clusterCaPem + clientsCaPem));
         if (reissueAll) renewed.add("the brokers' certificates issued again (generation " + generation + "): " + String.join(", ", why));
 
         Secret brokers = secret(cluster, names, names.brokerCertsSecret(), brokerData, Map.of(GENERATION_ANNOTATION, Long.toString(generation)));

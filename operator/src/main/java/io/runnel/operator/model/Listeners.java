@@ -43,6 +43,14 @@ public final class Listeners {
         for (ListenerSpec l : listeners)
             if (l.authenticationType() == ListenerAuthentication.Type.TLS && !l.tlsEnabled())
                 problems.add("listener " + l.name + " authenticates clients by certificate (authentication.type tls) and so needs tls: true");
+        String interBroker = cluster.getSpec().interBrokerListener;
+        if (interBroker != null) {
+            ListenerSpec l = listeners.stream().filter(x -> x.name.equals(interBroker)).findFirst().orElse(null);
+            if (l == null) problems.add("interBrokerListener " + interBroker + " is not one of the listeners");
+            else if (l.authenticationType() == ListenerAuthentication.Type.SCRAM_SHA_512)
+                problems.add("interBrokerListener " + interBroker + " uses scram-sha-512: the operator manages no SCRAM credential for the brokers;"
+                        + " use authentication type tls (mTLS) between brokers");
+        }
         ListenerSpec first = listeners.get(0);
         if (first.tlsEnabled() || first.authentication != null)
             problems.add("listener " + first.name + " is the first listener, which carries inter-broker traffic and the operator's Admin connection,"
@@ -54,6 +62,11 @@ public final class Listeners {
     public static final String CERTS_MOUNT_PATH = "/etc/runnel/certs";
     /** A client certificate's CN is its user: CN=alice,O=… is User:alice, as a SCRAM login alice is. */
     public static final String PRINCIPAL_MAPPING_RULES = "RULE:^CN=([^,]+).*$/$1/,DEFAULT";
+
+    /** The brokers' principal on an mTLS inter-broker listener: the CN of every broker certificate. */
+    public static String brokerPrincipalName(ClusterNames names) {
+        return names.cluster() + "-broker";
+    }
 
     /** Kafka's security protocol of a listener. */
     public static String protocol(ListenerSpec l) {
@@ -69,6 +82,8 @@ public final class Listeners {
     public static Map<String, String> securitySettings(Cluster cluster) {
         Map<String, String> settings = new LinkedHashMap<>();
         List<ListenerSpec> listeners = of(cluster);
+        String interBroker = cluster.getSpec().interBrokerListener;
+        if (interBroker != null) settings.put("inter.broker.listener.name", interBroker);
         if (listeners.stream().allMatch(l -> !l.tlsEnabled() && l.authentication == null)) return settings;
         settings.put("listener.security.protocol.map", listeners.stream().map(l -> l.name + ":" + protocol(l)).collect(Collectors.joining(","))
                 + "," + ClusterNames.CONTROLLER_LISTENER + ":PLAINTEXT");
@@ -78,10 +93,16 @@ public final class Listeners {
                 settings.put(prefix + "ssl.keystore.type", "PEM");
                 settings.put(prefix + "ssl.keystore.location", CERTS_MOUNT_PATH + "/$(POD_NAME).pem");
             }
+            boolean interBrokerTls = l.name.equals(interBroker) && l.tlsEnabled();
+            if (l.authenticationType() == ListenerAuthentication.Type.TLS || interBrokerTls) {
+                // Between brokers the truststore checks both sides: peers' server certificates and, with mTLS, client
+                // certificates, which come from the cluster CA (brokers) as well as the clients CA (users).
+                String trusted = interBrokerTls ? ClusterCertificates.ALL_CAS_CERT : ClusterCertificates.CLIENTS_CA_CERT;
+                settings.put(prefix + "ssl.truststore.type", "PEM");
+                settings.put(prefix + "ssl.truststore.location", CERTS_MOUNT_PATH + "/" + trusted);
+            }
             if (l.authenticationType() == ListenerAuthentication.Type.TLS) {
                 settings.put(prefix + "ssl.client.auth", "required");
-                settings.put(prefix + "ssl.truststore.type", "PEM");
-                settings.put(prefix + "ssl.truststore.location", CERTS_MOUNT_PATH + "/" + ClusterCertificates.CLIENTS_CA_CERT);
                 settings.put(prefix + "ssl.principal.mapping.rules", PRINCIPAL_MAPPING_RULES);
             }
             if (l.authenticationType() == ListenerAuthentication.Type.SCRAM_SHA_512)

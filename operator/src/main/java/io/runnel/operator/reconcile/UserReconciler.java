@@ -35,6 +35,7 @@ import io.runnel.operator.model.CertificateAuthority;
 import io.runnel.operator.model.ClusterCertificates;
 import io.runnel.operator.model.ClusterNames;
 import io.runnel.operator.model.Conditions;
+import io.runnel.operator.model.Listeners;
 import io.runnel.operator.model.UserCredentials;
 import io.runnel.operator.model.UserPlan;
 import io.runnel.operator.resource.KubernetesEvents;
@@ -82,6 +83,9 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
         String bootstrap = cluster.getStatus().bootstrap;
         ClusterNames names = ClusterNames.of(cluster, clusterDomain);
         String principal = UserPlan.principal(user);
+        if (user.userName().equals(Listeners.brokerPrincipalName(names)))
+            return notReady(user, "InvalidSpec", "the name " + user.userName() + " is the brokers' own principal on cluster " + names.cluster()
+                    + ": a user of that name would act as a broker", null);
 
         List<String> notApplied = new ArrayList<>();
         int aclCount;
@@ -201,6 +205,8 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
         Cluster cluster = context.getClient().resources(Cluster.class).inNamespace(user.getMetadata().getNamespace()).withName(user.getSpec().cluster).get();
         if (cluster == null || cluster.getStatus() == null || cluster.getStatus().bootstrap == null) return DeleteControl.defaultDelete();
         String bootstrap = cluster.getStatus().bootstrap;
+        // A User refused for carrying the brokers' principal never managed anything: revoking would strip the brokers.
+        if (user.userName().equals(Listeners.brokerPrincipalName(ClusterNames.of(cluster, clusterDomain)))) return DeleteControl.defaultDelete();
         try {
             admin.deleteScramCredential(bootstrap, user.userName());
             revoke(() -> admin.deleteAllAcls(bootstrap, UserPlan.principal(user)));

@@ -69,7 +69,8 @@ class ClusterCertificatesTest {
                 .containsExactly("events-cluster-ca", "events-cluster-ca-cert", "events-clients-ca", "events-clients-ca-cert", "events-broker-certs");
         assertThat(plan.generation()).isEqualTo(1);
         assertThat(secret(plan, "events-cluster-ca-cert").getData()).containsOnlyKeys("ca.crt", "ca.p12", "ca.password");
-        assertThat(secret(plan, "events-broker-certs").getData()).containsOnlyKeys("events-0.pem", "events-1.pem", "events-2.pem", "ca.crt", "clients-ca.crt");
+        assertThat(secret(plan, "events-broker-certs").getData()).containsOnlyKeys("events-0.pem", "events-1.pem", "events-2.pem", "ca.crt", "clients-ca.crt",
+                "cluster-and-clients-ca.crt");
         assertThat(secret(plan, "events-broker-certs").getMetadata().getAnnotations()).containsEntry(ClusterCertificates.GENERATION_ANNOTATION, "1");
 
         X509Certificate ca = caCert(plan, "events-cluster-ca-cert");
@@ -78,7 +79,8 @@ class ClusterCertificatesTest {
                 "events-1.events-brokers", "events-1.events-brokers.prod", "events-1.events-brokers.prod.svc",
                 "events-1.events-brokers.prod.svc.cluster.local",
                 "events-bootstrap", "events-bootstrap.prod", "events-bootstrap.prod.svc", "events-bootstrap.prod.svc.cluster.local");
-        assertThat(CertificateAuthority.commonName(broker1)).isEqualTo("events-1");
+        // One principal for all brokers (User:events-broker), as they authenticate to each other over an mTLS inter-broker listener.
+        assertThat(CertificateAuthority.commonName(broker1)).isEqualTo("events-broker");
         verifies(broker1, ca, NOW);
         assertThat(Duration.between(NOW, broker1.getNotAfter().toInstant())).isEqualTo(Duration.ofDays(90));
         assertThat(Duration.between(NOW, ca.getNotAfter().toInstant())).isEqualTo(Duration.ofDays(90));

@@ -79,4 +79,30 @@ class ListenerSecurityRenderingTest {
         assertThat(Listeners.validate(withListeners(new ListenerSpec("TLS", 9094, true, null)))).singleElement().asString()
                 .contains("first listener", "inter-broker");
     }
+
+    @Test
+    void anMtlsInterBrokerListenerTrustsBothCasAndMakesTheBrokersSuperUsers() {
+        Cluster c = withListeners(new ListenerSpec("PLAIN", 9092), new ListenerSpec("REPLICATION", 9091, true, ListenerAuthentication.Type.TLS));
+        c.getSpec().interBrokerListener = "REPLICATION";
+        c.getSpec().config.put("super.users", "User:admin");
+        assertThat(Listeners.validate(c)).isEmpty();
+        assertThat(Listeners.securitySettings(c)).containsEntry("inter.broker.listener.name", "REPLICATION")
+                .containsEntry("listener.name.replication.ssl.truststore.location", "/etc/runnel/certs/cluster-and-clients-ca.crt")
+                .containsEntry("listener.name.replication.ssl.client.auth", "required")
+                .containsEntry("listener.name.replication.ssl.keystore.location", "/etc/runnel/certs/$(POD_NAME).pem");
+        assertThat(BrokerConfigMap.superUsers(c, ClusterFixtures.names(c))).contains("User:admin;User:events-broker");
+        c.getSpec().config.remove("super.users");
+        assertThat(BrokerConfigMap.superUsers(c, ClusterFixtures.names(c))).contains("User:events-broker");
+        c.getSpec().interBrokerListener = null;
+        assertThat(BrokerConfigMap.superUsers(c, ClusterFixtures.names(c))).isEmpty();
+    }
+
+    @Test
+    void anInterBrokerListenerThatIsMissingOrUsesScramIsRefused() {
+        Cluster c = withListeners(new ListenerSpec("PLAIN", 9092), new ListenerSpec("SCRAM", 9095, true, ListenerAuthentication.Type.SCRAM_SHA_512));
+        c.getSpec().interBrokerListener = "SCRAM";
+        assertThat(Listeners.validate(c)).singleElement().asString().contains("scram-sha-512", "mTLS");
+        c.getSpec().interBrokerListener = "NOPE";
+        assertThat(Listeners.validate(c)).singleElement().asString().contains("NOPE is not one of the listeners");
+    }
 }
