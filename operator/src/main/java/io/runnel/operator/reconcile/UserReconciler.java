@@ -90,8 +90,8 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
         List<String> notApplied = new ArrayList<>();
         int aclCount;
         try {
-            String missing = credential(client, user, cluster, names, bootstrap);
-            if (missing != null) return notReady(user, missing.substring(0, missing.indexOf(':')), missing.substring(missing.indexOf(':') + 2), RETRY);
+            Missing missing = credential(client, user, cluster, names, bootstrap);
+            if (missing != null) return notReady(user, missing.reason(), missing.message(), RETRY);
             aclCount = acls(client, user, bootstrap, principal, notApplied);
             quotas(client, user, bootstrap, notApplied);
         } catch (ExecutionException | TimeoutException e) {
@@ -113,8 +113,12 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
         return UpdateControl.patchStatus(StatusPatches.statusOnly(user, new User(), status)).rescheduleAfter(ready ? RESYNC : RETRY);
     }
 
-    /** Gives the brokers the credential and writes the Secret; returns "Reason: message" when something it needs is missing. */
-    private String credential(KubernetesClient client, User user, Cluster cluster, ClusterNames names, String bootstrap) throws Exception {
+    /** Something the credential needs and does not exist yet: the Ready condition's reason and message. */
+    private record Missing(String reason, String message) {
+    }
+
+    /** Gives the brokers the credential and writes the Secret; returns what is missing when it cannot yet. */
+    private Missing credential(KubernetesClient client, User user, Cluster cluster, ClusterNames names, String bootstrap) throws Exception {
         var secrets = client.secrets().inNamespace(user.getMetadata().getNamespace());
         Secret stored = secrets.withName(user.getMetadata().getName()).get();
         UserSpec.Authentication auth = user.getSpec().authentication;
@@ -132,7 +136,7 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
                     Secret source = secrets.withName(ref.getName()).get();
                     password = source == null || source.getData() == null ? null : ClusterCertificates.decode(source.getData().get(ref.getKey()));
                     if (password == null || password.isEmpty())
-                        return "PasswordNotFound: Secret " + ref.getName() + " has no key " + ref.getKey();
+                        return new Missing("PasswordNotFound", "Secret " + ref.getName() + " has no key " + ref.getKey());
                 } else {
                     password = UserCredentials.password(stored);
                     if (password == null || password.isEmpty()) password = ClusterCertificates.password();
@@ -146,7 +150,7 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
             case TLS -> {
                 Secret caSecret = secrets.withName(names.clientsCaSecret()).get();
                 if (caSecret == null || caSecret.getData() == null || !caSecret.getData().containsKey(ClusterCertificates.CA_KEY))
-                    return "ClientsCaNotReady: Secret " + names.clientsCaSecret() + " does not exist yet";
+                    return new Missing("ClientsCaNotReady", "Secret " + names.clientsCaSecret() + " does not exist yet");
                 CertificateAuthority clientsCa = CertificateAuthority.parse(ClusterCertificates.decode(caSecret.getData().get(ClusterCertificates.CA_KEY)),
                         ClusterCertificates.decode(caSecret.getData().get(ClusterCertificates.CA_CERT)));
                 if (admin.hasScramCredential(bootstrap, user.userName())) admin.deleteScramCredential(bootstrap, user.userName());
