@@ -53,6 +53,10 @@ public class ClusterSpec {
     @JsonPropertyDescription("Client listeners. Defaults to one PLAINTEXT listener on 9092; the controller listener (9093) is the operator's.")
     public List<ListenerSpec> listeners;
 
+    @Pattern("^[A-Z][A-Z0-9_]{0,24}$")
+    @JsonPropertyDescription("The listener brokers replicate over (Kafka's inter.broker.listener.name); the first listener when unset. It may use tls and authentication type tls (mTLS between brokers, principal User:<cluster>-broker); scram-sha-512 is refused. Needs brokers that secure inter-broker traffic.")
+    public String interBrokerListener;
+
     @JsonPropertyDescription("Rack awareness: brokers are spread over the values of a node label and replicas over racks.")
     public RackSpec rack;
 
@@ -61,6 +65,9 @@ public class ClusterSpec {
 
     @JsonPropertyDescription("Rolling restarts for a new pod template.")
     public RolloutSpec rollout = new RolloutSpec();
+
+    @JsonPropertyDescription("Validity and renewal of the certificates the operator issues (cluster CA, clients CA, brokers, users).")
+    public CertificatesSpec certificates = new CertificatesSpec();
 
     @JsonPropertyDescription("Sizing from the brokers' load: the operator sets replicas between minReplicas and maxReplicas. Leave unset to size by hand or with an HPA.")
     public AutoscalingSpec autoscaling;

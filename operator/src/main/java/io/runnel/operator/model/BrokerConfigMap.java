@@ -48,6 +48,24 @@ public final class BrokerConfigMap {
         return "RUNNEL_" + kafkaKey.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
+    static final String SUPER_USERS = "super.users";
+
+    /**
+     * {@code super.users} with the brokers' own principal added when they authenticate to each other by
+     * certificate (an mTLS inter-broker listener): with an authorizer they must replicate and write
+     * markers whatever the ACLs say, as Kafka's brokers do. Empty when there is nothing to set.
+     */
+    static java.util.Optional<String> superUsers(Cluster cluster, ClusterNames names) {
+        String given = cluster.getSpec().config.get(SUPER_USERS);
+        String interBroker = cluster.getSpec().interBrokerListener;
+        boolean brokersByCertificate = interBroker != null && Listeners.of(cluster).stream().anyMatch(l -> l.name.equals(interBroker)
+                && l.authenticationType() == io.runnel.operator.api.ListenerAuthentication.Type.TLS);
+        if (!brokersByCertificate) return java.util.Optional.ofNullable(given);
+        String brokers = "User:" + Listeners.brokerPrincipalName(names);
+        if (given == null || given.isBlank()) return java.util.Optional.of(brokers);
+        return java.util.Optional.of(java.util.Arrays.asList(given.split(";")).contains(brokers) ? given : given + ";" + brokers);
+    }
+
     /** The data of the ConfigMap: environment variable → value, sorted so the hash is stable. */
     public static Map<String, String> data(Cluster cluster, BrokerIdentity identity, ClusterNames names) {
         Map<String, String> data = new TreeMap<>();
@@ -57,6 +75,7 @@ public final class BrokerConfigMap {
         data.put(envName("offsets.topic.replication.factor"), Integer.toString(identity.controllerCount()));
         // Dynamic settings are applied to the running brokers instead (DynamicBrokerConfigs): not here, so that they restart nothing.
         DynamicBrokerConfigs.staticPart(cluster.getSpec().config).forEach((k, v) -> data.put(envName(k), v));
+        superUsers(cluster, names).ifPresent(v -> data.put(envName(SUPER_USERS), v));
         data.put(CLUSTER_ID_KEY, identity.clusterId());
         data.put(VOTERS_KEY, identity.voters(names));
         return data;

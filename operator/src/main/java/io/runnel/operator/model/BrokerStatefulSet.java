@@ -31,6 +31,7 @@ import io.runnel.operator.api.ListenerSpec;
 public final class BrokerStatefulSet {
     public static final String CONTAINER = "broker";
     public static final String DEFAULT_IMAGE_REPOSITORY = "runnel/broker";
+    static final String CERTS_VOLUME = "broker-certs";
 
     private BrokerStatefulSet() {
     }
@@ -51,8 +52,19 @@ public final class BrokerStatefulSet {
      *                 the brokers that go (they keep running until they are empty)
      */
     public static StatefulSet build(Cluster cluster, ClusterNames names, String configHash, String defaultVersion, int replicas) {
+        return build(cluster, names, configHash, defaultVersion, replicas, 0);
+    }
+
+    /**
+     * @param certificatesGeneration the brokers' certificates' generation ({@link ClusterCertificates}): with TLS
+     *                               listeners it is on the template, so new certificates roll the brokers
+     */
+    public static StatefulSet build(Cluster cluster, ClusterNames names, String configHash, String defaultVersion, int replicas,
+                                    long certificatesGeneration) {
+        boolean tls = ClusterCertificates.brokersUseTls(cluster);
         Map<String, String> podAnnotations = new LinkedHashMap<>();
         podAnnotations.put(ClusterNames.CONFIG_HASH_ANNOTATION, configHash);
+        if (tls) podAnnotations.put(ClusterCertificates.GENERATION_ANNOTATION, Long.toString(certificatesGeneration));
         podAnnotations.put("prometheus.io/scrape", "true");
         podAnnotations.put("prometheus.io/port", Integer.toString(ClusterNames.HTTP_PORT));
         podAnnotations.put("prometheus.io/path", "/q/metrics");
@@ -72,6 +84,12 @@ public final class BrokerStatefulSet {
                 .withReadinessProbe(httpProbe("/q/health/ready", 5, 3))
                 .withLivenessProbe(httpProbe("/q/health/live", 10, 6))
                 .endContainer();
+        if (tls) {
+            pod.editFirstContainer().addNewVolumeMount().withName(CERTS_VOLUME).withMountPath(Listeners.CERTS_MOUNT_PATH).withReadOnly(true)
+                    .endVolumeMount().endContainer();
+            pod.addNewVolume().withName(CERTS_VOLUME).withNewSecret().withSecretName(names.brokerCertsSecret()).withDefaultMode(0440)
+                    .endSecret().endVolume();
+        }
         if (cluster.getSpec().rack != null) {
             // Spread brokers over racks so that a rack-aware placement can put replicas apart.
             pod.withNewAffinity().withNewPodAntiAffinity().addNewPreferredDuringSchedulingIgnoredDuringExecution()
@@ -124,6 +142,7 @@ public final class BrokerStatefulSet {
         env.add(value("RUNNEL_ADVERTISED_LISTENERS", Listeners.advertised(cluster, names)));
         env.add(value("RUNNEL_CONTROLLER_LISTENER_NAMES", ClusterNames.CONTROLLER_LISTENER));
         env.add(value("RUNNEL_LOG_DIRS", ClusterNames.DATA_MOUNT_PATH + "/data"));
+        Listeners.securitySettings(cluster).forEach((key, v) -> env.add(value(BrokerConfigMap.envName(key), v)));
         if (cluster.getSpec().rack != null) {
             // The broker reads its node's label itself: the downward API cannot give a pod its node's labels.
             env.add(fieldRef("NODE_NAME", "spec.nodeName"));

@@ -76,6 +76,47 @@ public final class ClusterNames {
         return "runnel-broker-rack." + namespace + "." + cluster;
     }
 
+    /** The cluster CA's key and certificate: the operator's alone. */
+    public String clusterCaSecret() {
+        return cluster + "-cluster-ca";
+    }
+
+    /** The cluster CA's certificate, for clients to trust (ca.crt, ca.p12, ca.password). */
+    public String clusterCaCertSecret() {
+        return cluster + "-cluster-ca-cert";
+    }
+
+    /** The clients CA's key and certificate, which sign users' certificates. */
+    public String clientsCaSecret() {
+        return cluster + "-clients-ca";
+    }
+
+    public String clientsCaCertSecret() {
+        return cluster + "-clients-ca-cert";
+    }
+
+    /** Each broker's key and certificate chain ({@code <pod>.pem}) and the CAs, mounted into every broker pod. */
+    public String brokerCertsSecret() {
+        return cluster + "-broker-certs";
+    }
+
+    /**
+     * Every name a client may reach broker {@code ordinal} by, for its certificate: its pod under the
+     * headless Service and the bootstrap Service, each short and fully qualified.
+     */
+    public java.util.List<String> brokerDnsNames(int ordinal) {
+        String podHost = pod(ordinal) + "." + headlessService();
+        String bootstrap = bootstrapService();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (String base : java.util.List.of(podHost, bootstrap)) {
+            names.add(base);
+            names.add(base + "." + namespace);
+            names.add(base + "." + namespace + ".svc");
+            names.add(base + "." + namespace + ".svc." + clusterDomain);
+        }
+        return names;
+    }
+
     public String disruptionBudget() {
         return cluster;
     }

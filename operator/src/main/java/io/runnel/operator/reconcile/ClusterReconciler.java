@@ -46,6 +46,7 @@ import io.runnel.operator.model.BrokerDisruptionBudget;
 import io.runnel.operator.model.BrokerIdentity;
 import io.runnel.operator.model.BrokerServices;
 import io.runnel.operator.model.BrokerStatefulSet;
+import io.runnel.operator.model.ClusterCertificates;
 import io.runnel.operator.model.ClusterHealth;
 import io.runnel.operator.model.ClusterNames;
 import io.runnel.operator.model.ClusterView;
@@ -66,6 +67,8 @@ import io.runnel.operator.resource.StatusPatches;
  * <ol>
  * <li>check the spec; a spec that cannot be applied changes nothing and says why in status;
  * <li>identity: read the cluster id and quorum from the ConfigMap, or make them on first creation;
+ * <li>certificates: the cluster and clients CAs and every broker's certificate, created or renewed
+ *     ({@link ClusterCertificates}); new broker certificates go on the pod template and so roll the brokers;
  * <li>apply the ConfigMap, the brokers' ServiceAccount (and with rack awareness its binding to read
  *     nodes), the headless and bootstrap Services, the StatefulSet, the PodDisruptionBudget;
  * <li>status from the StatefulSet and pods: Ready, Reconciling, Degraded, the brokers, the bootstrap address.
@@ -110,6 +113,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         List<String> problems = new ArrayList<>(Listeners.validate(cluster));
         problems.addAll(BrokerConfigMap.validate(cluster.getSpec().config));
         problems.addAll(AutoscalePlan.validate(cluster.getSpec().autoscaling));
+        problems.addAll(ClusterCertificates.validate(cluster.getSpec().certificates));
         if (!problems.isEmpty()) return refuse(client, cluster, problems);
 
         ConfigMap existingConfig = client.configMaps().inNamespace(names.namespace()).withName(names.configMap()).get();
@@ -117,6 +121,8 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
 
         ConfigMap config = BrokerConfigMap.build(cluster, identity, names);
         apply(client, cluster, config);
+        StatefulSet existing = client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
+        long certificatesGeneration = certificates(client, cluster, names, existing);
         apply(client, cluster, BrokerAccess.serviceAccount(cluster, names));
         if (cluster.getSpec().rack != null) apply(client, cluster, BrokerAccess.rackBinding(names));
         else deleteRackBinding(client, names);
@@ -124,7 +130,6 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         apply(client, cluster, BrokerServices.bootstrap(cluster, names));
 
         // One look at the brokers feeds every decision of this pass; none is taken blind.
-        StatefulSet existing = client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
         Integer stsReplicas = existing == null ? null : existing.getSpec().getReplicas();
         int desired = cluster.getSpec().replicas;
         String bootstrap = BrokerServices.bootstrapAddress(cluster, names);
@@ -153,7 +158,8 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         ScalePlan.Decision scale = ScalePlan.decide(desired, stsReplicas, identity.controllerCount(), view, unreachable);
 
         OwnedResources.Applied<StatefulSet> applied = apply(client, cluster,
-                BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion, scale.statefulSetReplicas()),
+                BrokerStatefulSet.build(cluster, names, BrokerConfigMap.hash(config.getData()), defaultBrokerVersion, scale.statefulSetReplicas(),
+                        certificatesGeneration),
                 existing);
         StatefulSet previous = applied.before();
         if (previous != null && previous.getSpec().getReplicas() != scale.statefulSetReplicas())
@@ -181,6 +187,31 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         boolean busy = Conditions.isTrue(status.conditions, Conditions.RECONCILING);
         Duration next = busy ? BUSY_RESYNC : cluster.getSpec().autoscaling != null ? AUTOSCALING_RESYNC : IDLE_RESYNC;
         return UpdateControl.patchStatus(StatusPatches.statusOnly(cluster, new Cluster(), status)).rescheduleAfter(next);
+    }
+
+    /**
+     * Creates or renews the CAs and the brokers' certificates and returns the generation the brokers
+     * must run with. A forced renewal's annotation is removed only after the new certificates are
+     * stored: an operator killed in between renews once more, which is harmless.
+     */
+    private static long certificates(KubernetesClient client, Cluster cluster, ClusterNames names, StatefulSet existing) {
+        var secrets = client.secrets().inNamespace(names.namespace());
+        var stored = new ClusterCertificates.Existing(secrets.withName(names.clusterCaSecret()).get(), secrets.withName(names.clusterCaCertSecret()).get(),
+                secrets.withName(names.clientsCaSecret()).get(), secrets.withName(names.clientsCaCertSecret()).get(),
+                secrets.withName(names.brokerCertsSecret()).get());
+        int brokers = Math.max(cluster.getSpec().replicas, existing == null ? 0 : existing.getSpec().getReplicas());
+        ClusterCertificates.ForceRenew force = ClusterCertificates.forceRenew(cluster);
+        ClusterCertificates.Plan plan = ClusterCertificates.plan(cluster, names, stored, brokers, force, Instant.now());
+        for (var secret : plan.secrets()) apply(client, cluster, secret);
+        for (String renewal : plan.renewed()) {
+            KubernetesEvents.normal(client, cluster, "CertificatesRenewed", renewal);
+            LOG.infof("Cluster %s/%s: %s", names.namespace(), names.cluster(), renewal);
+        }
+        if (force != ClusterCertificates.ForceRenew.NONE) {
+            client.resources(Cluster.class).inNamespace(names.namespace()).withName(names.cluster()).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"metadata\":{\"annotations\":{\"" + ClusterCertificates.FORCE_RENEW_ANNOTATION + "\":null}}}");
+        }
+        return plan.generation();
     }
 
     private static final Duration BUSY_RESYNC = Duration.ofSeconds(5);

@@ -23,14 +23,14 @@ class CrdsInSyncTest {
 
     @Test
     void checkedInCrdsMatchTheModel(@TempDir Path generated) throws IOException {
-        new CRDGenerator().customResourceClasses(Cluster.class, Topic.class).forCRDVersions("v1").inOutputDir(generated.toFile())
+        new CRDGenerator().customResourceClasses(Cluster.class, Topic.class, User.class).forCRDVersions("v1").inOutputDir(generated.toFile())
                 .generate();
         List<Path> files;
         try (Stream<Path> s = Files.list(generated)) {
             files = s.sorted().toList();
         }
         assertThat(files).extracting(p -> p.getFileName().toString())
-                .containsExactly("clusters.runnel.dev-v1.yml", "topics.runnel.dev-v1.yml");
+                .containsExactly("clusters.runnel.dev-v1.yml", "topics.runnel.dev-v1.yml", "users.runnel.dev-v1.yml");
         if (Boolean.getBoolean("runnel.crds.write")) {
             Files.createDirectories(CRDS);
             for (Path f : files) Files.copy(f, CRDS.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
