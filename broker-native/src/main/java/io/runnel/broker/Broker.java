@@ -180,7 +180,7 @@ public final class Broker implements AutoCloseable {
             replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time);
         } else {
             int requestTimeoutMs = Integer.parseInt(config.quorumSettings().get("controller.quorum.request.timeout.ms"));
-            controllerChannel = new ControllerChannel(config.nodeId(), config.cluster().controllerListenerNames().get(0),
+            controllerChannel = new ControllerChannel(config.nodeId(), config.controllerChannel(),
                     config.cluster().voters(), metadataLog.quorum()::leaderAndEpoch, requestTimeoutMs, config.connectionsMaxIdleMs(), time);
             // The controller is created just below; these only ask it for this broker's epoch once running.
             replicaFetchers = new ReplicaFetcherManager(config, () -> controllerRef[0].brokerEpoch(), replicationQuotas, time);
@@ -224,7 +224,7 @@ public final class Broker implements AutoCloseable {
         if (config.cluster().isSingleNode())
             return QuorumMetadataLog.singleNode(config.nodeId(), clusterId, logDir, config.quorumSettings(), time);
         return QuorumMetadataLog.networked(config.nodeId(), clusterId, logDir, config.cluster().voters(),
-                config.cluster().controllerListenerNames().get(0), config.quorumSettings(), config.connectionsMaxIdleMs(), time);
+                config.controllerChannel(), config.quorumSettings(), config.connectionsMaxIdleMs(), time);
     }
 
     /**
@@ -244,6 +244,9 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.ALLOCATE_PRODUCER_IDS, new AllocateProducerIdsHandler(controller));
         handlers.put(ApiKeys.ALTER_PARTITION, new AlterPartitionHandler(controller));
         for (Map.Entry<ApiKeys, ApiHandler> write : controllerWrites().entrySet()) handlers.put(write.getKey(), write.getValue());
+        // Advertised in ApiVersions so that peers' SASL clients find them; the exchange itself is the connection's.
+        handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
+        handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
@@ -298,7 +301,7 @@ public final class Broker implements AutoCloseable {
         TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
                 groupCoordinator::completeTransaction, time);
         handlers.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(markerWriter));
-        txnMarkers = new TxnMarkerChannel(config.nodeId(), config.clientListeners().get(0).name(), controller::image, markerWriter,
+        txnMarkers = new TxnMarkerChannel(config.nodeId(), config.interBrokerChannel(), controller::image, markerWriter,
                 config.connectionsMaxIdleMs(), time);
         controller.addListener((previous, current) -> groupCoordinator.onImage(current)); // after the replica manager's
         // After the group APIs: replaces InitProducerId and FindCoordinator with their transactional versions.
