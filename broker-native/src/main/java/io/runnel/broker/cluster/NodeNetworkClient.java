@@ -36,9 +36,6 @@ public final class NodeNetworkClient {
     private static final long CONNECTION_SETUP_TIMEOUT_MS = 10_000;
     private static final long CONNECTION_SETUP_TIMEOUT_MAX_MS = 30_000;
 
-    /** The client settings kafka-clients' channel builders read: TLS and SASL, with their defaults. */
-    private static final ConfigDef CHANNEL_CONFIG_DEF = new ConfigDef().withClientSslSupport().withClientSaslSupport();
-
     private NodeNetworkClient() {
     }
 
@@ -63,8 +60,19 @@ public final class NodeNetworkClient {
      * entry that kafka-clients cannot load fails here, when the node starts the channel.
      */
     static ChannelBuilder channelBuilder(NodeChannelSecurity security, Time time, LogContext logContext) {
-        // CLIENT context: sasl.jaas.config holds the node's own entry (its username= and password=), as for any Java client.
-        return ChannelBuilders.clientChannelBuilder(security.protocol(), JaasContext.Type.CLIENT, new AbstractConfig(CHANNEL_CONFIG_DEF,
-                security.clientConfigs(), false), ListenerName.normalised(security.listenerName()), security.saslMechanism(), time, logContext);
+        // kafka-clients resolves class-valued settings (login, callback handlers, JWT retriever defaults) through the thread's
+        // context class loader, which on a pool thread may not see kafka-clients (test launchers, Quarkus): use its own.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(ChannelBuilders.class.getClassLoader());
+        try {
+            // The client settings kafka-clients' channel builders read: TLS and SASL, with their defaults.
+            ConfigDef definitions = new ConfigDef().withClientSslSupport().withClientSaslSupport();
+            // CLIENT context: sasl.jaas.config holds the node's own entry (its username= and password=), as for any Java client.
+            return ChannelBuilders.clientChannelBuilder(security.protocol(), JaasContext.Type.CLIENT, new AbstractConfig(definitions,
+                    security.clientConfigs(), false), ListenerName.normalised(security.listenerName()), security.saslMechanism(), time, logContext);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 }

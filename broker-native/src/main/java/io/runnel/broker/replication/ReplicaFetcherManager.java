@@ -67,7 +67,7 @@ public final class ReplicaFetcherManager implements ReplicaManager.Followers, Au
                 NodeNetworkClient.create(clientId, config.interBrokerChannel(), REQUEST_TIMEOUT_MS,
                         config.connectionsMaxIdleMs(), time), quotas.follower(), time);
         fetcher.start();
-        LOG.infof("Started replica fetcher from leader broker %d", leaderId);
+        LOG.infof("Started replica fetcher from leader broker %d over %s", leaderId, config.interBrokerChannel());
         return fetcher;
     }
 
