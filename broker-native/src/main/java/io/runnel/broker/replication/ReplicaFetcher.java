@@ -114,20 +114,23 @@ final class ReplicaFetcher extends ShutdownableThread {
             fetch(leader);
         } catch (IOException e) {
             AuthenticationException refused = leader == null ? null : client.authenticationException(leader);
-            if (refused == null) {
-                backOff(e.getMessage());
-                return;
-            }
-            // Not transient: the leader refuses this node's inter-broker credentials or certificate. Logged at every retry until fixed.
-            LOG.errorf("Replica fetcher cannot authenticate to leader broker %d: %s; this broker stays out of the ISR until its inter-broker "
-                    + "credentials (sasl.mechanism.inter.broker.protocol, listener.name.<listener>.<mechanism>.sasl.jaas.config) or "
-                    + "certificate are accepted", leaderId, refused.getMessage());
-            backOff(refused.toString());
+            if (refused != null) authenticationFailed(refused);
+            else backOff(e.getMessage());
+        } catch (AuthenticationException e) {
+            authenticationFailed(e);
         } catch (RuntimeException e) {
             if (!isRunning()) return;
             LOG.warnf(e, "Replica fetcher for leader %d failed; retrying", leaderId);
             backOff(e.toString());
         }
+    }
+
+    /** Not transient: the leader refuses this node's inter-broker credentials or certificate. Logged at every retry until fixed. */
+    private void authenticationFailed(AuthenticationException e) {
+        LOG.errorf("Replica fetcher cannot authenticate to leader broker %d: %s; this broker stays out of the ISR until its inter-broker "
+                + "credentials (sasl.mechanism.inter.broker.protocol, listener.name.<listener>.<mechanism>.sasl.jaas.config) or "
+                + "certificate are accepted", leaderId, e.getMessage());
+        backOff(e.toString());
     }
 
     private void backOff(String why) {
