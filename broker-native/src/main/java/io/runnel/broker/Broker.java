@@ -73,6 +73,7 @@ import io.runnel.broker.txn.TransactionConfig;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.security.MetadataScramCredentials;
+import io.runnel.broker.security.ScramBootstrap;
 import io.runnel.broker.security.ScramCredentials;
 import io.runnel.broker.protocol.SupportedApis;
 import io.runnel.broker.txn.TransactionVerifier;
@@ -124,6 +125,7 @@ public final class Broker implements AutoCloseable {
     private long retentionTimerId = -1;
     private long lagTimerId = -1;
     private long isrTimerId = -1;
+    private long scramBootstrapTimerId = -1;
     /** In a multi-node cluster: the fetchers that copy the partitions this broker follows. */
     private ReplicaFetcherManager replicaFetchers;
     /** The replication throttles (kafka-reassign-partitions --throttle), as the metadata sets them. */
@@ -132,6 +134,8 @@ public final class Broker implements AutoCloseable {
     private final ConsumerGroupMetrics groupMetrics;
     /** How often consumer-group lag gauges are recomputed. */
     static final long LAG_REFRESH_INTERVAL_MS = 10_000;
+    /** How often a controller checks whether it is active and a bootstrap SCRAM credential is still missing. */
+    static final long SCRAM_BOOTSTRAP_CHECK_MS = 1_000;
     private volatile boolean ready;
 
     public Broker(BrokerConfig config, Vertx vertx, MeterRegistry registry, Time time) {
@@ -207,6 +211,13 @@ public final class Broker implements AutoCloseable {
         server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials);
         server.start().join();
         register(clusterId);
+        if (!config.scramBootstrapCredentials().isEmpty() && config.cluster().isController()) {
+            // Until the active controller has written them; after that each check is a few image lookups.
+            ScramBootstrap scramBootstrap = new ScramBootstrap(config.scramBootstrapCredentials(), controller,
+                    new MetadataScramCredentials(controller::image), () -> metadataLog.leaderEpoch() >= 0);
+            scramBootstrap.writeMissing();
+            scramBootstrapTimerId = vertx.setPeriodic(SCRAM_BOOTSTRAP_CHECK_MS, id -> scramBootstrap.writeMissing());
+        }
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
         lagTimerId = vertx.setPeriodic(LAG_REFRESH_INTERVAL_MS, id -> refreshConsumerLag());
         if (replicaFetchers != null) {
@@ -406,6 +417,7 @@ public final class Broker implements AutoCloseable {
         if (retentionTimerId >= 0) vertx.cancelTimer(retentionTimerId);
         if (lagTimerId >= 0) vertx.cancelTimer(lagTimerId);
         if (isrTimerId >= 0) vertx.cancelTimer(isrTimerId);
+        if (scramBootstrapTimerId >= 0) vertx.cancelTimer(scramBootstrapTimerId);
         if (lifecycle != null) {
             // While everything still serves: the controller fences this broker now, not a session timeout later.
             lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);

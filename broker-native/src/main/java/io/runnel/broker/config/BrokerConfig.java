@@ -47,7 +47,8 @@ public record BrokerConfig(
         Map<String, String> quorumSettings,
         Map<String, ListenerSecurity> listenerSecurity,
         NodeChannelSecurity interBrokerChannel,
-        NodeChannelSecurity controllerChannel) {
+        NodeChannelSecurity controllerChannel,
+        List<io.runnel.broker.security.ScramBootstrap.Credential> scramBootstrapCredentials) {
 
     /**
      * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
@@ -185,7 +186,8 @@ public record BrokerConfig(
                 quorumSettings(get),
                 listenerSecurity,
                 clientListeners.isEmpty() ? null : NodeChannelSecurity.interBroker(cluster, clientListeners, listenerSecurity, source),
-                NodeChannelSecurity.controller(cluster, listenerSecurity, source));
+                NodeChannelSecurity.controller(cluster, listenerSecurity, source),
+                io.runnel.broker.security.ScramBootstrap.parse(source.apply("scram.bootstrap.credentials").orElse("")));
         config.validate();
         return config;
     }

@@ -163,6 +163,37 @@ class SecureInterBrokerClusterTest {
     }
 
     @Test
+    void scramBetweenBrokersWorksFromTheFirstStartWithBootstrappedCredentials() throws Exception {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+                "listener.name.controller.sasl.enabled.mechanisms", "PLAIN",
+                "listener.name.controller.plain.sasl.jaas.config", PLAIN + "username=\"controller\" password=\"controller-secret\" "
+                        + "user_controller=\"controller-secret\";",
+                "sasl.mechanism.controller.protocol", "PLAIN",
+                // SCRAM only: without bootstrapped credentials nobody, broker or admin, could ever log in here.
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM + "username=\"broker\" password=\"broker-secret\";",
+                "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "scram.bootstrap.credentials", "SCRAM-SHA-512=[name=broker,password=broker-secret];SCRAM-SHA-512=[name=admin,password=admin-secret]"));
+        Map<String, Object> client = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", SCRAM + "username=\"admin\" password=\"admin-secret\";");
+        try (RunningCluster cluster = new RunningCluster(dataRoot, 3, "SASL_PLAINTEXT", settings, Map.of());
+             Admin admin = admin(cluster.bootstrapServers(), client)) {
+            admin.createTopics(List.of(new NewTopic("events", 3, (short) 3).configs(Map.of("min.insync.replicas", "3")))).all().get();
+            List<String> written = new ArrayList<>();
+            try (var producer = producer(cluster.bootstrapServers(), client, null)) {
+                for (int i = 0; i < 9; i++) {
+                    producer.send(new ProducerRecord<>("events", i % 3, "k", "e" + i)).get(); // acks=all with min.insync.replicas=3: every follower fetched
+                    written.add("e" + i);
+                }
+            }
+            assertThat(partitions(admin, "events").values()).allSatisfy(p -> assertThat(p.isr()).hasSize(3));
+            assertThat(authentications(cluster, "successes", "SASL_PLAINTEXT", "SCRAM-SHA-512")).isPositive();
+            assertThat(readAll(cluster.bootstrapServers(), "events", written.size(), "read_uncommitted", client)).containsExactlyInAnyOrderElementsOf(written);
+        }
+    }
+
+    @Test
     void mtlsBetweenAllNodesReplicatesFailsOverAndCommitsTransactions() throws Exception {
         NodeCertificates certificates = NodeCertificates.create(Files.createDirectories(dataRoot.resolve("tls")), "CN=node,O=Runnel Test");
         Map<String, String> settings = new HashMap<>(certificates.brokerSettings());
