@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -136,6 +137,8 @@ public final class Broker implements AutoCloseable {
     static final long LAG_REFRESH_INTERVAL_MS = 10_000;
     /** How often a controller checks whether it is active and a bootstrap SCRAM credential is still missing. */
     static final long SCRAM_BOOTSTRAP_CHECK_MS = 1_000;
+    /** How long start() waits for the bootstrapped SCRAM credentials to reach this node's image. */
+    static final long SCRAM_BOOTSTRAP_WAIT_MS = 30_000;
     private volatile boolean ready;
 
     public Broker(BrokerConfig config, Vertx vertx, MeterRegistry registry, Time time) {
@@ -214,10 +217,15 @@ public final class Broker implements AutoCloseable {
         if (!config.scramBootstrapCredentials().isEmpty() && config.cluster().isController()) {
             // Until the active controller has written them; after that each check is a few image lookups.
             ScramBootstrap scramBootstrap = new ScramBootstrap(config.scramBootstrapCredentials(), controller,
-                    new MetadataScramCredentials(controller::image), () -> metadataLog.leaderEpoch() >= 0);
+                    new MetadataScramCredentials(controller::image), () -> metadataLog.leaderEpoch() >= 0,
+                    command -> vertx.executeBlocking(() -> {
+                        command.run();
+                        return null;
+                    }, false));
             scramBootstrap.writeMissing();
             scramBootstrapTimerId = vertx.setPeriodic(SCRAM_BOOTSTRAP_CHECK_MS, id -> scramBootstrap.writeMissing());
         }
+        if (!config.scramBootstrapCredentials().isEmpty()) awaitScramBootstrap();
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
         lagTimerId = vertx.setPeriodic(LAG_REFRESH_INTERVAL_MS, id -> refreshConsumerLag());
         if (replicaFetchers != null) {
@@ -229,6 +237,29 @@ public final class Broker implements AutoCloseable {
         ready = true;
         LOG.infof("Runnel broker %d of cluster %s ready in %d ms (log dirs %s)", config.nodeId(), clusterId,
                 (System.nanoTime() - startNanos) / 1_000_000, config.logDirs());
+    }
+
+    /**
+     * Ready means usable: a client using a bootstrapped SCRAM credential must not be refused by a
+     * node that has not seen it yet. Bounded, since only controllers given the setting write it:
+     * past the bound the node starts anyway, with a warning.
+     */
+    private void awaitScramBootstrap() {
+        MetadataScramCredentials known = new MetadataScramCredentials(controller::image);
+        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SCRAM_BOOTSTRAP_WAIT_MS);
+        while (config.scramBootstrapCredentials().stream().anyMatch(c -> known.lookup(c.user(), c.mechanism()).isEmpty())) {
+            if (System.nanoTime() > deadlineNanos) {
+                LOG.warnf("Bootstrapped SCRAM credentials %s are not all in the metadata after %d ms; starting anyway (is "
+                        + "runnel.scram.bootstrap.credentials set on the active controller?)", config.scramBootstrapCredentials(), SCRAM_BOOTSTRAP_WAIT_MS);
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private QuorumMetadataLog openMetadataLog(String clusterId, Path logDir) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -25,7 +26,7 @@ import io.runnel.broker.metadata.ScramCredentialAlterations;
  * anyone could create a user. The active controller writes each listed credential the metadata
  * does not hold yet; one that exists (set or changed with {@code kafka-configs} since) is never
  * overwritten. {@link #parse} is pure; {@link #writeMissing} may be called from any thread and
- * runs at most one write at a time, off the caller's thread.
+ * runs at most one write at a time, on the {@code blocking} executor.
  */
 public final class ScramBootstrap {
     private static final Logger LOG = Logger.getLogger(ScramBootstrap.class);
@@ -44,10 +45,14 @@ public final class ScramBootstrap {
     private final MetadataController controller;
     private final ScramCredentials current;
     private final BooleanSupplier isActiveController;
+    private final Executor blocking;
     private final AtomicBoolean writing = new AtomicBoolean();
     private final SecureRandom random = new SecureRandom();
 
-    public ScramBootstrap(List<Credential> credentials, MetadataController controller, ScramCredentials current, BooleanSupplier isActiveController) {
+    /** @param blocking where salting runs (a worker pool, never an event loop nor a pool the node's own start may occupy) */
+    public ScramBootstrap(List<Credential> credentials, MetadataController controller, ScramCredentials current, BooleanSupplier isActiveController,
+                          Executor blocking) {
+        this.blocking = blocking;
         this.credentials = List.copyOf(credentials);
         this.controller = controller;
         this.current = current;
@@ -127,7 +132,7 @@ public final class ScramBootstrap {
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (Credential c : missing) {
             // One credential per request: the controller refuses a user altered twice in one request.
-            chain = chain.thenComposeAsync(ignored -> controller.alterUserScramCredentials(List.of(), List.of(upsertion(c))))
+            chain = chain.thenComposeAsync(ignored -> controller.alterUserScramCredentials(List.of(), List.of(upsertion(c))), blocking)
                     .thenAccept(results -> results.stream().filter(r -> r.error() != org.apache.kafka.common.protocol.Errors.NONE)
                             .forEach(r -> LOG.warnf("Could not bootstrap SCRAM credential %s: %s %s", c, r.error(), r.message())));
         }
