@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Assumptions;
  * {@code cluster.id}.
  *
  * <p>What it owns: per node, three ports (client listener {@code PLAINTEXT}, controller
- * listener {@code CONTROLLER}, HTTP for {@code /q/health} and {@code /q/metrics}) on the node's
+ * listener {@code CONTROLLER}, HTTP for {@code /q/health} and {@code /q/metrics}; a fourth for
+ * {@link Builder#interBrokerListener} if asked) on the node's
  * address, loopback unless {@link Builder#network} places the nodes elsewhere (e.g. one network
  * namespace each, {@link NamespacedNetwork}, so that links between them can be cut), a directory
  * {@code node-<id>/} under a fresh {@link #dir()} in {@code e2e/target/e2e/runs} holding the
