@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -73,6 +74,7 @@ import io.runnel.broker.txn.TransactionConfig;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.security.MetadataScramCredentials;
+import io.runnel.broker.security.ScramBootstrap;
 import io.runnel.broker.security.ScramCredentials;
 import io.runnel.broker.protocol.SupportedApis;
 import io.runnel.broker.txn.TransactionVerifier;
@@ -129,6 +131,7 @@ public final class Broker implements AutoCloseable {
     private long retentionTimerId = -1;
     private long lagTimerId = -1;
     private long isrTimerId = -1;
+    private long scramBootstrapTimerId = -1;
     /** In a multi-node cluster: the fetchers that copy the partitions this broker follows. */
     private ReplicaFetcherManager replicaFetchers;
     /** The replication throttles (kafka-reassign-partitions --throttle), as the metadata sets them. */
@@ -137,6 +140,10 @@ public final class Broker implements AutoCloseable {
     private final ConsumerGroupMetrics groupMetrics;
     /** How often consumer-group lag gauges are recomputed. */
     static final long LAG_REFRESH_INTERVAL_MS = 10_000;
+    /** How often a controller checks whether it is active and a bootstrap SCRAM credential is still missing. */
+    static final long SCRAM_BOOTSTRAP_CHECK_MS = 1_000;
+    /** How long start() waits for the bootstrapped SCRAM credentials to reach this node's image. */
+    static final long SCRAM_BOOTSTRAP_WAIT_MS = 30_000;
     private volatile boolean ready;
 
     public Broker(BrokerConfig config, Vertx vertx, MeterRegistry registry, Time time) {
@@ -186,7 +193,7 @@ public final class Broker implements AutoCloseable {
             replicaManager = new ReplicaManager(config, logManager, ioThreads, new FetchPurgatory(), metrics, time);
         } else {
             int requestTimeoutMs = Integer.parseInt(config.quorumSettings().get("controller.quorum.request.timeout.ms"));
-            controllerChannel = new ControllerChannel(config.nodeId(), config.cluster().controllerListenerNames().get(0),
+            controllerChannel = new ControllerChannel(config.nodeId(), config.controllerChannel(),
                     config.cluster().voters(), metadataLog.quorum()::leaderAndEpoch, requestTimeoutMs, config.connectionsMaxIdleMs(), time);
             // The controller is created just below; these only ask it for this broker's epoch once running.
             replicaFetchers = new ReplicaFetcherManager(config, () -> controllerRef[0].brokerEpoch(), replicationQuotas, time);
@@ -218,6 +225,18 @@ public final class Broker implements AutoCloseable {
         server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials, clientQuotas, connectionQuotas);
         server.start().join();
         register(clusterId);
+        if (!config.scramBootstrapCredentials().isEmpty() && config.cluster().isController()) {
+            // Until the active controller has written them; after that each check is a few image lookups.
+            ScramBootstrap scramBootstrap = new ScramBootstrap(config.scramBootstrapCredentials(), controller,
+                    new MetadataScramCredentials(controller::image), () -> metadataLog.leaderEpoch() >= 0,
+                    command -> vertx.executeBlocking(() -> {
+                        command.run();
+                        return null;
+                    }, false));
+            scramBootstrap.writeMissing();
+            scramBootstrapTimerId = vertx.setPeriodic(SCRAM_BOOTSTRAP_CHECK_MS, id -> scramBootstrap.writeMissing());
+        }
+        if (!config.scramBootstrapCredentials().isEmpty()) awaitScramBootstrap();
         retentionTimerId = vertx.setPeriodic(config.logRetentionCheckIntervalMs(), id -> replicaManager.runRetention());
         lagTimerId = vertx.setPeriodic(LAG_REFRESH_INTERVAL_MS, id -> refreshConsumerLag());
         if (replicaFetchers != null) {
@@ -231,11 +250,34 @@ public final class Broker implements AutoCloseable {
                 (System.nanoTime() - startNanos) / 1_000_000, config.logDirs());
     }
 
+    /**
+     * Ready means usable: a client using a bootstrapped SCRAM credential must not be refused by a
+     * node that has not seen it yet. Bounded, since only controllers given the setting write it:
+     * past the bound the node starts anyway, with a warning.
+     */
+    private void awaitScramBootstrap() {
+        MetadataScramCredentials known = new MetadataScramCredentials(controller::image);
+        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SCRAM_BOOTSTRAP_WAIT_MS);
+        while (config.scramBootstrapCredentials().stream().anyMatch(c -> known.lookup(c.user(), c.mechanism()).isEmpty())) {
+            if (System.nanoTime() > deadlineNanos) {
+                LOG.warnf("Bootstrapped SCRAM credentials %s are not all in the metadata after %d ms; starting anyway (is "
+                        + "runnel.scram.bootstrap.credentials set on the active controller?)", config.scramBootstrapCredentials(), SCRAM_BOOTSTRAP_WAIT_MS);
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private QuorumMetadataLog openMetadataLog(String clusterId, Path logDir) {
         if (config.cluster().isSingleNode())
             return QuorumMetadataLog.singleNode(config.nodeId(), clusterId, logDir, config.quorumSettings(), time);
         return QuorumMetadataLog.networked(config.nodeId(), clusterId, logDir, config.cluster().voters(),
-                config.cluster().controllerListenerNames().get(0), config.quorumSettings(), config.connectionsMaxIdleMs(), time);
+                config.controllerChannel(), config.quorumSettings(), config.connectionsMaxIdleMs(), time);
     }
 
     /**
@@ -255,6 +297,9 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.ALLOCATE_PRODUCER_IDS, new AllocateProducerIdsHandler(controller));
         handlers.put(ApiKeys.ALTER_PARTITION, new AlterPartitionHandler(controller));
         for (Map.Entry<ApiKeys, ApiHandler> write : controllerWrites().entrySet()) handlers.put(write.getKey(), write.getValue());
+        // Advertised in ApiVersions so that peers' SASL clients find them; the exchange itself is the connection's.
+        handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
+        handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
@@ -311,7 +356,7 @@ public final class Broker implements AutoCloseable {
         TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
                 groupCoordinator::completeTransaction, time);
         handlers.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(markerWriter));
-        txnMarkers = new TxnMarkerChannel(config.nodeId(), config.clientListeners().get(0).name(), controller::image, markerWriter,
+        txnMarkers = new TxnMarkerChannel(config.nodeId(), config.interBrokerChannel(), controller::image, markerWriter,
                 config.connectionsMaxIdleMs(), time);
         controller.addListener((previous, current) -> groupCoordinator.onImage(current)); // after the replica manager's
         // After the group APIs: replaces InitProducerId and FindCoordinator with their transactional versions.
@@ -416,6 +461,7 @@ public final class Broker implements AutoCloseable {
         if (retentionTimerId >= 0) vertx.cancelTimer(retentionTimerId);
         if (lagTimerId >= 0) vertx.cancelTimer(lagTimerId);
         if (isrTimerId >= 0) vertx.cancelTimer(isrTimerId);
+        if (scramBootstrapTimerId >= 0) vertx.cancelTimer(scramBootstrapTimerId);
         if (lifecycle != null) {
             // While everything still serves: the controller fences this broker now, not a session timeout later.
             lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);

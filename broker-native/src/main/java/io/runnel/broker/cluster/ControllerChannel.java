@@ -9,12 +9,13 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.ClientResponse;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.NotControllerException;
-import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.raft.LeaderAndEpoch;
 import org.apache.kafka.server.util.RequestAndCompletionHandler;
+
+import io.runnel.broker.config.NodeChannelSecurity;
 
 /**
  * Sends a broker's requests for the controller (BrokerRegistration, BrokerHeartbeat, ...) to the
@@ -29,13 +30,13 @@ public final class ControllerChannel implements AutoCloseable {
     private final Time time;
     private final QueuedSendThread sender;
 
-    public ControllerChannel(int nodeId, String controllerListener, Map<Integer, InetSocketAddress> voters, Supplier<LeaderAndEpoch> leader,
+    public ControllerChannel(int nodeId, NodeChannelSecurity controllerListener, Map<Integer, InetSocketAddress> voters, Supplier<LeaderAndEpoch> leader,
                              int requestTimeoutMs, long connectionsMaxIdleMs, Time time) {
         this.voters = Map.copyOf(voters);
         this.leader = leader;
         this.time = time;
         String clientId = "runnel-broker-" + nodeId + "-to-controller";
-        this.sender = new QueuedSendThread(clientId, NodeNetworkClient.create(clientId, ListenerName.normalised(controllerListener), requestTimeoutMs,
+        this.sender = new QueuedSendThread(clientId, NodeNetworkClient.create(clientId, controllerListener, requestTimeoutMs,
                 connectionsMaxIdleMs, time), requestTimeoutMs, time);
         sender.start();
     }

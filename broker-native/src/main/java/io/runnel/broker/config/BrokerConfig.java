@@ -46,7 +46,10 @@ public record BrokerConfig(
         ClusterConfig cluster,
         Map<String, String> quorumSettings,
         Map<String, ListenerSecurity> listenerSecurity,
-        QuotaSettings quotas) {
+        QuotaSettings quotas,
+        NodeChannelSecurity interBrokerChannel,
+        NodeChannelSecurity controllerChannel,
+        List<io.runnel.broker.security.ScramBootstrap.Credential> scramBootstrapCredentials) {
 
     /**
      * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
@@ -149,6 +152,7 @@ public record BrokerConfig(
         List<Listener> clientListeners = listeners.stream().filter(l -> !cluster.isControllerListener(l.name())).toList();
         String advertised = get.apply("advertised.listeners");
         int networkThreads = Integer.parseInt(get.apply("num.network.threads"));
+        Map<String, ListenerSecurity> listenerSecurity = ListenerSecurity.resolve(listeners.stream().map(Listener::name).toList(), source);
         BrokerConfig config = new BrokerConfig(
                 nodeId,
                 listeners,
@@ -182,8 +186,11 @@ public record BrokerConfig(
                 CleanerConfig.from(get),
                 cluster,
                 quorumSettings(get),
-                ListenerSecurity.resolve(listeners.stream().map(Listener::name).toList(), source),
-                QuotaSettings.from(get, source, listeners.stream().map(Listener::name).toList()));
+                listenerSecurity,
+                QuotaSettings.from(get, source, listeners.stream().map(Listener::name).toList()),
+                clientListeners.isEmpty() ? null : NodeChannelSecurity.interBroker(cluster, clientListeners, listenerSecurity, source),
+                NodeChannelSecurity.controller(cluster, listenerSecurity, source),
+                io.runnel.broker.security.ScramBootstrap.parse(source.apply("scram.bootstrap.credentials").orElse("")));
         config.validate();
         return config;
     }
@@ -212,14 +219,6 @@ public record BrokerConfig(
         if (numIoThreads < 1) throw new IllegalArgumentException("runnel.num.io.threads must be >= 1");
         if (maxInflightRequestsPerConnection < 1) throw new IllegalArgumentException("runnel.max.inflight.requests.per.connection must be >= 1");
         if (messageMaxBytes < 0 || socketRequestMaxBytes < 1) throw new IllegalArgumentException("message.max.bytes / socket.request.max.bytes out of range");
-        for (Listener listener : listeners) {
-            // Inter-broker and controller channels are kafka-clients plaintext channels for now (docs/security.md).
-            boolean nodeToNode = cluster.isControllerListener(listener.name())
-                    || (!cluster.isSingleNode() && listener.name().equals(clientListeners().get(0).name()));
-            if (nodeToNode && security(listener.name()).protocol() != org.apache.kafka.common.security.auth.SecurityProtocol.PLAINTEXT)
-                throw new IllegalArgumentException("listener " + listener.name() + " carries controller or inter-broker traffic, which is PLAINTEXT-only "
-                        + "for now; map it to PLAINTEXT (in a cluster, the first client listener is the inter-broker listener)");
-        }
         if (!logMessageTimestampType.equals("CreateTime") && !logMessageTimestampType.equals("LogAppendTime"))
             throw new IllegalArgumentException("runnel.log.message.timestamp.type must be CreateTime or LogAppendTime");
     }
@@ -269,6 +268,11 @@ public record BrokerConfig(
         return security;
     }
 
+    /** The client listener brokers replicate and send transaction markers over ({@code inter.broker.listener.name}). */
+    public String interBrokerListener() {
+        return interBrokerChannel.listenerName();
+    }
+
     /** The listener the metadata quorum is served on, if this node has one. */
     public Optional<Listener> controllerListener() {
         return listeners.stream().filter(l -> cluster.isControllerListener(l.name())).findFirst();
@@ -309,6 +313,7 @@ public record BrokerConfig(
         logCleaner.putKafkaConfigs(m);
         cluster.putKafkaConfigs(m);
         quotas.putKafkaConfigs(m);
+        if (interBrokerChannel != null) m.put("inter.broker.listener.name", interBrokerChannel.listenerName());
         return m;
     }
 

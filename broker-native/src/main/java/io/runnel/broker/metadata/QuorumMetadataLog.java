@@ -23,6 +23,7 @@ import org.apache.kafka.snapshot.SnapshotReader;
 import org.jboss.logging.Logger;
 
 import io.runnel.broker.cluster.NodeNetworkClient;
+import io.runnel.broker.config.NodeChannelSecurity;
 import io.runnel.broker.quorum.NoPeersNetworkChannel;
 import io.runnel.broker.quorum.RaftQuorum;
 import io.runnel.broker.quorum.RunnelRaftLog;
@@ -76,15 +77,15 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
 
     /**
      * A member of a quorum of {@code voters} over the network: a voter if its id is among them,
-     * else an observer that follows the log. Peers are reached on {@code controllerListener}
+     * else an observer that follows the log. Peers are reached on {@code controllerChannel}'s listener
      * with kafka-raft's own {@link KafkaNetworkChannel}.
      */
     public static QuorumMetadataLog networked(int nodeId, String clusterId, Path logDir, Map<Integer, InetSocketAddress> voters,
-                                              String controllerListener, Map<String, ?> quorumSettings, long connectionsMaxIdleMs, Time time) {
-        ListenerName listener = ListenerName.normalised(controllerListener);
+                                              NodeChannelSecurity controllerChannel, Map<String, ?> quorumSettings, long connectionsMaxIdleMs, Time time) {
+        ListenerName listener = ListenerName.normalised(controllerChannel.listenerName());
         int requestTimeoutMs = Integer.parseInt(String.valueOf(quorumSettings.get("controller.quorum.request.timeout.ms")));
         KafkaNetworkChannel channel = new KafkaNetworkChannel(time, listener,
-                NodeNetworkClient.create("runnel-raft-client-" + nodeId, listener, requestTimeoutMs, connectionsMaxIdleMs, time),
+                NodeNetworkClient.create("runnel-raft-client-" + nodeId, controllerChannel, requestTimeoutMs, connectionsMaxIdleMs, time),
                 requestTimeoutMs, "runnel-raft-" + nodeId + "-");
         channel.start();
         // Observers advertise no controller endpoint; a voter advertises its entry in the voter set.

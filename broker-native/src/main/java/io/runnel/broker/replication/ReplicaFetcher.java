@@ -13,6 +13,7 @@ import org.apache.kafka.clients.ClientResponse;
 import org.apache.kafka.clients.NetworkClient;
 import org.apache.kafka.clients.NetworkClientUtils;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchResponseData;
@@ -98,12 +99,13 @@ final class ReplicaFetcher extends ShutdownableThread {
 
     @Override
     public void doWork() {
+        Node leader = null;
         try {
             if (partitions.isEmpty()) {
                 idle(100);
                 return;
             }
-            Node leader = leaderNode.apply(leaderId);
+            leader = leaderNode.apply(leaderId);
             if (leader == null || !NetworkClientUtils.awaitReady(client, leader, time, settings.replicaFetchWaitMaxMs() + 30_000L)) {
                 backOff("leader broker " + leaderId + " is not reachable");
                 return;
@@ -111,12 +113,24 @@ final class ReplicaFetcher extends ShutdownableThread {
             truncate(leader);
             fetch(leader);
         } catch (IOException e) {
-            backOff(e.getMessage());
+            AuthenticationException refused = leader == null ? null : client.authenticationException(leader);
+            if (refused != null) authenticationFailed(refused);
+            else backOff(e.getMessage());
+        } catch (AuthenticationException e) {
+            authenticationFailed(e);
         } catch (RuntimeException e) {
             if (!isRunning()) return;
             LOG.warnf(e, "Replica fetcher for leader %d failed; retrying", leaderId);
             backOff(e.toString());
         }
+    }
+
+    /** Not transient: the leader refuses this node's inter-broker credentials or certificate. Logged at every retry until fixed. */
+    private void authenticationFailed(AuthenticationException e) {
+        LOG.errorf("Replica fetcher cannot authenticate to leader broker %d: %s; this broker stays out of the ISR until its inter-broker "
+                + "credentials (sasl.mechanism.inter.broker.protocol, listener.name.<listener>.<mechanism>.sasl.jaas.config) or "
+                + "certificate are accepted", leaderId, e.getMessage());
+        backOff(e.toString());
     }
 
     private void backOff(String why) {

@@ -6,7 +6,6 @@ import java.util.function.LongSupplier;
 
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
@@ -43,7 +42,7 @@ public final class ReplicaFetcherManager implements ReplicaManager.Followers, Au
         this.config = config;
         this.brokerEpoch = brokerEpoch;
         this.time = time;
-        this.interBrokerListener = config.clientListeners().get(0).name();
+        this.interBrokerListener = config.interBrokerListener();
     }
 
     @Override
@@ -65,10 +64,10 @@ public final class ReplicaFetcherManager implements ReplicaManager.Followers, Au
     private ReplicaFetcher startFetcher(int leaderId) {
         String clientId = "runnel-replica-fetcher-" + config.nodeId() + "-from-" + leaderId;
         ReplicaFetcher fetcher = new ReplicaFetcher(config.nodeId(), leaderId, this::leaderNode, brokerEpoch, config.cluster(),
-                NodeNetworkClient.create(clientId, ListenerName.normalised(interBrokerListener), REQUEST_TIMEOUT_MS,
+                NodeNetworkClient.create(clientId, config.interBrokerChannel(), REQUEST_TIMEOUT_MS,
                         config.connectionsMaxIdleMs(), time), quotas.follower(), time);
         fetcher.start();
-        LOG.infof("Started replica fetcher from leader broker %d", leaderId);
+        LOG.infof("Started replica fetcher from leader broker %d over %s", leaderId, config.interBrokerChannel());
         return fetcher;
     }
 

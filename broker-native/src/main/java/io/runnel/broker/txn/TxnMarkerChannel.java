@@ -13,7 +13,6 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
-import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.errors.DisconnectException;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -25,6 +24,7 @@ import org.apache.kafka.server.util.RequestAndCompletionHandler;
 import org.jboss.logging.Logger;
 
 import io.runnel.broker.cluster.NodeNetworkClient;
+import io.runnel.broker.config.NodeChannelSecurity;
 import io.runnel.broker.cluster.QueuedSendThread;
 import io.runnel.broker.metadata.BrokerImage;
 import io.runnel.broker.metadata.MetadataImage;
@@ -44,6 +44,7 @@ public final class TxnMarkerChannel implements TxnMarkerSender, AutoCloseable {
 
     private final int localBrokerId;
     private final String interBrokerListener;
+    private final NodeChannelSecurity interBrokerChannel;
     private final Supplier<MetadataImage> image;
     private final TxnMarkerWriter local;
     private final long connectionsMaxIdleMs;
@@ -51,10 +52,11 @@ public final class TxnMarkerChannel implements TxnMarkerSender, AutoCloseable {
     private QueuedSendThread sender;
     private boolean closed;
 
-    public TxnMarkerChannel(int localBrokerId, String interBrokerListener, Supplier<MetadataImage> image, TxnMarkerWriter local,
+    public TxnMarkerChannel(int localBrokerId, NodeChannelSecurity interBrokerChannel, Supplier<MetadataImage> image, TxnMarkerWriter local,
                             long connectionsMaxIdleMs, Time time) {
         this.localBrokerId = localBrokerId;
-        this.interBrokerListener = interBrokerListener;
+        this.interBrokerChannel = interBrokerChannel;
+        this.interBrokerListener = interBrokerChannel.listenerName();
         this.image = image;
         this.local = local;
         this.connectionsMaxIdleMs = connectionsMaxIdleMs;
@@ -151,7 +153,7 @@ public final class TxnMarkerChannel implements TxnMarkerSender, AutoCloseable {
         if (closed) return null;
         if (sender == null) {
             String clientId = "runnel-broker-" + localBrokerId + "-txn-markers";
-            sender = new QueuedSendThread(clientId, NodeNetworkClient.create(clientId, ListenerName.normalised(interBrokerListener),
+            sender = new QueuedSendThread(clientId, NodeNetworkClient.create(clientId, interBrokerChannel,
                     REQUEST_TIMEOUT_MS, connectionsMaxIdleMs, time), REQUEST_TIMEOUT_MS, time);
             sender.start();
         }

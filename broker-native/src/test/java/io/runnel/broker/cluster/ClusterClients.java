@@ -21,7 +21,14 @@ final class ClusterClients {
     }
 
     static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        return admin(bootstrap, Map.of());
+    }
+
+    /** An Admin with the client {@code security} settings ({@code security.protocol}, {@code ssl.*}, {@code sasl.*}). */
+    static Admin admin(String bootstrap, Map<String, Object> security) {
+        Map<String, Object> config = new java.util.HashMap<>(security);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return Admin.create(config);
     }
 
     /**
@@ -34,7 +41,13 @@ final class ClusterClients {
 
     /** {@link #readAll(String, String, int)} with the consumer's {@code isolation.level}. */
     static List<String> readAll(String bootstrap, String topic, int expected, String isolationLevel) {
+        return readAll(bootstrap, topic, expected, isolationLevel, Map.of());
+    }
+
+    /** {@link #readAll(String, String, int, String)} with the client {@code security} settings. */
+    static List<String> readAll(String bootstrap, String topic, int expected, String isolationLevel, Map<String, Object> security) {
         Properties p = new Properties();
+        p.putAll(security);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -31,10 +31,24 @@ public final class RunningCluster implements AutoCloseable {
     private final Map<Integer, Integer> clientPorts = new TreeMap<>();
     private final Map<Integer, RunningBroker> nodes = new TreeMap<>();
     private final Map<String, String> overrides;
+    private final String clientListener;
+    private final Map<Integer, Map<String, String>> nodeOverrides;
 
     public RunningCluster(Path dataRoot, int size, Map<String, String> overrides) {
+        this(dataRoot, size, "PLAINTEXT", overrides, Map.of());
+    }
+
+    /**
+     * @param clientListener the name of every node's client listener (its protocol comes from the overrides'
+     *                       {@code listener.security.protocol.map})
+     * @param nodeOverrides  settings of single nodes, over {@code overrides}
+     */
+    public RunningCluster(Path dataRoot, int size, String clientListener, Map<String, String> overrides,
+                          Map<Integer, Map<String, String>> nodeOverrides) {
         this.dataRoot = dataRoot;
         this.overrides = overrides;
+        this.clientListener = clientListener;
+        this.nodeOverrides = nodeOverrides;
         for (int id = 1; id <= size; id++) {
             controllerPorts.put(id, freePort());
             clientPorts.put(id, freePort());
@@ -53,10 +67,11 @@ public final class RunningCluster implements AutoCloseable {
         Map<String, String> config = new HashMap<>(Map.of(
                 "node.id", Integer.toString(id),
                 "cluster.id", clusterId,
-                "listeners", "PLAINTEXT://127.0.0.1:" + clientPorts.get(id) + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(id),
+                "listeners", clientListener + "://127.0.0.1:" + clientPorts.get(id) + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(id),
                 "controller.quorum.voters", voters(),
                 "num.network.threads", "1"));
         config.putAll(overrides);
+        config.putAll(nodeOverrides.getOrDefault(id, Map.of()));
         RunningBroker node = new RunningBroker(dataRoot.resolve("node-" + id), config);
         synchronized (nodes) {
             nodes.put(id, node);
@@ -73,10 +88,11 @@ public final class RunningCluster implements AutoCloseable {
                 "node.id", Integer.toString(id),
                 "cluster.id", clusterId,
                 "process.roles", "broker",
-                "listeners", "PLAINTEXT://127.0.0.1:" + clientPorts.get(id),
+                "listeners", clientListener + "://127.0.0.1:" + clientPorts.get(id),
                 "controller.quorum.voters", voters(),
                 "num.network.threads", "1"));
         config.putAll(overrides);
+        config.putAll(nodeOverrides.getOrDefault(id, Map.of()));
         RunningBroker node = new RunningBroker(dataRoot.resolve("node-" + id), config);
         synchronized (nodes) {
             nodes.put(id, node);

@@ -77,20 +77,4 @@ class ListenerSecurityTest {
             assertThatThrownBy(() -> config(settings)).as(settings.toString()).isInstanceOf(IllegalArgumentException.class);
         }
     }
-
-    @Test
-    void controllerAndInterBrokerListenersStayPlaintextForNow() {
-        Map<String, String> cluster = Map.of("ssl.keystore.location", "/k.jks", "controller.quorum.voters", "1@127.0.0.1:9093",
-                "cluster.id", "MkU3OEVBNTcwNTJENDM2Qg");
-        Map<String, String> tlsController = new HashMap<>(cluster);
-        tlsController.putAll(Map.of("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
-                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL"));
-        assertThatThrownBy(() -> config(tlsController)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("listener CONTROLLER");
-        Map<String, String> tlsInterBroker = new HashMap<>(cluster);
-        tlsInterBroker.putAll(Map.of("listeners", "SSL://127.0.0.1:9092,PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9093"));
-        assertThatThrownBy(() -> config(tlsInterBroker)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("listener SSL");
-        Map<String, String> tlsForClientsOnly = new HashMap<>(cluster);
-        tlsForClientsOnly.putAll(Map.of("listeners", "PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9094,CONTROLLER://127.0.0.1:9093"));
-        assertThat(config(tlsForClientsOnly).security("SSL").protocol()).isEqualTo(SecurityProtocol.SSL);
-    }
 }

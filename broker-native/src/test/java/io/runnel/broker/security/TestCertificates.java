@@ -88,7 +88,7 @@ public record TestCertificates(Path brokerKeystore, Path brokerTruststore, Path 
                 "-storetype", "PKCS12", "-storepass", PASSWORD));
     }
 
-    private static void keytool(List<String> args) {
+    static void keytool(List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(args);

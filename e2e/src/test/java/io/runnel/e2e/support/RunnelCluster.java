@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Assumptions;
  * {@code cluster.id}.
  *
  * <p>What it owns: per node, three ports (client listener {@code PLAINTEXT}, controller
- * listener {@code CONTROLLER}, HTTP for {@code /q/health} and {@code /q/metrics}) on the node's
+ * listener {@code CONTROLLER}, HTTP for {@code /q/health} and {@code /q/metrics}; a fourth for
+ * {@link Builder#interBrokerListener} if asked) on the node's
  * address, loopback unless {@link Builder#network} places the nodes elsewhere (e.g. one network
  * namespace each, {@link NamespacedNetwork}, so that links between them can be cut), a directory
  * {@code node-<id>/} under a fresh {@link #dir()} in {@code e2e/target/e2e/runs} holding the
@@ -69,6 +70,7 @@ public final class RunnelCluster implements AutoCloseable {
     private final Map<String, String> config;
     private final List<String> jvmArgs;
     private final NodeNetwork network;
+    private final String interBrokerListener;
     private final Map<Integer, Node> nodes = new TreeMap<>();
 
     private RunnelCluster(Builder builder) {
@@ -76,12 +78,16 @@ public final class RunnelCluster implements AutoCloseable {
         this.config = Map.copyOf(builder.config);
         this.jvmArgs = List.copyOf(builder.jvmArgs);
         this.network = builder.network;
+        this.interBrokerListener = builder.interBrokerListener;
         this.dir = E2eSettings.newDir(name);
         // Free in the test's own namespace; a node in a namespace of its own has every port free anyway.
-        int[] ports = BrokerProcess.freePorts(3 * builder.size);
+        int portsPerNode = interBrokerListener == null ? 3 : 4;
+        int[] ports = BrokerProcess.freePorts(portsPerNode * builder.size);
         for (int id = 1; id <= builder.size; id++) {
-            int base = 3 * (id - 1);
-            nodes.put(id, new Node(id, network.host(id), ports[base], ports[base + 1], ports[base + 2], dir.resolve("node-" + id)));
+            int base = portsPerNode * (id - 1);
+            Node node = new Node(id, network.host(id), ports[base], ports[base + 1], ports[base + 2], dir.resolve("node-" + id));
+            if (interBrokerListener != null) node.interBrokerPort = ports[base + 3];
+            nodes.put(id, node);
         }
     }
 
@@ -95,6 +101,7 @@ public final class RunnelCluster implements AutoCloseable {
         private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m"));
         private int size = 3;
         private NodeNetwork network = NodeNetwork.LOOPBACK;
+        private String interBrokerListener;
 
         private Builder(String name) {
             this.name = name;
@@ -119,6 +126,17 @@ public final class RunnelCluster implements AutoCloseable {
         public Builder jvmArgs(String... args) {
             jvmArgs.clear();
             jvmArgs.addAll(List.of(args));
+            return this;
+        }
+
+        /**
+         * Gives every node a listener of its own for replication and transaction markers,
+         * {@code name://host:port} on a fourth port, and makes it {@code inter.broker.listener.name};
+         * its protocol and security come from {@link #config} ({@code listener.security.protocol.map},
+         * {@code listener.name.<name>.…}). The client listener stays PLAINTEXT, for the test's clients.
+         */
+        public Builder interBrokerListener(String name) {
+            this.interBrokerListener = name;
             return this;
         }
 
@@ -390,7 +408,9 @@ public final class RunnelCluster implements AutoCloseable {
         env.put("RUNNEL_NODE_ID", Integer.toString(node.id));
         env.put("RUNNEL_CLUSTER_ID", clusterId);
         env.put("RUNNEL_PROCESS_ROLES", "broker,controller");
-        env.put("RUNNEL_LISTENERS", "PLAINTEXT://" + node.clientAddress() + ",CONTROLLER://" + node.host + ":" + node.controllerPort);
+        env.put("RUNNEL_LISTENERS", "PLAINTEXT://" + node.clientAddress() + ",CONTROLLER://" + node.host + ":" + node.controllerPort
+                + (interBrokerListener == null ? "" : "," + interBrokerListener + "://" + node.host + ":" + node.interBrokerPort));
+        if (interBrokerListener != null) env.put("RUNNEL_INTER_BROKER_LISTENER_NAME", interBrokerListener);
         env.put("RUNNEL_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
         env.put("RUNNEL_CONTROLLER_QUORUM_VOTERS", voters());
         env.put("RUNNEL_LOG_DIRS", node.dataDir.toString());
@@ -473,6 +493,8 @@ public final class RunnelCluster implements AutoCloseable {
         final int clientPort;
         final int controllerPort;
         final int httpPort;
+        /** The {@link Builder#interBrokerListener} port; 0 without one. */
+        int interBrokerPort;
         final Path dir;
         final Path dataDir;
         final Path logFile;
