@@ -218,8 +218,8 @@ public final class Broker implements AutoCloseable {
         groupCoordinator.start(); // loads __consumer_offsets if it exists; else it is created on first FindCoordinator
         transactionCoordinator.start(); // the same for __transaction_state
         clientQuotas = new io.runnel.broker.quota.ClientQuotas(config.quotas(), () -> controller.image().clientQuotas(), quotaMetrics, time);
-        // In a cluster the first client listener carries replication: exempt from max.connections, as Kafka's inter-broker listener.
-        String interBrokerListener = config.cluster().isSingleNode() ? null : config.clientListeners().get(0).name();
+        // The inter-broker listener carries replication: exempt from max.connections, as in Kafka. A single node has none.
+        String interBrokerListener = config.interBrokerChannel() == null || config.cluster().isSingleNode() ? null : config.interBrokerListener();
         connectionQuotas = new io.runnel.broker.quota.ConnectionQuotas(config.quotas(), interBrokerListener, quotaMetrics,
                 () -> controller.image().clientQuotas(), time);
         server = new KafkaServer(vertx, config, config.clientListeners(), apis, metrics, scramCredentials, clientQuotas, connectionQuotas);
