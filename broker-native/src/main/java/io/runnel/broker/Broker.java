@@ -43,6 +43,11 @@ import io.runnel.broker.api.QuorumRequestHandler;
 import io.runnel.broker.api.BrokerHeartbeatHandler;
 import io.runnel.broker.api.BrokerRegistrationHandler;
 import io.runnel.broker.api.SaslIllegalStateHandler;
+import io.runnel.broker.api.CreateAclsHandler;
+import io.runnel.broker.api.DeleteAclsHandler;
+import io.runnel.broker.api.DescribeAclsHandler;
+import io.runnel.broker.api.EnvelopeHandler;
+import io.runnel.broker.security.Authorization;
 import io.runnel.broker.cluster.AlterPartitionSender;
 import io.runnel.broker.cluster.BrokerLifecycleManager;
 import io.runnel.broker.cluster.ControllerChannel;
@@ -108,6 +113,8 @@ public final class Broker implements AutoCloseable {
     /** Where SCRAM authentication finds credentials: the metadata's, set with the controller, unless a test set others first. */
     private ScramCredentials scramCredentials;
     private ReplicaManager replicaManager;
+    /** Who may do what (ACLs from the metadata); every check passes unless authorizer.class.name is set. */
+    private Authorization authorization;
     private LogCleaner logCleaner;
     private GroupCoordinator groupCoordinator;
     private TransactionCoordinator transactionCoordinator;
@@ -188,6 +195,8 @@ public final class Broker implements AutoCloseable {
                     new AlterPartitionSender(config.nodeId(), () -> controllerRef[0].brokerEpoch(), controllerChannel), replicaFetchers);
         }
         controller = controllerRef[0] = new MetadataController(config, clusterId, metadataLog);
+        authorization = Authorization.of(config.authorizer(), this::listenerProtocol);
+        controller.addListener(authorization); // first: the replayed image's ACLs are loaded before any listener serves
         if (scramCredentials == null) scramCredentials = new MetadataScramCredentials(controller::image);
         if (controllerChannel != null) controller.forwardTo(controllerChannel);
         controller.addListener((previous, current) -> replicationQuotas.update(current));
@@ -243,7 +252,11 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, false));
         handlers.put(ApiKeys.ALLOCATE_PRODUCER_IDS, new AllocateProducerIdsHandler(controller));
         handlers.put(ApiKeys.ALTER_PARTITION, new AlterPartitionHandler(controller));
-        for (Map.Entry<ApiKeys, ApiHandler> write : controllerWrites().entrySet()) handlers.put(write.getKey(), write.getValue());
+        Map<ApiKeys, ApiHandler> writes = controllerWrites();
+        handlers.replaceAll((api, handler) -> authorization.guard(api, handler, true));
+        for (Map.Entry<ApiKeys, ApiHandler> write : writes.entrySet()) handlers.put(write.getKey(), write.getValue());
+        // Writes other brokers forward, served as their clients' principals.
+        handlers.put(ApiKeys.ENVELOPE, authorization.guard(ApiKeys.ENVELOPE, new EnvelopeHandler(writes), true));
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
@@ -263,6 +276,10 @@ public final class Broker implements AutoCloseable {
         writes.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new ListPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(controller));
         writes.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new AlterUserScramCredentialsHandler(controller));
+        writes.put(ApiKeys.CREATE_ACLS, new CreateAclsHandler(controller, authorization.enabled()));
+        writes.put(ApiKeys.DELETE_ACLS, new DeleteAclsHandler(controller, authorization.enabled()));
+        // Checked where they are served: on the active controller, as the client's principal (see EnvelopeHandler).
+        writes.replaceAll((api, handler) -> authorization.guard(api, handler, false));
         return writes;
     }
 
@@ -278,19 +295,21 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> self[0]));
         handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config, this::activeControllerId));
         handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config));
-        controllerWrites().forEach((api, handler) ->
+        Map<ApiKeys, ApiHandler> writes = controllerWrites();
+        writes.forEach((api, handler) ->
                 handlers.put(api, new ForwardingHandler(handler, () -> metadataLog.leaderEpoch() >= 0, controllerChannel)));
-        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas));
-        handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager));
-        handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager));
+        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas, authorization));
+        handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager, authorization));
+        handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager, authorization));
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId));
         handlers.put(ApiKeys.DESCRIBE_QUORUM, new QuorumRequestHandler(metadataLog.quorum(), controllerChannel));
         handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
         handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
-        handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
-        handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
+        handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager, authorization));
+        handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager, authorization));
         handlers.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new DescribeUserScramCredentialsHandler(controller));
+        handlers.put(ApiKeys.DESCRIBE_ACLS, new DescribeAclsHandler(authorization));
         // Reached only outside a SASL exchange (which the connection handles before dispatch): ILLEGAL_SASL_STATE.
         handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
         handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
@@ -306,7 +325,9 @@ public final class Broker implements AutoCloseable {
                 txnMarkers, transactionConfig, time);
         controller.addListener((previous, current) -> transactionCoordinator.onImage(current));
         handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics,
-                new TransactionVerifier(config.nodeId(), controller::image, transactionCoordinator, txnMarkers)));
+                new TransactionVerifier(config.nodeId(), controller::image, transactionCoordinator, txnMarkers), authorization));
+        // Forwarded writes are checked by the active controller, not twice.
+        handlers.replaceAll((api, handler) -> writes.containsKey(api) ? handler : authorization.guard(api, handler, false));
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
@@ -326,6 +347,17 @@ public final class Broker implements AutoCloseable {
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, config.rack(), config.cluster().brokerHeartbeatIntervalMs(),
                 controllerChannel, () -> controller.image().offset());
         lifecycle.start(endpoints).join();
+    }
+
+    /** A listener's security protocol, for the authorizer's view of a request (PLAINTEXT for a name this node does not listen on). */
+    private SecurityProtocol listenerProtocol(String listenerName) {
+        return config.listeners().stream().anyMatch(l -> l.name().equals(listenerName)) ? config.security(listenerName).protocol()
+                : SecurityProtocol.PLAINTEXT;
+    }
+
+    /** Who may do what: ACLs from the metadata, super users, or nothing checked when no authorizer is configured. */
+    public Authorization authorization() {
+        return authorization;
     }
 
     /** An advertised listener's security protocol: its listener's, else the protocol map's entry for that name. */

@@ -17,6 +17,10 @@ import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
+import java.util.Set;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * DescribeProducers (KIP-664): the producers a partition's leader knows, with their epoch, last
@@ -27,7 +31,14 @@ public final class DescribeProducersHandler implements ApiHandler {
     private final MetadataController controller;
     private final ReplicaManager replicas;
 
+    private final Authorization authorization;
+
     public DescribeProducersHandler(MetadataController controller, ReplicaManager replicas) {
+        this(controller, replicas, Authorization.disabled());
+    }
+
+    public DescribeProducersHandler(MetadataController controller, ReplicaManager replicas, Authorization authorization) {
+        this.authorization = authorization;
         this.controller = controller;
         this.replicas = replicas;
     }
@@ -35,6 +46,7 @@ public final class DescribeProducersHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         DescribeProducersRequestData data = (DescribeProducersRequestData) request;
+        Set<String> allowed = authorization.allowedNames(context, AclOperation.READ, ResourceType.TOPIC, data.topics().stream().map(t -> t.name()).toList());
         DescribeProducersResponseData response = new DescribeProducersResponseData();
         List<CompletableFuture<?>> reads = new ArrayList<>();
         for (DescribeProducersRequestData.TopicRequest topic : data.topics()) {
@@ -43,6 +55,10 @@ public final class DescribeProducersHandler implements ApiHandler {
             for (int index : topic.partitionIndexes()) {
                 PartitionResponse partitionResponse = new PartitionResponse().setPartitionIndex(index);
                 topicResponse.partitions().add(partitionResponse);
+                if (!allowed.contains(topic.name())) {
+                    partitionResponse.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                    continue;
+                }
                 var resolved = PartitionLookup.resolve(controller.image(), replicas, topic.name(), null, index);
                 if (resolved.error() != Errors.NONE) {
                     partitionResponse.setErrorCode(resolved.error().code()).setErrorMessage(resolved.error().message());

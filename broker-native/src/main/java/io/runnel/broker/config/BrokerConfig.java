@@ -45,7 +45,8 @@ public record BrokerConfig(
         CleanerConfig logCleaner,
         ClusterConfig cluster,
         Map<String, String> quorumSettings,
-        Map<String, ListenerSecurity> listenerSecurity) {
+        Map<String, ListenerSecurity> listenerSecurity,
+        AuthorizerConfig authorizer) {
 
     /**
      * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
@@ -125,6 +126,7 @@ public record BrokerConfig(
         d.putAll(QUORUM_DEFAULTS);
         d.putAll(ClusterConfig.DEFAULTS);
         d.putAll(ListenerSecurity.DEFAULTS);
+        d.putAll(AuthorizerConfig.DEFAULTS);
         return Map.copyOf(d);
     }
 
@@ -134,7 +136,7 @@ public record BrokerConfig(
      */
     public static BrokerConfig from(Function<String, Optional<String>> source) {
         Function<String, String> get = key -> source.apply(key)
-                .filter(v -> !v.isBlank() || key.equals("advertised.listeners") || key.equals("broker.rack") || key.equals("broker.rack.node.label") || key.equals("cluster.id")
+                .filter(v -> !v.isBlank() || key.equals("advertised.listeners") || key.equals("authorizer.class.name") || key.equals("super.users") || key.equals("broker.rack") || key.equals("broker.rack.node.label") || key.equals("cluster.id")
                         || key.equals("controller.quorum.voters"))
                 .orElseGet(() -> {
                     String d = DEFAULTS.get(key);
@@ -180,7 +182,8 @@ public record BrokerConfig(
                 CleanerConfig.from(get),
                 cluster,
                 quorumSettings(get),
-                ListenerSecurity.resolve(listeners.stream().map(Listener::name).toList(), source));
+                ListenerSecurity.resolve(listeners.stream().map(Listener::name).toList(), source),
+                AuthorizerConfig.from(get));
         config.validate();
         return config;
     }

@@ -17,6 +17,8 @@ import org.apache.kafka.common.metadata.ProducerIdsRecord;
 import org.apache.kafka.common.metadata.RegisterBrokerRecord;
 import org.apache.kafka.common.metadata.RemoveTopicRecord;
 import org.apache.kafka.common.metadata.RemoveUserScramCredentialRecord;
+import org.apache.kafka.common.metadata.AccessControlEntryRecord;
+import org.apache.kafka.common.metadata.RemoveAccessControlEntryRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
 import org.apache.kafka.common.metadata.UserScramCredentialRecord;
 import org.apache.kafka.metadata.BrokerRegistrationFencingChange;
@@ -24,7 +26,7 @@ import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 /**
  * The cluster as the metadata log says it is at {@code offset}: brokers, topics (by name and by
- * id), partitions, config overrides, the next free producer id, SCRAM credentials. Immutable, so any thread may read
+ * id), partitions, config overrides, the next free producer id, SCRAM credentials, ACLs. Immutable, so any thread may read
  * the current image without locks; the metadata thread publishes a new one after each batch.
  */
 public record MetadataImage(
@@ -35,10 +37,18 @@ public record MetadataImage(
         SortedMap<Integer, BrokerImage> brokers,
         long nextProducerId,
         Map<String, Map<String, String>> brokerConfigs,
-        ScramImage scram) {
+        ScramImage scram,
+        AclImage acls) {
 
     public static MetadataImage empty(String clusterId) {
-        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY);
+        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY, AclImage.EMPTY);
+    }
+
+    /** An image without ACLs (as before ACLs existed; for tests that build images by hand). */
+    public MetadataImage(long offset, String clusterId, SortedMap<String, TopicImage> topicsByName, Map<Uuid, TopicImage> topicsById,
+                         SortedMap<Integer, BrokerImage> brokers, long nextProducerId, Map<String, Map<String, String>> brokerConfigs,
+                         ScramImage scram) {
+        this(offset, clusterId, topicsByName, topicsById, brokers, nextProducerId, brokerConfigs, scram, AclImage.EMPTY);
     }
 
     public MetadataImage {
@@ -80,6 +90,7 @@ public record MetadataImage(
         private final Map<Integer, BrokerImage> brokers;
         private final Map<String, Map<String, String>> brokerConfigs;
         private final ScramImage.Changes scram;
+        private final AclImage.Changes acls;
         private long nextProducerId;
 
         Delta(MetadataImage base) {
@@ -89,6 +100,7 @@ public record MetadataImage(
             this.brokerConfigs = new HashMap<>(base.brokerConfigs);
             this.nextProducerId = base.nextProducerId;
             this.scram = new ScramImage.Changes(base.scram);
+            this.acls = new AclImage.Changes(base.acls);
         }
 
         void replay(ApiMessageAndVersion record) {
@@ -106,6 +118,8 @@ public record MetadataImage(
                 case ProducerIdsRecord r -> nextProducerId = Math.max(nextProducerId, r.nextProducerId());
                 case UserScramCredentialRecord r -> scram.replay(r);
                 case RemoveUserScramCredentialRecord r -> scram.replay(r);
+                case AccessControlEntryRecord r -> acls.replay(r);
+                case RemoveAccessControlEntryRecord r -> acls.replay(r);
                 default -> throw new IllegalStateException("unexpected metadata record " + record.message().getClass().getSimpleName());
             }
         }
@@ -164,7 +178,8 @@ public record MetadataImage(
             Map<Uuid, TopicImage> byId = new HashMap<>();
             for (TopicImage t : topics.values()) byId.put(t.id(), t);
             return new MetadataImage(offset, base.clusterId, new TreeMap<>(topics), byId, new TreeMap<>(brokers), nextProducerId,
-                    brokerConfigs.equals(base.brokerConfigs) ? base.brokerConfigs : Map.copyOf(brokerConfigs), scram.build());
+                    brokerConfigs.equals(base.brokerConfigs) ? base.brokerConfigs : Map.copyOf(brokerConfigs), scram.build(),
+                    acls.build());
         }
     }
 }

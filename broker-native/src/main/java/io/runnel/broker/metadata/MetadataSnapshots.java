@@ -49,7 +49,7 @@ final class MetadataSnapshots {
 
     /**
      * The image as records: brokers, dynamic broker configs, topics with their configs and
-     * partitions, the producer id block, SCRAM credentials.
+     * partitions, the producer id block, SCRAM credentials, ACLs.
      */
     static List<ApiMessageAndVersion> records(MetadataImage image) {
         List<ApiMessageAndVersion> records = new ArrayList<>();
@@ -70,6 +70,7 @@ final class MetadataSnapshots {
             records.add(new ApiMessageAndVersion(new ProducerIdsRecord().setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(image.nextProducerId()),
                     (short) 0));
         records.addAll(image.scram().records());
+        records.addAll(image.acls().records());
         return records;
     }
 }
