@@ -293,7 +293,7 @@ public final class Broker implements AutoCloseable {
         SupportedApis[] self = new SupportedApis[1];
         Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> self[0]));
-        handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config, this::activeControllerId));
+        handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config, this::activeControllerId, authorization));
         handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config));
         Map<ApiKeys, ApiHandler> writes = controllerWrites();
         writes.forEach((api, handler) ->

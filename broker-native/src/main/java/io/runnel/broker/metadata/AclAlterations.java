@@ -107,11 +107,10 @@ public final class AclAlterations {
             throw new InvalidRequestException("The only valid name for the CLUSTER resource is kafka-cluster");
         if (name == null || name.isEmpty()) throw new InvalidRequestException("Invalid empty resource name");
         validateHost(binding.entry().host());
-        try {
-            StandardAcl.fromAclBinding(binding).kafkaPrincipal();
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("Invalid principal " + binding.entry().principal() + ": " + e.getMessage());
-        }
+        String principal = binding.entry().principal();
+        if (principal == null || principal.indexOf(':') < 0)
+            throw new InvalidRequestException("Could not parse principal from `" + principal + "` (no colon is present separating the "
+                    + "principal type from the principal name)");
     }
 
     private static void validateHost(String host) {

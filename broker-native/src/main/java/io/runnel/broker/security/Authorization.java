@@ -88,6 +88,9 @@ public final class Authorization implements MetadataListener {
         settings.put(StandardAuthorizer.SUPER_USERS_CONFIG, String.join(";", config.superUsers()));
         settings.put(StandardAuthorizer.ALLOW_EVERYONE_IF_NO_ACL_IS_FOUND_CONFIG, Boolean.toString(config.allowEveryoneIfNoAclFound()));
         authorizer.configure(settings);
+        // Its accept/deny counters need a metrics registry; they stay in kafka-clients' own (not exported).
+        authorizer.withPluginMetrics(new org.apache.kafka.common.metrics.internals.PluginMetricsImpl(new org.apache.kafka.common.metrics.Metrics(),
+                Map.of("config", "authorizer.class.name", "class", "StandardAuthorizer")));
         LOG.infof("Authorization on (%s): super users %s, allow.everyone.if.no.acl.found=%s", AuthorizerConfig.STANDARD_AUTHORIZER,
                 config.superUsers(), config.allowEveryoneIfNoAclFound());
         return new Authorization(authorizer, listenerProtocols);
@@ -135,10 +138,19 @@ public final class Authorization implements MetadataListener {
 
     /** The names among {@code names} the principal may perform {@code operation} on, in their order; one authorizer call. */
     public Set<String> allowedNames(RequestContext context, AclOperation operation, ResourceType type, Collection<String> names) {
+        return allowedNames(context, operation, type, names, true);
+    }
+
+    /** As {@link #allowedNames}, without logging denials (listing everything, where a hidden resource is no request refused). */
+    public Set<String> allowedNamesQuietly(RequestContext context, AclOperation operation, ResourceType type, Collection<String> names) {
+        return allowedNames(context, operation, type, names, false);
+    }
+
+    private Set<String> allowedNames(RequestContext context, AclOperation operation, ResourceType type, Collection<String> names, boolean logIfDenied) {
         Set<String> distinct = new LinkedHashSet<>(names);
         if (authorizer == null) return distinct;
         List<String> ordered = new ArrayList<>(distinct);
-        List<Action> actions = ordered.stream().map(n -> action(operation, type, n, true, true)).toList();
+        List<Action> actions = ordered.stream().map(n -> action(operation, type, n, true, logIfDenied)).toList();
         List<Boolean> results = authorize(context, actions);
         Set<String> allowed = new LinkedHashSet<>();
         for (int i = 0; i < ordered.size(); i++) if (results.get(i)) allowed.add(ordered.get(i));
