@@ -304,7 +304,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId));
         handlers.put(ApiKeys.DESCRIBE_QUORUM, new QuorumRequestHandler(metadataLog.quorum(), controllerChannel));
         handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
-        handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
+        handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller, authorization));
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager, authorization));
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager, authorization));
@@ -324,6 +324,8 @@ public final class Broker implements AutoCloseable {
         transactionCoordinator = TransactionApis.register(handlers, controller, replicaManager, ioThreads, producerIds, groupCoordinator,
                 txnMarkers, transactionConfig, time);
         controller.addListener((previous, current) -> transactionCoordinator.onImage(current));
+        handlers.put(ApiKeys.FIND_COORDINATOR, new io.runnel.broker.api.FindCoordinatorHandler(groupCoordinator, transactionCoordinator, controller,
+                authorization));
         handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics,
                 new TransactionVerifier(config.nodeId(), controller::image, transactionCoordinator, txnMarkers), authorization));
         // Forwarded writes are checked by the active controller, not twice.

@@ -175,11 +175,13 @@ public final class Authorization implements MetadataListener {
 
     /**
      * {@code handler}, behind the cluster-wide check its API needs on a client listener (or, with
-     * {@code controllerListener}, on the controller listener); the handler itself when it needs none.
+     * {@code controllerListener}, on the controller listener), or behind the checks of the one group
+     * or transactional id its request names ({@link ResourceChecks}); the handler itself when it needs none.
      */
     public ApiHandler guard(ApiKeys api, ApiHandler handler, boolean controllerListener) {
+        if (authorizer == null) return handler;
         AclOperation operation = (controllerListener ? CONTROLLER_CLUSTER_OPERATIONS : BROKER_CLUSTER_OPERATIONS).get(api);
-        if (operation == null || authorizer == null) return handler;
+        if (operation == null) return ResourceChecks.guard(this, api, handler);
         return (context, request) -> allowedOnCluster(context, operation) ? handler.handle(context, request)
                 : CompletableFuture.completedFuture(clusterDenied(context, request, operation));
     }
