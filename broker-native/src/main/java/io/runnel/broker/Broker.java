@@ -249,7 +249,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.BROKER_REGISTRATION, new BrokerRegistrationHandler(controller));
         handlers.put(ApiKeys.BROKER_HEARTBEAT, new BrokerHeartbeatHandler(controller));
         // What brokers forward: topics they create themselves, producer id blocks.
-        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, false));
+        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, false, authorization));
         handlers.put(ApiKeys.ALLOCATE_PRODUCER_IDS, new AllocateProducerIdsHandler(controller));
         handlers.put(ApiKeys.ALTER_PARTITION, new AlterPartitionHandler(controller));
         Map<ApiKeys, ApiHandler> writes = controllerWrites();
@@ -268,10 +268,10 @@ public final class Broker implements AutoCloseable {
      */
     private Map<ApiKeys, ApiHandler> controllerWrites() {
         Map<ApiKeys, ApiHandler> writes = new EnumMap<>(ApiKeys.class);
-        writes.put(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller));
-        writes.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller));
-        writes.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller));
-        writes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
+        writes.put(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller, authorization));
+        writes.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller, authorization));
+        writes.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller, authorization));
+        writes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller, authorization));
         writes.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, new AlterPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new ListPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(controller));
@@ -294,7 +294,7 @@ public final class Broker implements AutoCloseable {
         Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> self[0]));
         handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config, this::activeControllerId, authorization));
-        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config));
+        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, true, authorization));
         Map<ApiKeys, ApiHandler> writes = controllerWrites();
         writes.forEach((api, handler) ->
                 handlers.put(api, new ForwardingHandler(handler, () -> metadataLog.leaderEpoch() >= 0, controllerChannel)));
@@ -303,7 +303,7 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager, authorization));
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId));
         handlers.put(ApiKeys.DESCRIBE_QUORUM, new QuorumRequestHandler(metadataLog.quorum(), controllerChannel));
-        handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
+        handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config, authorization));
         handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller, authorization));
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager, authorization));

@@ -16,13 +16,23 @@ import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.metadata.TopicResult;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
 
 /** DeleteTopics by name (all versions) or by topic id (v6+). */
 public final class DeleteTopicsHandler implements ApiHandler {
     private final MetadataController controller;
+    private final Authorization authorization;
 
     public DeleteTopicsHandler(MetadataController controller) {
+        this(controller, Authorization.disabled());
+    }
+
+    /** With authorization: a topic needs DELETE, else TOPIC_AUTHORIZATION_FAILED whether or not it exists. */
+    public DeleteTopicsHandler(MetadataController controller, Authorization authorization) {
         this.controller = controller;
+        this.authorization = authorization;
     }
 
     @Override
@@ -43,6 +53,15 @@ public final class DeleteTopicsHandler implements ApiHandler {
                 }
             }
         }
+        java.util.Set<String> deletable = authorization.allowedNames(context, AclOperation.DELETE, ResourceType.TOPIC, names);
+        for (String name : new java.util.LinkedHashSet<>(names)) {
+            if (deletable.contains(name)) continue;
+            TopicImage topic = controller.image().topic(name);
+            boolean byId = data.topics().stream().anyMatch(s -> s.name() == null && topic != null && topic.id().equals(s.topicId()));
+            response.responses().add(new DeletableTopicResult().setName(byId ? null : name).setTopicId(byId ? topic.id() : Uuid.ZERO_UUID)
+                    .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message()));
+        }
+        names.removeIf(n -> !deletable.contains(n));
         return controller.deleteTopics(names).thenApply(results -> {
             for (TopicResult r : results) {
                 response.responses().add(new DeletableTopicResult().setName(r.name())

@@ -18,6 +18,9 @@ import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * DescribeConfigs for topics (overrides over the broker's defaults) and for this broker (static
@@ -27,10 +30,17 @@ import io.runnel.broker.protocol.RequestContext;
 public final class DescribeConfigsHandler implements ApiHandler {
     private final MetadataController controller;
     private final BrokerConfig config;
+    private final Authorization authorization;
 
     public DescribeConfigsHandler(MetadataController controller, BrokerConfig config) {
+        this(controller, config, Authorization.disabled());
+    }
+
+    /** With authorization: DESCRIBE_CONFIGS on the topic, group, or (brokers) the cluster. */
+    public DescribeConfigsHandler(MetadataController controller, BrokerConfig config, Authorization authorization) {
         this.controller = controller;
         this.config = config;
+        this.authorization = authorization;
     }
 
     @Override
@@ -38,6 +48,12 @@ public final class DescribeConfigsHandler implements ApiHandler {
         DescribeConfigsRequestData data = (DescribeConfigsRequestData) request;
         DescribeConfigsResponseData response = new DescribeConfigsResponseData();
         for (DescribeConfigsRequestData.DescribeConfigsResource resource : data.resources()) {
+            Errors denied = authorization.configAccess(context, AclOperation.DESCRIBE_CONFIGS, resource.resourceType(), resource.resourceName());
+            if (denied != Errors.NONE) {
+                response.results().add(new DescribeConfigsResult().setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
+                        .setErrorCode(denied.code()).setErrorMessage(denied.message()));
+                continue;
+            }
             response.results().add(describe(resource, context.apiVersion() >= 1 && data.includeSynonyms()));
         }
         return CompletableFuture.completedFuture(response);

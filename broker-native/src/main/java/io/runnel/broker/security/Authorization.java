@@ -168,6 +168,24 @@ public final class Authorization implements MetadataListener {
                 == AuthorizationResult.ALLOWED;
     }
 
+    /**
+     * Whether the principal may perform {@code operation} (DESCRIBE_CONFIGS, ALTER_CONFIGS) on a
+     * config resource, as Kafka decides it: a topic's on the topic, a group's on the group, a
+     * broker's (and the cluster-wide defaults') on the cluster. NONE when allowed or for a type
+     * this does not know (the handler refuses those itself), else the authorization error.
+     */
+    public org.apache.kafka.common.protocol.Errors configAccess(RequestContext context, AclOperation operation, byte resourceType, String name) {
+        return switch (org.apache.kafka.common.config.ConfigResource.Type.forId(resourceType)) {
+            case TOPIC -> allowed(context, operation, ResourceType.TOPIC, name) ? org.apache.kafka.common.protocol.Errors.NONE
+                    : org.apache.kafka.common.protocol.Errors.TOPIC_AUTHORIZATION_FAILED;
+            case GROUP -> allowed(context, operation, ResourceType.GROUP, name) ? org.apache.kafka.common.protocol.Errors.NONE
+                    : org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED;
+            case BROKER, BROKER_LOGGER, CLIENT_METRICS -> allowedOnCluster(context, operation) ? org.apache.kafka.common.protocol.Errors.NONE
+                    : org.apache.kafka.common.protocol.Errors.CLUSTER_AUTHORIZATION_FAILED;
+            default -> org.apache.kafka.common.protocol.Errors.NONE;
+        };
+    }
+
     /** The ACLs a DescribeAcls filter matches. */
     public Iterable<AclBinding> acls(AclBindingFilter filter) {
         return authorizer == null ? List.of() : authorizer.acls(filter);
