@@ -313,7 +313,7 @@ public final class Broker implements AutoCloseable {
         // Reached only outside a SASL exchange (which the connection handles before dispatch): ILLEGAL_SASL_STATE.
         handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
         handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
-        groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
+        groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time, authorization);
         TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
                 groupCoordinator::completeTransaction, time);
         handlers.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(markerWriter));

@@ -40,9 +40,21 @@ public final class CreateAclsHandler implements ApiHandler {
         CreateAclsRequestData data = (CreateAclsRequestData) request;
         if (!authorizerEnabled)
             return CompletableFuture.completedFuture(failAll(data, ApiError.fromThrowable(new SecurityDisabledException("No Authorizer is configured."))));
-        List<AclBinding> bindings = data.creations().stream().map(CreateAclsRequest::aclBinding).toList();
-        return controller.createAcls(bindings).handle((results, error) -> {
+        // ANY and MATCH are filter values: kafka-clients refuses to build a binding of them, so they fail here, per binding.
+        List<AclBinding> bindings = new java.util.ArrayList<>();
+        List<AclCreateResult> unbuildable = new java.util.ArrayList<>();
+        for (CreateAclsRequestData.AclCreation creation : data.creations()) {
+            try {
+                bindings.add(CreateAclsRequest.aclBinding(creation));
+                unbuildable.add(null);
+            } catch (IllegalArgumentException e) {
+                unbuildable.add(new AclCreateResult(new org.apache.kafka.common.errors.InvalidRequestException(e.getMessage())));
+            }
+        }
+        return controller.createAcls(bindings).handle((created, error) -> {
             if (error != null) return failAll(data, new ApiError(ControllerErrors.of(error)));
+            java.util.Iterator<AclCreateResult> fromController = created.iterator();
+            List<AclCreateResult> results = unbuildable.stream().map(r -> r != null ? r : fromController.next()).toList();
             CreateAclsResponseData response = new CreateAclsResponseData();
             for (AclCreateResult r : results) {
                 AclCreationResult result = new AclCreationResult();

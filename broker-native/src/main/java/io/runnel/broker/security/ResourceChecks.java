@@ -74,12 +74,15 @@ final class ResourceChecks {
 
     /** {@code handler} behind the checks of {@code api}, or itself when the API has none. */
     static ApiHandler guard(Authorization authorization, ApiKeys api, ApiHandler handler) {
-        List<Check> checks = CHECKS.get(api);
         if (api == ApiKeys.INIT_PRODUCER_ID) return initProducerId(authorization, handler);
-        if (checks == null) return handler;
+        // The checks of the resources inside the request (ManyResourceChecks) run after those of the one it names.
+        ApiHandler many = ManyResourceChecks.guard(authorization, api, handler);
+        ApiHandler inner = many != null ? many : handler;
+        List<Check> checks = CHECKS.get(api);
+        if (checks == null) return inner;
         return (context, request) -> {
             if (api == ApiKeys.ADD_PARTITIONS_TO_TXN && context.apiVersion() >= 4) {
-                return authorization.allowedOnCluster(context, AclOperation.CLUSTER_ACTION) ? handler.handle(context, request)
+                return authorization.allowedOnCluster(context, AclOperation.CLUSTER_ACTION) ? inner.handle(context, request)
                         : CompletableFuture.completedFuture(Authorization.clusterDenied(context, request, AclOperation.CLUSTER_ACTION));
             }
             for (Check check : checks) {
@@ -87,7 +90,7 @@ final class ResourceChecks {
                 if (name == null || !authorization.allowed(context, check.operation(), check.type(), name))
                     return CompletableFuture.completedFuture(Authorization.errorResponse(context, request, check.error().apply(name)));
             }
-            return handler.handle(context, request);
+            return inner.handle(context, request);
         };
     }
 

@@ -1,0 +1,113 @@
+package io.runnel.e2e.tools;
+
+import static io.runnel.e2e.support.ExternalCommand.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.runnel.e2e.support.BrokerProcess;
+import io.runnel.e2e.support.ExternalCommand;
+import io.runnel.e2e.support.KafkaClients;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kafka's own {@code kafka-acls} (org.apache.kafka.tools.AclCommand), run as a separate process,
+ * against a broker with Kafka's KRaft authorizer on: it adds ACLs (literal and prefixed, allow and
+ * deny), lists them the way Kafka prints them, and removes them. The broker's PLAINTEXT principal,
+ * User:ANONYMOUS, is the super user (the tool and, on Kafka, the controller connect as it), as an
+ * operator sets it for a PLAINTEXT inter-broker listener. Passes against Apache Kafka 4.4 too
+ * ({@code -Drunnel.e2e.broker=kafka}).
+ */
+class AclsToolIT {
+    private static final String ACLS = "org.apache.kafka.tools.AclCommand";
+    private static BrokerProcess broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = BrokerProcess.builder("acls-tool")
+                .config("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+                .config("super.users", "User:ANONYMOUS")
+                .start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) broker.close();
+    }
+
+    @Test
+    void kafkaAclsAddsListsAndRemovesAclsAsOnKafka() throws Exception {
+        String topic = broker.topic("orders");
+        String prefix = broker.topic("pay") + "-";
+        ok(acls("--add", "--allow-principal", "User:alice", "--operation", "Read", "--operation", "Write", "--topic", topic));
+        ok(acls("--add", "--allow-principal", "User:alice", "--operation", "Read", "--group", "billing",
+                "--resource-pattern-type", "prefixed"));
+        ok(acls("--add", "--deny-principal", "User:bob", "--deny-host", "10.0.0.1", "--operation", "Write", "--topic", prefix,
+                "--resource-pattern-type", "prefixed"));
+
+        String listed = awaitListing(topic, "operation=WRITE");
+        assertThat(listed).contains("Current ACLs for resource `ResourcePattern(name=" + topic + ", patternType=LITERAL, resourceType=TOPIC)`")
+                .contains("(principal=User:alice, host=*, operation=READ, permissionType=ALLOW)")
+                .contains("(principal=User:alice, host=*, operation=WRITE, permissionType=ALLOW)");
+        String all = ok(acls("--list"));
+        assertThat(all).contains("ResourcePattern(name=billing, patternType=PREFIXED, resourceType=GROUP)")
+                .contains("ResourcePattern(name=" + prefix + ", patternType=PREFIXED, resourceType=TOPIC)")
+                .contains("(principal=User:bob, host=10.0.0.1, operation=WRITE, permissionType=DENY)");
+        // --principal lists what applies to one user, across resources.
+        assertThat(ok(acls("--list", "--principal", "User:bob"))).contains("principal=User:bob").doesNotContain("principal=User:alice");
+
+        ok(acls("--remove", "--force", "--allow-principal", "User:alice", "--operation", "Write", "--topic", topic));
+        String afterOne = awaitListingWithout(topic, "operation=WRITE");
+        assertThat(afterOne).contains("(principal=User:alice, host=*, operation=READ, permissionType=ALLOW)");
+
+        ok(acls("--remove", "--force", "--topic", topic));
+        ok(acls("--remove", "--force", "--group", "billing", "--resource-pattern-type", "prefixed"));
+        ok(acls("--remove", "--force", "--topic", prefix, "--resource-pattern-type", "prefixed"));
+        Instant deadline = Instant.now().plus(KafkaClients.PATIENCE);
+        String empty;
+        do {
+            empty = ok(acls("--list"));
+        } while (empty.contains("principal=") && Instant.now().isBefore(deadline));
+        assertThat(empty).doesNotContain("principal=");
+    }
+
+    @Test
+    void kafkaAclsRefusesAClusterAclWithAnotherNameAsKafkaDoes() {
+        // The tool names the cluster itself (kafka-cluster); an invalid operation for a topic is refused by the tool before sending.
+        ExternalCommand.Result bad = acls("--add", "--allow-principal", "User:alice", "--operation", "IdempotentWrite", "--topic", broker.topic("x"));
+        assertThat(bad.succeeded()).isFalse();
+        assertThat(bad.stdout() + bad.stderr()).as(bad.describe()).contains("IdempotentWrite");
+        ok(acls("--add", "--allow-principal", "User:alice", "--operation", "Describe", "--cluster"));
+        assertThat(ok(acls("--list", "--cluster"))).contains("ResourcePattern(name=kafka-cluster, patternType=LITERAL, resourceType=CLUSTER)");
+        ok(acls("--remove", "--force", "--cluster"));
+    }
+
+    /** The listing of {@code topic} once it shows {@code text} (ACLs reach the listing broker's image a moment after the write). */
+    private static String awaitListing(String topic, String text) {
+        Instant deadline = Instant.now().plus(KafkaClients.PATIENCE);
+        String out;
+        do {
+            out = ok(acls("--list", "--topic", topic));
+        } while (!out.contains(text) && Instant.now().isBefore(deadline));
+        return out;
+    }
+
+    private static String awaitListingWithout(String topic, String text) {
+        Instant deadline = Instant.now().plus(KafkaClients.PATIENCE);
+        String out;
+        do {
+            out = ok(acls("--list", "--topic", topic));
+        } while (out.contains(text) && Instant.now().isBefore(deadline));
+        return out;
+    }
+
+    private static ExternalCommand.Result acls(String... args) {
+        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
+        all.addAll(List.of(args));
+        return ExternalCommand.kafkaTool(ACLS, all.toArray(String[]::new)).dir(broker.dir()).timeout(Duration.ofMinutes(3)).run();
+    }
+}
