@@ -48,11 +48,15 @@ import io.runnel.broker.protocol.RequestContext;
  * patterns, DENY over ALLOW, hosts, {@code super.users}, {@code allow.everyone.if.no.acl.found}),
  * fed with the ACLs of each metadata image as it is published.
  *
- * <p>Two kinds of checks, as in Kafka's KafkaApis / ControllerApis: an API that needs one
- * operation on the cluster as a whole is guarded here ({@link #guard}: the whole request is
- * answered with CLUSTER_AUTHORIZATION_FAILED, built by kafka-clients' own
- * {@code getErrorResponse}); checks on topics, groups and transactional ids are made by the
- * handlers with {@link #allowed} and {@link #allowedNames}, which answer per resource.
+ * <p>Where checks are made, as in Kafka's KafkaApis / ControllerApis: {@link #guard} wraps each
+ * handler once, in {@code Broker}, with what is decided per request — the cluster operation an API
+ * needs (the whole request answered CLUSTER_AUTHORIZATION_FAILED, built by kafka-clients' own
+ * {@code getErrorResponse}), the group or transactional id a request names
+ * ({@link ResourceChecks}), the ids a describe, delete or listing covers
+ * ({@link ManyResourceChecks}). What lives inside a request (topics, partitions, config
+ * resources, coordinator keys) is checked by its handler with {@link #allowed} and
+ * {@link #allowedNames}, which answer per resource. Any new handler (the client-quota APIs
+ * included) asks the same object.
  *
  * <p>Threading: checks from any thread (the authorizer swaps immutable ACL data); ACL updates on
  * the metadata thread only (the {@link MetadataListener}).

@@ -50,12 +50,12 @@ class AclsToolIT {
                 "--resource-pattern-type", "prefixed"));
 
         String listed = awaitListing(topic, "operation=WRITE");
-        assertThat(listed).contains("Current ACLs for resource `ResourcePattern(name=" + topic + ", patternType=LITERAL, resourceType=TOPIC)`")
+        assertThat(listed).contains("Current ACLs for resource `ResourcePattern(resourceType=TOPIC, name=" + topic + ", patternType=LITERAL)`")
                 .contains("(principal=User:alice, host=*, operation=READ, permissionType=ALLOW)")
                 .contains("(principal=User:alice, host=*, operation=WRITE, permissionType=ALLOW)");
         String all = ok(acls("--list"));
-        assertThat(all).contains("ResourcePattern(name=billing, patternType=PREFIXED, resourceType=GROUP)")
-                .contains("ResourcePattern(name=" + prefix + ", patternType=PREFIXED, resourceType=TOPIC)")
+        assertThat(all).contains("ResourcePattern(resourceType=GROUP, name=billing, patternType=PREFIXED)")
+                .contains("ResourcePattern(resourceType=TOPIC, name=" + prefix + ", patternType=PREFIXED)")
                 .contains("(principal=User:bob, host=10.0.0.1, operation=WRITE, permissionType=DENY)");
         // --principal lists what applies to one user, across resources.
         assertThat(ok(acls("--list", "--principal", "User:bob"))).contains("principal=User:bob").doesNotContain("principal=User:alice");
@@ -76,13 +76,13 @@ class AclsToolIT {
     }
 
     @Test
-    void kafkaAclsRefusesAClusterAclWithAnotherNameAsKafkaDoes() {
-        // The tool names the cluster itself (kafka-cluster); an invalid operation for a topic is refused by the tool before sending.
+    void kafkaAclsRefusesAnOperationATopicDoesNotHaveAndManagesClusterAcls() {
+        // An operation topics do not have is refused by the tool itself; --cluster names kafka-cluster for us.
         ExternalCommand.Result bad = acls("--add", "--allow-principal", "User:alice", "--operation", "IdempotentWrite", "--topic", broker.topic("x"));
         assertThat(bad.succeeded()).isFalse();
         assertThat(bad.stdout() + bad.stderr()).as(bad.describe()).contains("IdempotentWrite");
         ok(acls("--add", "--allow-principal", "User:alice", "--operation", "Describe", "--cluster"));
-        assertThat(ok(acls("--list", "--cluster"))).contains("ResourcePattern(name=kafka-cluster, patternType=LITERAL, resourceType=CLUSTER)");
+        assertThat(ok(acls("--list", "--cluster"))).contains("ResourcePattern(resourceType=CLUSTER, name=kafka-cluster, patternType=LITERAL)");
         ok(acls("--remove", "--force", "--cluster"));
     }
 
