@@ -72,7 +72,9 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler {
             }
             int first = cursor != null && name.equals(cursor.topicName()) ? cursor.partitionIndex() : 0;
             DescribeTopicPartitionsResponseTopic result = new DescribeTopicPartitionsResponseTopic().setName(name).setTopicId(topic.id())
-                    .setIsInternal(Topic.isInternal(name)).setErrorCode(Errors.NONE.code());
+                    .setIsInternal(Topic.isInternal(name)).setErrorCode(Errors.NONE.code())
+                    // The request has no flag for it: the Admin reads this when asked for authorized operations.
+                    .setTopicAuthorizedOperations(authorization.authorizedOperations(context, ResourceType.TOPIC, name));
             response.topics().add(result);
             for (PartitionImage p : topic.partitions().tailMap(first).values()) {
                 if (budget == 0) {

@@ -90,7 +90,8 @@ public final class MetadataHandler implements ApiHandler {
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(image.clusterId())
                 .setControllerId(controllerId.getAsInt())
-                .setClusterAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+                .setClusterAuthorizedOperations(context.apiVersion() >= 8 && context.apiVersion() <= 10 && data.includeClusterAuthorizedOperations()
+                        ? authorization.authorizedOperations(context, ResourceType.CLUSTER, Authorization.CLUSTER_NAME) : AUTHORIZED_OPERATIONS_OMITTED);
         for (BrokerImage broker : image.brokers().values()) {
             if (broker.fenced()) continue;
             BrokerImage.Endpoint endpoint = broker.endpointFor(context.listenerName());
@@ -101,7 +102,7 @@ public final class MetadataHandler implements ApiHandler {
         if (data.topics() == null) {
             // All topics: those the principal may not describe are left out, silently.
             Set<String> visible = authorization.allowedNamesQuietly(context, AclOperation.DESCRIBE, ResourceType.TOPIC, image.topicsByName().keySet());
-            image.topicsByName().values().stream().filter(t -> visible.contains(t.name())).forEach(t -> response.topics().add(describe(t, data, image)));
+            image.topicsByName().values().stream().filter(t -> visible.contains(t.name())).forEach(t -> response.topics().add(describe(context, t, data, image)));
             return response;
         }
         for (MetadataRequestData.MetadataRequestTopic requested : data.topics()) {
@@ -120,13 +121,13 @@ public final class MetadataHandler implements ApiHandler {
             if (!authorization.allowed(context, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name()))
                 return new MetadataResponseTopic().setName(null).setTopicId(requested.topicId())
                         .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
-            return describe(topic, data, image);
+            return describe(context, topic, data, image);
         }
         if (denied.contains(requested.name()))
             return new MetadataResponseTopic().setName(requested.name()).setTopicId(Uuid.ZERO_UUID).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
                     .setIsInternal(Topic.isInternal(requested.name())).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
         TopicImage topic = image.topic(requested.name());
-        if (topic != null) return describe(topic, data, image);
+        if (topic != null) return describe(context, topic, data, image);
         Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION;
         return new MetadataResponseTopic().setName(requested.name()).setTopicId(Uuid.ZERO_UUID).setErrorCode(error.code())
                 .setIsInternal(Topic.isInternal(requested.name())).setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
@@ -137,10 +138,11 @@ public final class MetadataHandler implements ApiHandler {
         return requested.topicId() != null && !Uuid.ZERO_UUID.equals(requested.topicId());
     }
 
-    private static MetadataResponseTopic describe(TopicImage topic, MetadataRequestData data, MetadataImage image) {
+    private MetadataResponseTopic describe(RequestContext context, TopicImage topic, MetadataRequestData data, MetadataImage image) {
         MetadataResponseTopic result = new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
                 .setIsInternal(Topic.isInternal(topic.name())).setErrorCode(Errors.NONE.code())
-                .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+                .setTopicAuthorizedOperations(context.apiVersion() >= 8 && data.includeTopicAuthorizedOperations()
+                        ? authorization.authorizedOperations(context, ResourceType.TOPIC, topic.name()) : AUTHORIZED_OPERATIONS_OMITTED);
         for (PartitionImage p : topic.partitions().values()) {
             // An offline partition (no live ISR member to lead) is LEADER_NOT_AVAILABLE: clients retry until one returns.
             List<Integer> offline = p.replicas().stream().filter(r -> image.brokers().get(r) == null || image.brokers().get(r).fenced()).toList();

@@ -190,6 +190,34 @@ public final class Authorization implements MetadataListener {
         };
     }
 
+    /**
+     * The operations the principal may perform on a resource, as the bit field of the
+     * {@code *_authorized_operations} response fields (Kafka's supported operations per resource
+     * type; every one of them without an authorizer). Not logged, as Kafka does not log these.
+     */
+    public int authorizedOperations(RequestContext context, ResourceType type, String name) {
+        List<AclOperation> supported = SUPPORTED_OPERATIONS.getOrDefault(type, List.of());
+        List<AclOperation> allowed = supported;
+        if (authorizer != null) {
+            List<Boolean> results = authorize(context, supported.stream().map(op -> action(op, type, name, false, false)).toList());
+            allowed = new ArrayList<>();
+            for (int i = 0; i < supported.size(); i++) if (results.get(i)) allowed.add(supported.get(i));
+        }
+        Set<Byte> codes = new java.util.HashSet<>();
+        for (AclOperation op : allowed) codes.add(op.code());
+        return org.apache.kafka.common.utils.Utils.to32BitField(codes);
+    }
+
+    /** Kafka's operations per resource type (its AclEntry.supportedOperations). */
+    private static final Map<ResourceType, List<AclOperation>> SUPPORTED_OPERATIONS = Map.of(
+            ResourceType.TOPIC, List.of(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DESCRIBE, AclOperation.DELETE,
+                    AclOperation.ALTER, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS),
+            ResourceType.GROUP, List.of(AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE, AclOperation.DESCRIBE_CONFIGS,
+                    AclOperation.ALTER_CONFIGS),
+            ResourceType.CLUSTER, List.of(AclOperation.CREATE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS,
+                    AclOperation.IDEMPOTENT_WRITE, AclOperation.ALTER, AclOperation.DESCRIBE),
+            ResourceType.TRANSACTIONAL_ID, List.of(AclOperation.DESCRIBE, AclOperation.WRITE));
+
     /** The ACLs a DescribeAcls filter matches. */
     public Iterable<AclBinding> acls(AclBindingFilter filter) {
         return authorizer == null ? List.of() : authorizer.acls(filter);

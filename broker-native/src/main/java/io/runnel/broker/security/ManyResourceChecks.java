@@ -44,17 +44,26 @@ final class ManyResourceChecks {
             case DESCRIBE_GROUPS -> (context, request) -> {
                 DescribeGroupsRequestData data = (DescribeGroupsRequestData) request;
                 List<String> denied = narrow(authorization, context, AclOperation.DESCRIBE, ResourceType.GROUP, data.groups());
-                return then(handler.handle(context, request), response -> denied.forEach(g -> ((DescribeGroupsResponseData) response).groups()
-                        .add(new DescribeGroupsResponseData.DescribedGroup().setGroupId(g).setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
-                                .setGroupState("").setProtocolType("").setProtocolData("")
-                                .setErrorMessage(context.apiVersion() >= 6 ? Errors.GROUP_AUTHORIZATION_FAILED.message() : null))));
+                boolean withOperations = context.apiVersion() >= 3 && data.includeAuthorizedOperations();
+                return then(handler.handle(context, request), response -> {
+                    List<DescribeGroupsResponseData.DescribedGroup> groups = ((DescribeGroupsResponseData) response).groups();
+                    if (withOperations) groups.stream().filter(g -> g.errorCode() == Errors.NONE.code())
+                            .forEach(g -> g.setAuthorizedOperations(authorization.authorizedOperations(context, ResourceType.GROUP, g.groupId())));
+                    denied.forEach(g -> groups.add(new DescribeGroupsResponseData.DescribedGroup().setGroupId(g)
+                            .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setGroupState("").setProtocolType("").setProtocolData("")
+                            .setErrorMessage(context.apiVersion() >= 6 ? Errors.GROUP_AUTHORIZATION_FAILED.message() : null)));
+                });
             };
             case CONSUMER_GROUP_DESCRIBE -> (context, request) -> {
                 ConsumerGroupDescribeRequestData data = (ConsumerGroupDescribeRequestData) request;
                 List<String> denied = narrow(authorization, context, AclOperation.DESCRIBE, ResourceType.GROUP, data.groupIds());
-                return then(handler.handle(context, request), response -> denied.forEach(g -> ((ConsumerGroupDescribeResponseData) response)
-                        .groups().add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(g)
-                                .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()))));
+                return then(handler.handle(context, request), response -> {
+                    List<ConsumerGroupDescribeResponseData.DescribedGroup> groups = ((ConsumerGroupDescribeResponseData) response).groups();
+                    if (data.includeAuthorizedOperations()) groups.stream().filter(g -> g.errorCode() == Errors.NONE.code())
+                            .forEach(g -> g.setAuthorizedOperations(authorization.authorizedOperations(context, ResourceType.GROUP, g.groupId())));
+                    denied.forEach(g -> groups.add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(g)
+                            .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message())));
+                });
             };
             case DELETE_GROUPS -> (context, request) -> {
                 DeleteGroupsRequestData data = (DeleteGroupsRequestData) request;

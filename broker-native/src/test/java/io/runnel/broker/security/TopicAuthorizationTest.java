@@ -105,6 +105,20 @@ class TopicAuthorizationTest {
     }
 
     @Test
+    void authorizedOperationsNameWhatThePrincipalMayDo() throws Exception {
+        try (Admin alice = SecuredBroker.admin(broker.bootstrapServers(), "alice")) {
+            var described = alice.describeTopics(List.of("orders"), new org.apache.kafka.clients.admin.DescribeTopicsOptions()
+                    .includeAuthorizedOperations(true)).allTopicNames().get().get("orders");
+            // READ and WRITE imply DESCRIBE.
+            assertThat(described.authorizedOperations()).containsExactlyInAnyOrder(AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE);
+            assertThat(alice.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().includeAuthorizedOperations(true))
+                    .authorizedOperations().get()).isEmpty();
+            assertThat(admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().includeAuthorizedOperations(true))
+                    .authorizedOperations().get()).contains(AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CLUSTER_ACTION);
+        }
+    }
+
+    @Test
     void denyOverridesAnAllowFromAPrefixedPattern() throws Exception {
         try (KafkaProducer<String, String> producer = producer("bob")) {
             producer.send(new ProducerRecord<>("audit-eu", "k", "v")).get();
