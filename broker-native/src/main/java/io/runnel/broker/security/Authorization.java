@@ -72,7 +72,8 @@ public final class Authorization implements MetadataListener {
 
     private final StandardAuthorizer authorizer;
     private final Function<String, SecurityProtocol> listenerProtocols;
-    private boolean loaded;
+    /** The ACLs the authorizer holds; null before the first image. Metadata thread only. */
+    private AclImage applied;
 
     private Authorization(StandardAuthorizer authorizer, Function<String, SecurityProtocol> listenerProtocols) {
         this.authorizer = authorizer;
@@ -105,22 +106,28 @@ public final class Authorization implements MetadataListener {
         return authorizer != null;
     }
 
-    /** Loads the first published image's ACLs whole, then applies each later image's differences. Metadata thread. */
+    /**
+     * Loads the first published image's ACLs whole, then applies each later image's differences
+     * from the ACLs last applied. A reset to a snapshot publishes an empty image (offset -1)
+     * before the snapshot's own: that one is skipped, so the ACLs in force never drop to none in
+     * between — which would briefly lift every DENY, and with allow.everyone.if.no.acl.found open
+     * everything. Metadata thread.
+     */
     @Override
     public void onImage(MetadataImage previous, MetadataImage current) {
         if (authorizer == null) return;
-        if (!loaded) {
-            authorizer.loadSnapshot(current.acls().byId());
+        AclImage next = current.acls();
+        if (applied == null) {
+            authorizer.loadSnapshot(next.byId());
             authorizer.completeInitialLoad();
-            loaded = true;
+            applied = next;
             return;
         }
-        AclImage before = previous.acls();
-        AclImage after = current.acls();
-        if (before == after) return;
-        for (Uuid id : before.byId().keySet()) if (!after.byId().containsKey(id)) authorizer.removeAcl(id);
-        for (Map.Entry<Uuid, StandardAcl> e : after.byId().entrySet())
-            if (!before.byId().containsKey(e.getKey())) authorizer.addAcl(e.getKey(), e.getValue());
+        if (current.offset() < 0 || next == applied) return;
+        for (Uuid id : applied.byId().keySet()) if (!next.byId().containsKey(id)) authorizer.removeAcl(id);
+        for (Map.Entry<Uuid, StandardAcl> e : next.byId().entrySet())
+            if (!applied.byId().containsKey(e.getKey())) authorizer.addAcl(e.getKey(), e.getValue());
+        applied = next;
     }
 
     /** Whether the request's principal may perform {@code operation} on the named resource. */
