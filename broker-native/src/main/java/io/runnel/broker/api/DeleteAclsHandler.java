@@ -53,7 +53,7 @@ public final class DeleteAclsHandler implements ApiHandler {
         });
     }
 
-    /** The filter as sent; v0 has no pattern type field, and its default (LITERAL) is what v0 meant. */
+    /** The filter as sent (v1+: kafka-clients 4 has no v0). */
     static AclBindingFilter filter(DeleteAclsFilter f) {
         return new AclBindingFilter(
                 new ResourcePatternFilter(ResourceType.fromCode(f.resourceTypeFilter()), f.resourceNameFilter(),

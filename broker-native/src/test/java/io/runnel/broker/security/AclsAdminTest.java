@@ -121,6 +121,48 @@ class AclsAdminTest {
                 .hasMessageContaining("not supported");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "v{0}")
+    @org.junit.jupiter.params.provider.ValueSource(shorts = {1, 2, 3}) // every version kafka-clients 4.4 has (Kafka 4 dropped v0)
+    void everyVersionOfTheAclApisCreatesListsAndDeletes(short version) throws Exception {
+        // PLAINTEXT, with the anonymous principal as super user: the raw client speaks each version itself.
+        Map<String, String> plaintext = Map.of("listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.toString(),
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer", "super.users", "User:ANONYMOUS");
+        try (RunningBroker broker = new RunningBroker(dir, plaintext)) {
+            String[] hostPort = broker.bootstrapServers().split(":");
+            try (var raw = new io.runnel.broker.protocol.RawKafkaClient(hostPort[0], Integer.parseInt(hostPort[1]))) {
+                var creation = new org.apache.kafka.common.message.CreateAclsRequestData.AclCreation().setResourceType(ResourceType.TOPIC.code())
+                        .setResourceName("orders").setResourcePatternType(PatternType.LITERAL.code()).setPrincipal("User:alice").setHost("*")
+                        .setOperation(AclOperation.READ.code()).setPermissionType(AclPermissionType.ALLOW.code());
+                var anyType = new org.apache.kafka.common.message.CreateAclsRequestData.AclCreation().setResourceType(ResourceType.ANY.code())
+                        .setResourceName("orders").setPrincipal("User:alice").setHost("*")
+                        .setOperation(AclOperation.READ.code()).setPermissionType(AclPermissionType.ALLOW.code());
+                var created = (org.apache.kafka.common.message.CreateAclsResponseData) raw.send(org.apache.kafka.common.protocol.ApiKeys.CREATE_ACLS,
+                        version, new org.apache.kafka.common.message.CreateAclsRequestData().setCreations(List.of(creation, anyType)));
+                assertThat(created.results()).extracting(r -> org.apache.kafka.common.protocol.Errors.forCode(r.errorCode()))
+                        .containsExactly(org.apache.kafka.common.protocol.Errors.NONE, org.apache.kafka.common.protocol.Errors.INVALID_REQUEST);
+
+                var described = (org.apache.kafka.common.message.DescribeAclsResponseData) raw.send(org.apache.kafka.common.protocol.ApiKeys.DESCRIBE_ACLS,
+                        version, new org.apache.kafka.common.message.DescribeAclsRequestData().setResourceTypeFilter(ResourceType.TOPIC.code())
+                                .setResourceNameFilter("orders").setPatternTypeFilter(PatternType.LITERAL.code())
+                                .setOperation(AclOperation.ANY.code()).setPermissionType(AclPermissionType.ANY.code())
+                                .setPrincipalFilter(null).setHostFilter(null));
+                assertThat(described.errorCode()).isZero();
+                assertThat(described.resources()).singleElement().satisfies(r -> assertThat(r.acls()).singleElement()
+                        .satisfies(acl -> assertThat(acl.principal()).isEqualTo("User:alice")));
+
+                var deleted = (org.apache.kafka.common.message.DeleteAclsResponseData) raw.send(org.apache.kafka.common.protocol.ApiKeys.DELETE_ACLS,
+                        version, new org.apache.kafka.common.message.DeleteAclsRequestData().setFilters(List.of(
+                                new org.apache.kafka.common.message.DeleteAclsRequestData.DeleteAclsFilter().setResourceTypeFilter(ResourceType.TOPIC.code())
+                                        .setResourceNameFilter("orders").setPatternTypeFilter(PatternType.LITERAL.code()).setOperation(AclOperation.ANY.code())
+                                        .setPermissionType(AclPermissionType.ANY.code()).setPrincipalFilter(null).setHostFilter(null))));
+                assertThat(deleted.filterResults()).singleElement().satisfies(f -> {
+                    assertThat(f.errorCode()).isZero();
+                    assertThat(f.matchingAcls()).singleElement().satisfies(m -> assertThat(m.resourceName()).isEqualTo("orders"));
+                });
+            }
+        }
+    }
+
     static AclBindingFilter principal(String principal) {
         return new AclBindingFilter(ResourcePatternFilter.ANY, new AccessControlEntryFilter(principal, null, AclOperation.ANY, AclPermissionType.ANY));
     }
