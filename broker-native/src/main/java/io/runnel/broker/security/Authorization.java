@@ -175,8 +175,12 @@ public final class Authorization implements MetadataListener {
      */
     public boolean allowedOnSomeResource(RequestContext context, AclOperation operation, ResourceType type) {
         if (authorizer == null) return true;
-        return authorizer.authorizeByResourceType(new KafkaContext(context, listenerProtocols.apply(context.listenerName())), operation, type)
-                == AuthorizationResult.ALLOWED;
+        try {
+            return authorizer.authorizeByResourceType(new KafkaContext(context, listenerProtocols.apply(context.listenerName())), operation, type)
+                    == AuthorizationResult.ALLOWED;
+        } catch (org.apache.kafka.common.errors.AuthorizerNotReadyException e) {
+            return false;
+        }
     }
 
     /**
@@ -257,8 +261,14 @@ public final class Authorization implements MetadataListener {
     }
 
     private List<Boolean> authorize(RequestContext context, List<Action> actions) {
-        List<AuthorizationResult> results = authorizer.authorize(new KafkaContext(context, listenerProtocols.apply(context.listenerName())), actions);
-        return results.stream().map(r -> r == AuthorizationResult.ALLOWED).toList();
+        try {
+            List<AuthorizationResult> results = authorizer.authorize(new KafkaContext(context, listenerProtocols.apply(context.listenerName())), actions);
+            return results.stream().map(r -> r == AuthorizationResult.ALLOWED).toList();
+        } catch (org.apache.kafka.common.errors.AuthorizerNotReadyException e) {
+            // Before the first metadata image (the controller listener serves the quorum earlier): only super users pass, as in Kafka.
+            LOG.debugf("Authorizer not loaded yet: %s refused for %s", context, actions);
+            return actions.stream().map(a -> false).toList();
+        }
     }
 
     private static Action action(AclOperation operation, ResourceType type, String name, boolean logIfAllowed, boolean logIfDenied) {

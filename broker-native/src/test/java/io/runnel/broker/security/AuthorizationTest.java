@@ -74,6 +74,13 @@ class AuthorizationTest {
     }
 
     @Test
+    void beforeTheFirstImageOnlySuperUsersPass() {
+        Authorization a = Authorization.of(ON, l -> SecurityProtocol.SASL_PLAINTEXT);
+        assertThat(reads(a, "admin", "10.0.0.1")).isTrue();
+        assertThat(reads(a, "alice", "10.0.0.1")).isFalse();
+    }
+
+    @Test
     void hostsAreMatchedAsKafkaMatchesThem() {
         Authorization a = Authorization.of(ON, l -> SecurityProtocol.SASL_PLAINTEXT);
         MetadataImage empty = MetadataImage.empty("c");
