@@ -31,13 +31,24 @@ public final class RunningCluster implements AutoCloseable {
     private final Map<Integer, Integer> clientPorts = new TreeMap<>();
     private final Map<Integer, RunningBroker> nodes = new TreeMap<>();
     private final Map<String, String> overrides;
+    /** Each node's second client listener, SASL_PLAINTEXT, when the cluster has one (after the PLAINTEXT inter-broker one). */
+    private final Map<Integer, Integer> saslPorts = new TreeMap<>();
 
     public RunningCluster(Path dataRoot, int size, Map<String, String> overrides) {
+        this(dataRoot, size, overrides, false);
+    }
+
+    /**
+     * @param saslListener whether every node also listens on SASL_PLAINTEXT (its mechanisms and
+     *                     users come from {@code overrides}), for clients with their own principal
+     */
+    public RunningCluster(Path dataRoot, int size, Map<String, String> overrides, boolean saslListener) {
         this.dataRoot = dataRoot;
         this.overrides = overrides;
         for (int id = 1; id <= size; id++) {
             controllerPorts.put(id, freePort());
             clientPorts.put(id, freePort());
+            if (saslListener) saslPorts.put(id, freePort());
         }
         List<CompletableFuture<Void>> starting = new ArrayList<>();
         for (int id : controllerPorts.keySet()) starting.add(CompletableFuture.runAsync(() -> start(id)));
@@ -53,9 +64,12 @@ public final class RunningCluster implements AutoCloseable {
         Map<String, String> config = new HashMap<>(Map.of(
                 "node.id", Integer.toString(id),
                 "cluster.id", clusterId,
-                "listeners", "PLAINTEXT://127.0.0.1:" + clientPorts.get(id) + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(id),
+                "listeners", "PLAINTEXT://127.0.0.1:" + clientPorts.get(id) + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(id)
+                        + (saslPorts.containsKey(id) ? ",SASL_PLAINTEXT://127.0.0.1:" + saslPorts.get(id) : ""),
                 "controller.quorum.voters", voters(),
                 "num.network.threads", "1"));
+        if (saslPorts.containsKey(id))
+            config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
         config.putAll(overrides);
         RunningBroker node = new RunningBroker(dataRoot.resolve("node-" + id), config);
         synchronized (nodes) {
@@ -123,6 +137,11 @@ public final class RunningCluster implements AutoCloseable {
 
     public String bootstrapServers(int id) {
         return "127.0.0.1:" + clientPorts.get(id);
+    }
+
+    /** Node {@code id}'s SASL_PLAINTEXT listener (a cluster made with {@code saslListener}). */
+    public String saslBootstrapServers(int id) {
+        return "127.0.0.1:" + saslPorts.get(id);
     }
 
     private static int freePort() {
