@@ -4,30 +4,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.partition.FetchPurgatory;
 import io.runnel.broker.partition.ReadResult;
 import io.runnel.broker.partition.ReplicaManager;
-import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.security.Authorization;
-import java.util.Set;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Fetch: the read path. Partitions are read in request order within the request's total
