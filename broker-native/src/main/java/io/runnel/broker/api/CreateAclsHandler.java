@@ -17,6 +17,7 @@ import org.apache.kafka.server.authorizer.AclCreateResult;
 
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.CloseConnectionException;
 import io.runnel.broker.protocol.RequestContext;
 
 /**
@@ -40,21 +41,18 @@ public final class CreateAclsHandler implements ApiHandler {
         CreateAclsRequestData data = (CreateAclsRequestData) request;
         if (!authorizerEnabled)
             return CompletableFuture.completedFuture(failAll(data, ApiError.fromThrowable(new SecurityDisabledException("No Authorizer is configured."))));
-        // ANY and MATCH are filter values: kafka-clients refuses to build a binding of them, so they fail here, per binding.
-        List<AclBinding> bindings = new java.util.ArrayList<>();
-        List<AclCreateResult> unbuildable = new java.util.ArrayList<>();
-        for (CreateAclsRequestData.AclCreation creation : data.creations()) {
-            try {
-                bindings.add(CreateAclsRequest.aclBinding(creation));
-                unbuildable.add(null);
-            } catch (IllegalArgumentException e) {
-                unbuildable.add(new AclCreateResult(new org.apache.kafka.common.errors.InvalidRequestException(e.getMessage())));
-            }
+        // As Kafka (its request refuses to parse): an UNKNOWN (0) code anywhere closes the connection.
+        if (data.creations().stream().anyMatch(CreateAclsHandler::hasUnknownCode))
+            return CompletableFuture.failedFuture(new CloseConnectionException("CreateAcls with UNKNOWN elements: " + data));
+        List<AclBinding> bindings;
+        try {
+            bindings = data.creations().stream().map(CreateAclsRequest::aclBinding).toList();
+        } catch (IllegalArgumentException e) {
+            // ANY and MATCH are filter values that kafka-clients cannot build a binding of; Kafka then fails the whole request.
+            return CompletableFuture.completedFuture(failAll(data, new ApiError(Errors.UNKNOWN_SERVER_ERROR, null)));
         }
-        return controller.createAcls(bindings).handle((created, error) -> {
+        return controller.createAcls(bindings).handle((results, error) -> {
             if (error != null) return failAll(data, new ApiError(ControllerErrors.of(error)));
-            java.util.Iterator<AclCreateResult> fromController = created.iterator();
-            List<AclCreateResult> results = unbuildable.stream().map(r -> r != null ? r : fromController.next()).toList();
             CreateAclsResponseData response = new CreateAclsResponseData();
             for (AclCreateResult r : results) {
                 AclCreationResult result = new AclCreationResult();
@@ -66,6 +64,10 @@ public final class CreateAclsHandler implements ApiHandler {
             }
             return response;
         });
+    }
+
+    private static boolean hasUnknownCode(CreateAclsRequestData.AclCreation c) {
+        return c.resourceType() == 0 || c.resourcePatternType() == 0 || c.operation() == 0 || c.permissionType() == 0;
     }
 
     private static CreateAclsResponseData failAll(CreateAclsRequestData data, ApiError error) {

@@ -22,6 +22,7 @@ import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.CloseConnectionException;
 import io.runnel.broker.protocol.RequestContext;
 
 /**
@@ -45,6 +46,9 @@ public final class DeleteAclsHandler implements ApiHandler {
         if (!authorizerEnabled)
             return CompletableFuture.completedFuture(failAll(data, ApiError.fromThrowable(new SecurityDisabledException("No Authorizer is configured."))));
         List<AclBindingFilter> filters = data.filters().stream().map(DeleteAclsHandler::filter).toList();
+        // As Kafka (its request refuses to parse): an UNKNOWN (0) code closes the connection; other codes it does not know fail their filter.
+        if (data.filters().stream().anyMatch(f -> f.resourceTypeFilter() == 0 || f.patternTypeFilter() == 0 || f.operation() == 0 || f.permissionType() == 0))
+            return CompletableFuture.failedFuture(new CloseConnectionException("DeleteAcls with UNKNOWN elements: " + data));
         return controller.deleteAcls(filters).handle((results, error) -> {
             if (error != null) return failAll(data, new ApiError(ControllerErrors.of(error)));
             DeleteAclsResponseData response = new DeleteAclsResponseData();

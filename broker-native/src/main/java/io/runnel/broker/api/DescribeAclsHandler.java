@@ -17,6 +17,7 @@ import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.protocol.ApiHandler;
+import io.runnel.broker.protocol.CloseConnectionException;
 import io.runnel.broker.protocol.RequestContext;
 import io.runnel.broker.security.Authorization;
 
@@ -24,7 +25,7 @@ import io.runnel.broker.security.Authorization;
  * DescribeAcls ({@code kafka-acls --list}, Admin.describeAcls): the ACLs a filter matches, from
  * this broker's own image (an ACL created a moment ago may reach it a moment later). DESCRIBE on
  * the cluster is checked by {@link Authorization#guard}; without an authorizer the answer is
- * SECURITY_DISABLED; a filter with UNKNOWN elements is INVALID_REQUEST. Stateless.
+ * SECURITY_DISABLED; a filter with UNKNOWN elements closes the connection, as Kafka's parser does. Stateless.
  */
 public final class DescribeAclsHandler implements ApiHandler {
     private final Authorization authorization;
@@ -45,9 +46,11 @@ public final class DescribeAclsHandler implements ApiHandler {
                         PatternType.fromCode(data.patternTypeFilter())),
                 new AccessControlEntryFilter(data.principalFilter(), data.hostFilter(), AclOperation.fromCode(data.operation()),
                         AclPermissionType.fromCode(data.permissionType())));
+        // As Kafka (its request refuses to parse): an UNKNOWN (0) code closes the connection; other codes it does not know fail the filter.
+        if (data.resourceTypeFilter() == 0 || data.patternTypeFilter() == 0 || data.operation() == 0 || data.permissionType() == 0)
+            return CompletableFuture.failedFuture(new CloseConnectionException("DescribeAcls with UNKNOWN elements: " + data));
         if (filter.isUnknown())
-            return CompletableFuture.completedFuture(response.setErrorCode(Errors.INVALID_REQUEST.code())
-                    .setErrorMessage("Filter contain UNKNOWN elements"));
+            return CompletableFuture.completedFuture(response.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Filter contains UNKNOWN elements"));
         return CompletableFuture.completedFuture(response.setResources(DescribeAclsResponse.aclsResources(authorization.acls(filter))));
     }
 }

@@ -24,8 +24,8 @@ import org.apache.kafka.server.common.ApiMessageAndVersion;
  * {@link AclImage} (Kafka's KRaft {@code AclControlManager} rules): each binding or filter gets its
  * own result, and the records of the accepted ones are committed together by the controller.
  *
- * <p>Create: a binding with an UNKNOWN or ANY resource type, operation or permission, a pattern
- * other than LITERAL or PREFIXED, an empty resource name, a CLUSTER resource not named
+ * <p>Create: a binding with an UNKNOWN resource type, operation or permission, a pattern other
+ * than LITERAL or PREFIXED, an empty resource name, a CLUSTER resource not named
  * {@code kafka-cluster}, or an empty or malformed host fails with INVALID_REQUEST; creating an ACL
  * that exists (or twice in one request) succeeds and writes nothing. Delete: a filter with UNKNOWN
  * elements fails with INVALID_REQUEST; every ACL a valid filter matches is removed and reported

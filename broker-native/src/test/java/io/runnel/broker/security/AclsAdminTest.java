@@ -133,13 +133,10 @@ class AclsAdminTest {
                 var creation = new org.apache.kafka.common.message.CreateAclsRequestData.AclCreation().setResourceType(ResourceType.TOPIC.code())
                         .setResourceName("orders").setResourcePatternType(PatternType.LITERAL.code()).setPrincipal("User:alice").setHost("*")
                         .setOperation(AclOperation.READ.code()).setPermissionType(AclPermissionType.ALLOW.code());
-                var anyType = new org.apache.kafka.common.message.CreateAclsRequestData.AclCreation().setResourceType(ResourceType.ANY.code())
-                        .setResourceName("orders").setPrincipal("User:alice").setHost("*")
-                        .setOperation(AclOperation.READ.code()).setPermissionType(AclPermissionType.ALLOW.code());
                 var created = (org.apache.kafka.common.message.CreateAclsResponseData) raw.send(org.apache.kafka.common.protocol.ApiKeys.CREATE_ACLS,
-                        version, new org.apache.kafka.common.message.CreateAclsRequestData().setCreations(List.of(creation, anyType)));
+                        version, new org.apache.kafka.common.message.CreateAclsRequestData().setCreations(List.of(creation)));
                 assertThat(created.results()).extracting(r -> org.apache.kafka.common.protocol.Errors.forCode(r.errorCode()))
-                        .containsExactly(org.apache.kafka.common.protocol.Errors.NONE, org.apache.kafka.common.protocol.Errors.INVALID_REQUEST);
+                        .containsExactly(org.apache.kafka.common.protocol.Errors.NONE);
 
                 var described = (org.apache.kafka.common.message.DescribeAclsResponseData) raw.send(org.apache.kafka.common.protocol.ApiKeys.DESCRIBE_ACLS,
                         version, new org.apache.kafka.common.message.DescribeAclsRequestData().setResourceTypeFilter(ResourceType.TOPIC.code())

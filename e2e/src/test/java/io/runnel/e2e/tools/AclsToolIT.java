@@ -6,10 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.runnel.e2e.support.BrokerProcess;
 import io.runnel.e2e.support.ExternalCommand;
 import io.runnel.e2e.support.KafkaClients;
+import io.runnel.e2e.support.RawKafkaConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.CreateAclsResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,6 +91,41 @@ class AclsToolIT {
         ok(acls("--add", "--allow-principal", "User:alice", "--operation", "Describe", "--cluster"));
         assertThat(ok(acls("--list", "--cluster"))).contains("ResourcePattern(resourceType=CLUSTER, name=kafka-cluster, patternType=LITERAL)");
         ok(acls("--remove", "--force", "--cluster"));
+    }
+
+    /**
+     * Bad ACL requests get what Kafka gives them: a binding of a filter-only value (resource type
+     * ANY, pattern MATCH) fails the whole CreateAcls with UNKNOWN_SERVER_ERROR; an UNKNOWN code in
+     * CreateAcls, DescribeAcls or DeleteAcls closes the connection (Kafka cannot parse the request).
+     */
+    @Test
+    void badAclRequestsAreAnsweredOrCutOffAsByKafka() throws Exception {
+        var good = new CreateAclsRequestData.AclCreation().setResourceType((byte) 2).setResourceName(broker.topic("bad"))
+                .setResourcePatternType((byte) 3).setPrincipal("User:a").setHost("*").setOperation((byte) 3).setPermissionType((byte) 3);
+        var anyType = good.duplicate().setResourceType((byte) 1);
+        var matchPattern = good.duplicate().setResourcePatternType((byte) 2);
+        for (List<CreateAclsRequestData.AclCreation> creations : List.of(List.of(anyType, good.duplicate()), List.of(matchPattern))) {
+            try (RawKafkaConnection raw = RawKafkaConnection.open(broker.bootstrap())) {
+                CreateAclsResponse response = raw.request(ApiKeys.CREATE_ACLS, (short) 3, new CreateAclsRequestData().setCreations(creations));
+                assertThat(response.data().results()).hasSize(creations.size())
+                        .allSatisfy(r -> assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.UNKNOWN_SERVER_ERROR));
+            }
+        }
+        assertThat(ok(acls("--list", "--topic", good.resourceName()))).doesNotContain("principal=");
+
+        assertClosed(ApiKeys.CREATE_ACLS, new CreateAclsRequestData().setCreations(List.of(good.duplicate().setOperation((byte) 0))));
+        assertClosed(ApiKeys.DESCRIBE_ACLS, new DescribeAclsRequestData().setResourceTypeFilter((byte) 0).setPatternTypeFilter((byte) 1)
+                .setOperation((byte) 1).setPermissionType((byte) 1).setPrincipalFilter(null).setHostFilter(null));
+        assertClosed(ApiKeys.DELETE_ACLS, new DeleteAclsRequestData().setFilters(List.of(new DeleteAclsRequestData.DeleteAclsFilter()
+                .setResourceTypeFilter((byte) 0).setPatternTypeFilter((byte) 1).setOperation((byte) 1).setPermissionType((byte) 1)
+                .setPrincipalFilter(null).setHostFilter(null))));
+    }
+
+    private static void assertClosed(ApiKeys api, org.apache.kafka.common.protocol.ApiMessage body) throws Exception {
+        try (RawKafkaConnection raw = RawKafkaConnection.open(broker.bootstrap())) {
+            raw.send(RawKafkaConnection.frame(api, (short) 3, raw.nextCorrelationId(), body));
+            assertThat(raw.closedByBroker(Duration.ofSeconds(30))).as(api + " with an UNKNOWN code closes the connection").isTrue();
+        }
     }
 
     /** The listing of {@code topic} once it shows {@code text} (ACLs reach the listing broker's image a moment after the write). */
