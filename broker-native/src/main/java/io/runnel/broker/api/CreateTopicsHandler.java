@@ -69,7 +69,7 @@ public final class CreateTopicsHandler implements ApiHandler {
         denied.removeAll(creatable);
         denied.removeAll(duplicates);
         specs.removeIf(s -> denied.contains(s.name()));
-        Set<String> configsVisible = authorization.allowedNames(context, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, creatable);
+        Set<String> configsVisible = authorization.allowedNamesQuietly(context, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, creatable);
         var created = forward ? controller.createTopics(specs, data.validateOnly()) : controller.createTopicsHere(specs, data.validateOnly());
         return created.thenApply(results -> {
             CreateTopicsResponseData response = new CreateTopicsResponseData();

@@ -29,7 +29,7 @@ public final class DeleteTopicsHandler implements ApiHandler {
         this(controller, Authorization.disabled());
     }
 
-    /** With authorization: a topic needs DELETE, else TOPIC_AUTHORIZATION_FAILED whether or not it exists. */
+    /** With authorization: DELETE on the cluster, or DESCRIBE and DELETE on the topic, else TOPIC_AUTHORIZATION_FAILED whether or not it exists. */
     public DeleteTopicsHandler(MetadataController controller, Authorization authorization) {
         this.controller = controller;
         this.authorization = authorization;
@@ -53,12 +53,18 @@ public final class DeleteTopicsHandler implements ApiHandler {
                 }
             }
         }
-        java.util.Set<String> deletable = authorization.allowedNames(context, AclOperation.DELETE, ResourceType.TOPIC, names);
-        for (String name : new java.util.LinkedHashSet<>(names)) {
+        // Kafka's rules: DELETE on the cluster covers every topic; else a topic needs DESCRIBE (without it the answer does not
+        // reveal whether it exists) and DELETE. Asked for by id without DESCRIBE, the refusal does not name it either.
+        java.util.Set<String> asked = new java.util.LinkedHashSet<>(names);
+        boolean clusterWide = authorization.allowedQuietly(context, AclOperation.DELETE, ResourceType.CLUSTER, Authorization.CLUSTER_NAME);
+        java.util.Set<String> describable = clusterWide ? asked : authorization.allowedNames(context, AclOperation.DESCRIBE, ResourceType.TOPIC, asked);
+        java.util.Set<String> deletable = clusterWide ? asked : authorization.allowedNames(context, AclOperation.DELETE, ResourceType.TOPIC, asked);
+        for (String name : asked) {
             if (deletable.contains(name)) continue;
             TopicImage topic = controller.image().topic(name);
             boolean byId = data.topics().stream().anyMatch(s -> s.name() == null && topic != null && topic.id().equals(s.topicId()));
-            response.responses().add(new DeletableTopicResult().setName(byId ? null : name).setTopicId(byId ? topic.id() : Uuid.ZERO_UUID)
+            response.responses().add(new DeletableTopicResult()
+                    .setName(byId && !describable.contains(name) ? null : name).setTopicId(byId ? topic.id() : Uuid.ZERO_UUID)
                     .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message()));
         }
         names.removeIf(n -> !deletable.contains(n));
