@@ -58,9 +58,10 @@ class AclEnforcementIT {
             admin.createTopics(List.of(new NewTopic(secret, 1, (short) 1), new NewTopic(open, 1, (short) 1))).all().get();
             admin.createAcls(List.of(
                     deny(new ResourcePattern(ResourceType.TOPIC, "secret-", PatternType.PREFIXED)),
-                    deny(new ResourcePattern(ResourceType.GROUP, "locked", PatternType.LITERAL)))).all().get();
+                    deny(new ResourcePattern(ResourceType.GROUP, "locked", PatternType.LITERAL)),
+                    deny(new ResourcePattern(ResourceType.TRANSACTIONAL_ID, "locked-", PatternType.PREFIXED)))).all().get();
             Instant deadline = Instant.now().plus(KafkaClients.PATIENCE);
-            while (admin.describeAcls(AclBindingFilter.ANY).values().get().size() < 2 && Instant.now().isBefore(deadline)) Thread.sleep(100);
+            while (admin.describeAcls(AclBindingFilter.ANY).values().get().size() < 3 && Instant.now().isBefore(deadline)) Thread.sleep(100);
         }
     }
 
@@ -113,6 +114,34 @@ class AclEnforcementIT {
         try (Admin admin = KafkaClients.admin(broker.bootstrap())) {
             admin.createTopics(List.of(new NewTopic(doomed, 1, (short) 1))).all().get();
             admin.deleteTopics(List.of(doomed)).all().get();
+        }
+    }
+
+    @Test
+    void partitionLevelAdminCallsOnADeniedTopicAreRefusedAndItsOffsetsWithheld() throws Exception {
+        TopicPartition secret0 = new TopicPartition(secret, 0);
+        TopicPartition open0 = new TopicPartition(open, 0);
+        try (Admin admin = KafkaClients.admin(broker.bootstrap())) {
+            assertThatThrownBy(() -> admin.listOffsets(Map.of(secret0, org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get())
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+            assertThatThrownBy(() -> admin.deleteRecords(Map.of(secret0, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(0))).all().get())
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+            assertThatThrownBy(() -> admin.describeProducers(List.of(secret0)).all().get()).hasCauseInstanceOf(TopicAuthorizationException.class);
+            // OffsetCommit answers per partition: the open topic's offset is stored, the secret one's refused.
+            String group = broker.topic("committer");
+            var commit = admin.alterConsumerGroupOffsets(group, Map.of(open0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0),
+                    secret0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)));
+            commit.partitionResult(open0).get();
+            assertThatThrownBy(() -> commit.partitionResult(secret0).get()).hasCauseInstanceOf(TopicAuthorizationException.class);
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()).containsOnlyKeys(open0);
+        }
+    }
+
+    @Test
+    void aTransactionalProducerWithADeniedTransactionalIdIsRefused() {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.transactionalProducer(broker.bootstrap(), "locked-" + broker.topic("tx"),
+                Map.of("max.block.ms", "15000"))) {
+            assertThatThrownBy(producer::initTransactions).isInstanceOf(org.apache.kafka.common.errors.TransactionalIdAuthorizationException.class);
         }
     }
 
