@@ -44,6 +44,11 @@ import io.runnel.broker.api.QuorumRequestHandler;
 import io.runnel.broker.api.BrokerHeartbeatHandler;
 import io.runnel.broker.api.BrokerRegistrationHandler;
 import io.runnel.broker.api.SaslIllegalStateHandler;
+import io.runnel.broker.api.CreateAclsHandler;
+import io.runnel.broker.api.DeleteAclsHandler;
+import io.runnel.broker.api.DescribeAclsHandler;
+import io.runnel.broker.api.EnvelopeHandler;
+import io.runnel.broker.security.Authorization;
 import io.runnel.broker.cluster.AlterPartitionSender;
 import io.runnel.broker.cluster.BrokerLifecycleManager;
 import io.runnel.broker.cluster.ControllerChannel;
@@ -115,6 +120,8 @@ public final class Broker implements AutoCloseable {
     /** Where SCRAM authentication finds credentials: the metadata's, set with the controller, unless a test set others first. */
     private ScramCredentials scramCredentials;
     private ReplicaManager replicaManager;
+    /** Who may do what (ACLs from the metadata); every check passes unless authorizer.class.name is set. */
+    private Authorization authorization;
     private LogCleaner logCleaner;
     private GroupCoordinator groupCoordinator;
     private TransactionCoordinator transactionCoordinator;
@@ -201,6 +208,8 @@ public final class Broker implements AutoCloseable {
                     new AlterPartitionSender(config.nodeId(), () -> controllerRef[0].brokerEpoch(), controllerChannel), replicaFetchers);
         }
         controller = controllerRef[0] = new MetadataController(config, clusterId, metadataLog);
+        authorization = Authorization.of(config.authorizer(), this::listenerProtocol);
+        controller.addListener(authorization); // first: the replayed image's ACLs are loaded before any listener serves
         if (scramCredentials == null) scramCredentials = new MetadataScramCredentials(controller::image);
         if (controllerChannel != null) controller.forwardTo(controllerChannel);
         controller.addListener((previous, current) -> replicationQuotas.update(current));
@@ -293,10 +302,14 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.BROKER_REGISTRATION, new BrokerRegistrationHandler(controller));
         handlers.put(ApiKeys.BROKER_HEARTBEAT, new BrokerHeartbeatHandler(controller));
         // What brokers forward: topics they create themselves, producer id blocks.
-        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, false));
+        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, false, authorization));
         handlers.put(ApiKeys.ALLOCATE_PRODUCER_IDS, new AllocateProducerIdsHandler(controller));
         handlers.put(ApiKeys.ALTER_PARTITION, new AlterPartitionHandler(controller));
-        for (Map.Entry<ApiKeys, ApiHandler> write : controllerWrites().entrySet()) handlers.put(write.getKey(), write.getValue());
+        Map<ApiKeys, ApiHandler> writes = controllerWrites();
+        handlers.replaceAll((api, handler) -> authorization.guard(api, handler, true));
+        for (Map.Entry<ApiKeys, ApiHandler> write : writes.entrySet()) handlers.put(write.getKey(), write.getValue());
+        // Writes other brokers forward, served as their clients' principals.
+        handlers.put(ApiKeys.ENVELOPE, authorization.guard(ApiKeys.ENVELOPE, new EnvelopeHandler(writes), true));
         // Advertised in ApiVersions so that peers' SASL clients find them; the exchange itself is the connection's.
         handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
         handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
@@ -311,15 +324,19 @@ public final class Broker implements AutoCloseable {
      */
     private Map<ApiKeys, ApiHandler> controllerWrites() {
         Map<ApiKeys, ApiHandler> writes = new EnumMap<>(ApiKeys.class);
-        writes.put(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller));
-        writes.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller));
-        writes.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller));
-        writes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller));
+        writes.put(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(controller, authorization));
+        writes.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(controller, authorization));
+        writes.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(controller, authorization));
+        writes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(controller, authorization));
         writes.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, new AlterPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new ListPartitionReassignmentsHandler(controller));
         writes.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(controller));
         writes.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new AlterUserScramCredentialsHandler(controller));
+        writes.put(ApiKeys.CREATE_ACLS, new CreateAclsHandler(controller, authorization.enabled()));
+        writes.put(ApiKeys.DELETE_ACLS, new DeleteAclsHandler(controller, authorization.enabled()));
         writes.put(ApiKeys.ALTER_CLIENT_QUOTAS, new io.runnel.broker.api.AlterClientQuotasHandler(controller));
+        // Checked where they are served: on the active controller, as the client's principal (see EnvelopeHandler).
+        writes.replaceAll((api, handler) -> authorization.guard(api, handler, false));
         return writes;
     }
 
@@ -333,26 +350,28 @@ public final class Broker implements AutoCloseable {
         SupportedApis[] self = new SupportedApis[1];
         Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> self[0]));
-        handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config, this::activeControllerId));
-        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config));
-        controllerWrites().forEach((api, handler) ->
+        handlers.put(ApiKeys.METADATA, new MetadataHandler(controller, config, this::activeControllerId, authorization));
+        handlers.put(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(controller, config, true, authorization));
+        Map<ApiKeys, ApiHandler> writes = controllerWrites();
+        writes.forEach((api, handler) ->
                 handlers.put(api, new ForwardingHandler(handler, () -> metadataLog.leaderEpoch() >= 0, controllerChannel)));
-        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas));
-        handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager));
-        handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager));
-        handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId));
+        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas, authorization));
+        handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager, authorization));
+        handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager, authorization));
+        handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId, authorization));
         handlers.put(ApiKeys.DESCRIBE_QUORUM, new QuorumRequestHandler(metadataLog.quorum(), controllerChannel));
-        handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config));
-        handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller));
+        handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(controller, config, authorization));
+        handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, new DescribeTopicPartitionsHandler(controller, authorization));
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(config, replicaManager));
-        handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager));
-        handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager));
+        handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(controller, replicaManager, authorization));
+        handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(controller, replicaManager, authorization));
         handlers.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new DescribeUserScramCredentialsHandler(controller));
         handlers.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new io.runnel.broker.api.DescribeClientQuotasHandler(controller));
+        handlers.put(ApiKeys.DESCRIBE_ACLS, new DescribeAclsHandler(authorization));
         // Reached only outside a SASL exchange (which the connection handles before dispatch): ILLEGAL_SASL_STATE.
         handlers.put(ApiKeys.SASL_HANDSHAKE, new SaslIllegalStateHandler());
         handlers.put(ApiKeys.SASL_AUTHENTICATE, new SaslIllegalStateHandler());
-        groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time);
+        groupCoordinator = GroupApis.register(handlers, controller, replicaManager, ioThreads, groupConfig, time, authorization);
         TxnMarkerWriter markerWriter = new TxnMarkerWriter(config.nodeId(), controller::image, replicaManager,
                 groupCoordinator::completeTransaction, time);
         handlers.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(markerWriter));
@@ -363,8 +382,12 @@ public final class Broker implements AutoCloseable {
         transactionCoordinator = TransactionApis.register(handlers, controller, replicaManager, ioThreads, producerIds, groupCoordinator,
                 txnMarkers, transactionConfig, time);
         controller.addListener((previous, current) -> transactionCoordinator.onImage(current));
+        handlers.put(ApiKeys.FIND_COORDINATOR, new io.runnel.broker.api.FindCoordinatorHandler(groupCoordinator, transactionCoordinator, controller,
+                authorization));
         handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics,
-                new TransactionVerifier(config.nodeId(), controller::image, transactionCoordinator, txnMarkers)));
+                new TransactionVerifier(config.nodeId(), controller::image, transactionCoordinator, txnMarkers), authorization));
+        // Forwarded writes are checked by the active controller, not twice.
+        handlers.replaceAll((api, handler) -> writes.containsKey(api) ? handler : authorization.guard(api, handler, false));
         metrics.countErrors(handlers);
         self[0] = new SupportedApis(handlers);
         return self[0];
@@ -384,6 +407,17 @@ public final class Broker implements AutoCloseable {
         lifecycle = new BrokerLifecycleManager(config.nodeId(), clusterId, config.rack(), config.cluster().brokerHeartbeatIntervalMs(),
                 controllerChannel, () -> controller.image().offset());
         lifecycle.start(endpoints).join();
+    }
+
+    /** A listener's security protocol, for the authorizer's view of a request (PLAINTEXT for a name this node does not listen on). */
+    private SecurityProtocol listenerProtocol(String listenerName) {
+        return config.listeners().stream().anyMatch(l -> l.name().equals(listenerName)) ? config.security(listenerName).protocol()
+                : SecurityProtocol.PLAINTEXT;
+    }
+
+    /** Who may do what: ACLs from the metadata, super users, or nothing checked when no authorizer is configured. */
+    public Authorization authorization() {
+        return authorization;
     }
 
     /** An advertised listener's security protocol: its listener's, else the protocol map's entry for that name. */

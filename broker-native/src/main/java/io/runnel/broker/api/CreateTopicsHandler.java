@@ -6,12 +6,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.config.DescribedConfig;
@@ -20,15 +22,21 @@ import io.runnel.broker.metadata.TopicResult;
 import io.runnel.broker.metadata.TopicSpec;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 
 /** CreateTopics (incl. validateOnly): each topic is validated and created by the controller on its own. */
 public final class CreateTopicsHandler implements ApiHandler {
     private final MetadataController controller;
     private final BrokerConfig config;
     private final boolean forward;
+    private final Authorization authorization;
 
     public CreateTopicsHandler(MetadataController controller, BrokerConfig config) {
         this(controller, config, true);
+    }
+
+    public CreateTopicsHandler(MetadataController controller, BrokerConfig config, boolean forward) {
+        this(controller, config, forward, Authorization.disabled());
     }
 
     /**
@@ -36,7 +44,8 @@ public final class CreateTopicsHandler implements ApiHandler {
      *                listener) or answers NOT_CONTROLLER itself (controller listener, where the
      *                request was already forwarded once)
      */
-    public CreateTopicsHandler(MetadataController controller, BrokerConfig config, boolean forward) {
+    public CreateTopicsHandler(MetadataController controller, BrokerConfig config, boolean forward, Authorization authorization) {
+        this.authorization = authorization;
         this.controller = controller;
         this.config = config;
         this.forward = forward;
@@ -53,6 +62,14 @@ public final class CreateTopicsHandler implements ApiHandler {
             specs.add(TopicSpec.fromRequest(topic));
         }
         specs.removeIf(s -> duplicates.contains(s.name()));
+        // Kafka's rule: CREATE on the cluster, else on each topic; seeing the created topic's configs needs DESCRIBE_CONFIGS on it.
+        Set<String> creatable = authorization.allowedQuietly(context, AclOperation.CREATE, ResourceType.CLUSTER, Authorization.CLUSTER_NAME)
+                ? new HashSet<>(seen) : authorization.allowedNames(context, AclOperation.CREATE, ResourceType.TOPIC, seen);
+        Set<String> denied = new java.util.TreeSet<>(seen);
+        denied.removeAll(creatable);
+        denied.removeAll(duplicates);
+        specs.removeIf(s -> denied.contains(s.name()));
+        Set<String> configsVisible = authorization.allowedNamesQuietly(context, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, creatable);
         var created = forward ? controller.createTopics(specs, data.validateOnly()) : controller.createTopicsHere(specs, data.validateOnly());
         return created.thenApply(results -> {
             CreateTopicsResponseData response = new CreateTopicsResponseData();
@@ -61,7 +78,15 @@ public final class CreateTopicsHandler implements ApiHandler {
                         .setErrorMessage("Create topics request from client `" + context.header().clientId()
                                 + "` contains multiple entries for the following topics: " + name));
             }
-            for (TopicResult r : results) response.topics().add(toResult(r));
+            for (String name : denied)
+                response.topics().add(new CreatableTopicResult().setName(name).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage("Authorization failed.").setNumPartitions(-1).setReplicationFactor((short) -1).setConfigs(null));
+            for (TopicResult r : results) {
+                CreatableTopicResult result = toResult(r);
+                if (r.topic() != null && !configsVisible.contains(r.name()))
+                    result.setConfigs(null).setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                response.topics().add(result);
+            }
             return response;
         });
     }

@@ -2,21 +2,25 @@ package io.runnel.broker.api;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsPartitionResult;
 import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsTopicResult;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 
 /**
  * DeleteRecords: moves each partition's log start (its "low watermark") up to the given offset,
@@ -27,7 +31,14 @@ public final class DeleteRecordsHandler implements ApiHandler {
     private final MetadataController controller;
     private final ReplicaManager replicas;
 
+    private final Authorization authorization;
+
     public DeleteRecordsHandler(MetadataController controller, ReplicaManager replicas) {
+        this(controller, replicas, Authorization.disabled());
+    }
+
+    public DeleteRecordsHandler(MetadataController controller, ReplicaManager replicas, Authorization authorization) {
+        this.authorization = authorization;
         this.controller = controller;
         this.replicas = replicas;
     }
@@ -35,6 +46,7 @@ public final class DeleteRecordsHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         DeleteRecordsRequestData data = (DeleteRecordsRequestData) request;
+        Set<String> allowed = authorization.allowedNames(context, AclOperation.DELETE, ResourceType.TOPIC, data.topics().stream().map(t -> t.name()).toList());
         DeleteRecordsResponseData response = new DeleteRecordsResponseData();
         List<CompletableFuture<?>> deletions = new ArrayList<>();
         for (DeleteRecordsRequestData.DeleteRecordsTopic topic : data.topics()) {
@@ -43,6 +55,10 @@ public final class DeleteRecordsHandler implements ApiHandler {
             for (DeleteRecordsRequestData.DeleteRecordsPartition p : topic.partitions()) {
                 DeleteRecordsPartitionResult result = new DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
                 topicResult.partitions().add(result);
+                if (!allowed.contains(topic.name())) {
+                    result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
                 var resolved = PartitionLookup.resolve(controller.image(), replicas, topic.name(), null, p.partitionIndex());
                 if (resolved.error() != Errors.NONE) {
                     result.setErrorCode(resolved.error().code());

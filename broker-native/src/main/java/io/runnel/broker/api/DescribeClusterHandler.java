@@ -24,9 +24,17 @@ public final class DescribeClusterHandler implements ApiHandler {
     private final IntSupplier controllerId;
 
     /** @param controllerId the active controller's id now, or -1 while there is none */
+    private final io.runnel.broker.security.Authorization authorization;
+
     public DescribeClusterHandler(MetadataController controller, IntSupplier controllerId) {
+        this(controller, controllerId, io.runnel.broker.security.Authorization.disabled());
+    }
+
+    /** With authorization: what the principal may do on the cluster, when the request asks (include_cluster_authorized_operations). */
+    public DescribeClusterHandler(MetadataController controller, IntSupplier controllerId, io.runnel.broker.security.Authorization authorization) {
         this.controller = controller;
         this.controllerId = controllerId;
+        this.authorization = authorization;
     }
 
     @Override
@@ -46,6 +54,9 @@ public final class DescribeClusterHandler implements ApiHandler {
             response.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(broker.id())
                     .setHost(endpoint.host()).setPort(endpoint.port()).setRack(broker.rack()).setIsFenced(broker.fenced()));
         }
+        if (data.includeClusterAuthorizedOperations())
+            response.setClusterAuthorizedOperations(authorization.authorizedOperations(context,
+                    org.apache.kafka.common.resource.ResourceType.CLUSTER, io.runnel.broker.security.Authorization.CLUSTER_NAME));
         return CompletableFuture.completedFuture(response);
     }
 }

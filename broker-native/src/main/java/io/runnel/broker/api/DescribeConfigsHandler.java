@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
@@ -11,6 +12,7 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfi
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.config.DescribedConfig;
@@ -18,6 +20,7 @@ import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 
 /**
  * DescribeConfigs for topics (overrides over the broker's defaults) and for this broker (static
@@ -27,10 +30,17 @@ import io.runnel.broker.protocol.RequestContext;
 public final class DescribeConfigsHandler implements ApiHandler {
     private final MetadataController controller;
     private final BrokerConfig config;
+    private final Authorization authorization;
 
     public DescribeConfigsHandler(MetadataController controller, BrokerConfig config) {
+        this(controller, config, Authorization.disabled());
+    }
+
+    /** With authorization: DESCRIBE_CONFIGS on the topic, group, or (brokers) the cluster. */
+    public DescribeConfigsHandler(MetadataController controller, BrokerConfig config, Authorization authorization) {
         this.controller = controller;
         this.config = config;
+        this.authorization = authorization;
     }
 
     @Override
@@ -38,6 +48,12 @@ public final class DescribeConfigsHandler implements ApiHandler {
         DescribeConfigsRequestData data = (DescribeConfigsRequestData) request;
         DescribeConfigsResponseData response = new DescribeConfigsResponseData();
         for (DescribeConfigsRequestData.DescribeConfigsResource resource : data.resources()) {
+            Errors denied = authorization.configAccess(context, AclOperation.DESCRIBE_CONFIGS, resource.resourceType(), resource.resourceName());
+            if (denied != Errors.NONE) {
+                response.results().add(new DescribeConfigsResult().setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
+                        .setErrorCode(denied.code()).setErrorMessage(denied.message()));
+                continue;
+            }
             response.results().add(describe(resource, context.apiVersion() >= 1 && data.includeSynonyms()));
         }
         return CompletableFuture.completedFuture(response);

@@ -4,26 +4,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.partition.FetchPurgatory;
 import io.runnel.broker.partition.ReadResult;
 import io.runnel.broker.partition.ReplicaManager;
-import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.replication.ReplicationQuotas;
+import io.runnel.broker.security.Authorization;
 
 /**
  * Fetch: the read path. Partitions are read in request order within the request's total
@@ -41,21 +45,24 @@ public final class FetchHandler implements ApiHandler {
     private final ReplicaManager replicas;
     private final BrokerMetrics metrics;
     private final ReplicationQuotas quotas;
+    private final Authorization authorization;
 
     public FetchHandler(MetadataController controller, ReplicaManager replicas, BrokerMetrics metrics) {
-        this(controller, replicas, metrics, new ReplicationQuotas(-1));
+        this(controller, replicas, metrics, new ReplicationQuotas(-1), Authorization.disabled());
     }
 
     /** @param quotas the leader-side replication throttle, for followers catching up on throttled partitions */
-    public FetchHandler(MetadataController controller, ReplicaManager replicas, BrokerMetrics metrics, ReplicationQuotas quotas) {
+    public FetchHandler(MetadataController controller, ReplicaManager replicas, BrokerMetrics metrics, ReplicationQuotas quotas,
+                        Authorization authorization) {
+        this.authorization = authorization;
         this.quotas = quotas;
         this.controller = controller;
         this.replicas = replicas;
         this.metrics = metrics;
     }
 
-    /** One requested partition and where to answer it. */
-    private record Wanted(FetchRequestData.FetchTopic topic, FetchRequestData.FetchPartition partition) {}
+    /** One requested partition and where to answer it; {@code denied}: the principal may not read it (TOPIC_AUTHORIZATION_FAILED). */
+    private record Wanted(FetchRequestData.FetchTopic topic, FetchRequestData.FetchPartition partition, boolean denied) {}
 
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
@@ -66,12 +73,20 @@ public final class FetchHandler implements ApiHandler {
         if (data.sessionEpoch() > 0) {
             return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()).setSessionId(0));
         }
+        int replicaId = replicaId(context, data);
+        // As Kafka: a follower needs CLUSTER_ACTION for every partition, a consumer READ on each topic.
+        var image = controller.image();
+        boolean follower = replicaId >= 0;
+        boolean replicaAllowed = follower && authorization.allowedOnCluster(context, AclOperation.CLUSTER_ACTION);
+        Set<String> readable = follower ? Set.of() : authorization.allowedNames(context, AclOperation.READ, ResourceType.TOPIC,
+                data.topics().stream().map(t -> topicName(image, t)).filter(java.util.Objects::nonNull).toList());
         List<Wanted> wanted = new ArrayList<>();
         for (FetchRequestData.FetchTopic topic : data.topics()) {
-            for (FetchRequestData.FetchPartition partition : topic.partitions()) wanted.add(new Wanted(topic, partition));
+            String name = topicName(image, topic);
+            boolean denied = follower ? !replicaAllowed : name != null && !readable.contains(name);
+            for (FetchRequestData.FetchPartition partition : topic.partitions()) wanted.add(new Wanted(topic, partition, denied));
         }
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
-        int replicaId = replicaId(context, data);
         readAll(wanted, data.maxBytes(), replicaId, readCommitted(data)).thenAccept(results -> context.eventLoop().runOnContext(v -> {
             if (isEnough(results, data)) {
                 response.complete(toResponse(context, wanted, results));
@@ -92,10 +107,20 @@ public final class FetchHandler implements ApiHandler {
         return context.apiVersion() >= 15 ? data.replicaState().replicaId() : data.replicaId();
     }
 
+    /** The topic's name as sent (before v13), else of its id in the image; null for an unknown id. */
+    private static String topicName(io.runnel.broker.metadata.MetadataImage image, FetchRequestData.FetchTopic topic) {
+        if (topic.topic() != null && !topic.topic().isEmpty()) return topic.topic();
+        var known = image.topic(topic.topicId());
+        return known == null ? null : known.name();
+    }
+
     private static boolean isEnough(List<ReadResult> results, FetchRequestData data) {
         if (data.maxWaitMs() <= 0) return true;
         long bytes = 0;
+        // Partitions refused for authorization do not end the wait (Kafka leaves them out of it), unless there is nothing else.
+        if (results.stream().allMatch(r -> r.error() == Errors.TOPIC_AUTHORIZATION_FAILED)) return true;
         for (ReadResult r : results) {
+            if (r.error() == Errors.TOPIC_AUTHORIZATION_FAILED) continue;
             if (r.error() != Errors.NONE) return true; // errors are answered at once, as Kafka does
             bytes += r.sizeInBytes();
         }
@@ -118,6 +143,7 @@ public final class FetchHandler implements ApiHandler {
 
     /** A consumer reads up to the high watermark; a follower ({@code replicaId} >= 0) up to the log end, and reports its progress. */
     private CompletableFuture<ReadResult> readOne(Wanted w, int budgetBytes, boolean nothingReadYet, int replicaId, boolean readCommitted) {
+        if (w.denied()) return CompletableFuture.completedFuture(ReadResult.error(Errors.TOPIC_AUTHORIZATION_FAILED, -1, -1));
         var resolved = PartitionLookup.resolve(controller.image(), replicas, w.topic().topic(), w.topic().topicId(), w.partition().partition());
         if (resolved.error() != Errors.NONE) return CompletableFuture.completedFuture(ReadResult.error(resolved.error(), -1, -1));
         int maxBytes = Math.min(budgetBytes, Math.max(0, w.partition().partitionMaxBytes()));

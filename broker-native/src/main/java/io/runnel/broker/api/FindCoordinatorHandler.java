@@ -5,11 +5,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.group.GroupConfig;
 import io.runnel.broker.group.GroupCoordinator;
@@ -20,6 +22,7 @@ import io.runnel.broker.metadata.PartitionImage;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 import io.runnel.broker.txn.TransactionCoordinator;
 
 /**
@@ -34,6 +37,7 @@ public final class FindCoordinatorHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
     private final TransactionCoordinator transactions;
     private final MetadataController controller;
+    private final Authorization authorization;
 
     public FindCoordinatorHandler(GroupCoordinator coordinator, MetadataController controller) {
         this(coordinator, null, controller);
@@ -41,6 +45,13 @@ public final class FindCoordinatorHandler implements ApiHandler {
 
     /** {@code transactions} null when this broker has no transaction coordinator. */
     public FindCoordinatorHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, MetadataController controller) {
+        this(coordinator, transactions, controller, Authorization.disabled());
+    }
+
+    /** With authorization: a key needs DESCRIBE on its group or transactional id, else GROUP_ / TRANSACTIONAL_ID_AUTHORIZATION_FAILED. */
+    public FindCoordinatorHandler(GroupCoordinator coordinator, TransactionCoordinator transactions, MetadataController controller,
+                                  Authorization authorization) {
+        this.authorization = authorization;
         this.coordinator = coordinator;
         this.transactions = transactions;
         this.controller = controller;
@@ -71,6 +82,9 @@ public final class FindCoordinatorHandler implements ApiHandler {
         if (keyType != CoordinatorType.GROUP.id() && keyType != CoordinatorType.TRANSACTION.id())
             return keyType == CoordinatorType.SHARE.id() ? notFound(key, Errors.COORDINATOR_NOT_AVAILABLE, "There is no share coordinator yet.")
                     : notFound(key, Errors.INVALID_REQUEST, "Unknown coordinator type " + keyType);
+        boolean isGroup = keyType == CoordinatorType.GROUP.id();
+        if (!authorization.allowed(context, AclOperation.DESCRIBE, isGroup ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID, key == null ? "" : key))
+            return notFound(key, isGroup ? Errors.GROUP_AUTHORIZATION_FAILED : Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
         if (topicError != Errors.NONE) return notFound(key, topicError, null);
         MetadataImage image = controller.image();
         String k = key == null ? "" : key;

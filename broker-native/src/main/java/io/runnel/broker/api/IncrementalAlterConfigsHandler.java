@@ -10,17 +10,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.config.TopicConfigs;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 
 /**
  * IncrementalAlterConfigs (KIP-339) for topics: SET, DELETE, and APPEND/SUBTRACT on list-typed
@@ -28,9 +31,16 @@ import io.runnel.broker.protocol.RequestContext;
  */
 public final class IncrementalAlterConfigsHandler implements ApiHandler {
     private final MetadataController controller;
+    private final Authorization authorization;
 
     public IncrementalAlterConfigsHandler(MetadataController controller) {
+        this(controller, Authorization.disabled());
+    }
+
+    /** With authorization: ALTER_CONFIGS on the topic or (brokers) the cluster, checked where the write is served. */
+    public IncrementalAlterConfigsHandler(MetadataController controller, Authorization authorization) {
         this.controller = controller;
+        this.authorization = authorization;
     }
 
     @Override
@@ -39,6 +49,11 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
         List<CompletableFuture<AlterConfigsResourceResponse>> results = new ArrayList<>();
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
             var response = new AlterConfigsResourceResponse().setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
+            Errors denied = authorization.configAccess(context, AclOperation.ALTER_CONFIGS, resource.resourceType(), resource.resourceName());
+            if (denied != Errors.NONE) {
+                results.add(CompletableFuture.completedFuture(response.setErrorCode(denied.code()).setErrorMessage(denied.message())));
+                continue;
+            }
             boolean topic = resource.resourceType() == ConfigResource.Type.TOPIC.id();
             if (!topic && resource.resourceType() != ConfigResource.Type.BROKER.id()) {
                 results.add(CompletableFuture.completedFuture(response.setErrorCode(Errors.INVALID_REQUEST.code())

@@ -3,9 +3,11 @@ package io.runnel.broker.api;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
@@ -14,12 +16,14 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 
 /**
  * ListOffsets: earliest, latest, by timestamp (first record at or after it) and max timestamp.
@@ -30,7 +34,14 @@ public final class ListOffsetsHandler implements ApiHandler {
     private final MetadataController controller;
     private final ReplicaManager replicas;
 
+    private final Authorization authorization;
+
     public ListOffsetsHandler(MetadataController controller, ReplicaManager replicas) {
+        this(controller, replicas, Authorization.disabled());
+    }
+
+    public ListOffsetsHandler(MetadataController controller, ReplicaManager replicas, Authorization authorization) {
+        this.authorization = authorization;
         this.controller = controller;
         this.replicas = replicas;
     }
@@ -38,6 +49,7 @@ public final class ListOffsetsHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         ListOffsetsRequestData data = (ListOffsetsRequestData) request;
+        Set<String> allowed = authorization.allowedNames(context, AclOperation.DESCRIBE, ResourceType.TOPIC, data.topics().stream().map(t -> t.name()).toList());
         ListOffsetsResponseData response = new ListOffsetsResponseData();
         List<CompletableFuture<?>> lookups = new ArrayList<>();
         for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
@@ -47,6 +59,10 @@ public final class ListOffsetsHandler implements ApiHandler {
                 ListOffsetsPartitionResponse partitionResponse = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
                         .setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
                 topicResponse.partitions().add(partitionResponse);
+                if (!allowed.contains(topic.name())) {
+                    partitionResponse.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
                 var resolved = PartitionLookup.resolve(controller.image(), replicas, topic.name(), null, p.partitionIndex());
                 if (resolved.error() != Errors.NONE) {
                     partitionResponse.setErrorCode(resolved.error().code());

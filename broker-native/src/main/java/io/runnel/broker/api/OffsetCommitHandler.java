@@ -7,10 +7,12 @@ import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.metadata.MetadataController;
@@ -18,6 +20,7 @@ import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 
 /**
  * OffsetCommit: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by
@@ -29,9 +32,17 @@ public final class OffsetCommitHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
     private final MetadataController controller;
 
+    private final Authorization authorization;
+
     public OffsetCommitHandler(GroupCoordinator coordinator, MetadataController controller) {
+        this(coordinator, controller, Authorization.disabled());
+    }
+
+    /** With authorization: each topic needs READ (DESCRIBE for OffsetFetch), else TOPIC_AUTHORIZATION_FAILED; the group is checked by the guard. */
+    public OffsetCommitHandler(GroupCoordinator coordinator, MetadataController controller, Authorization authorization) {
         this.coordinator = coordinator;
         this.controller = controller;
+        this.authorization = authorization;
     }
 
     @Override
@@ -45,8 +56,12 @@ public final class OffsetCommitHandler implements ApiHandler {
         List<TopicPartition> pendingPartitions = new ArrayList<>();
         List<GroupCoordinator.OffsetCommit> commits = new ArrayList<>();
         boolean invalidGroup = !GroupCoordinator.isValidGroupId(data.groupId());
+        java.util.Set<String> readable = authorization.allowedNames(context, AclOperation.READ, ResourceType.TOPIC, data.topics().stream()
+                .map(t -> byId ? (image.topic(t.topicId()) == null ? null : image.topic(t.topicId()).name()) : t.name())
+                .filter(java.util.Objects::nonNull).toList());
         for (OffsetCommitRequestData.OffsetCommitRequestTopic t : data.topics()) {
             TopicImage topic = byId ? image.topic(t.topicId()) : image.topic(t.name());
+            String name = topic != null ? topic.name() : byId ? null : t.name();
             OffsetCommitResponseData.OffsetCommitResponseTopic topicResponse = new OffsetCommitResponseData.OffsetCommitResponseTopic()
                     .setName(byId ? "" : t.name()).setTopicId(byId ? t.topicId() : Uuid.ZERO_UUID);
             response.topics().add(topicResponse);
@@ -55,6 +70,8 @@ public final class OffsetCommitHandler implements ApiHandler {
                 topicResponse.partitions().add(partitionResponse);
                 if (invalidGroup) {
                     partitionResponse.setErrorCode(Errors.INVALID_GROUP_ID.code());
+                } else if (name != null && !readable.contains(name)) {
+                    partitionResponse.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
                 } else if (topic == null) {
                     partitionResponse.setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else if (topic.partition(p.partitionIndex()) == null) {

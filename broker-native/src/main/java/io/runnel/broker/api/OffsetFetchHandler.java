@@ -9,10 +9,12 @@ import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.group.CommittedOffset;
 import io.runnel.broker.group.GroupCoordinator;
@@ -21,6 +23,7 @@ import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 
 /**
  * OffsetFetch: one group (v1-v7) or many (v8+), named partitions or all of a group's (null
@@ -36,9 +39,17 @@ public final class OffsetFetchHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
     private final MetadataController controller;
 
+    private final Authorization authorization;
+
     public OffsetFetchHandler(GroupCoordinator coordinator, MetadataController controller) {
+        this(coordinator, controller, Authorization.disabled());
+    }
+
+    /** With authorization: each topic needs READ (DESCRIBE for OffsetFetch), else TOPIC_AUTHORIZATION_FAILED; the group is checked by the guard. */
+    public OffsetFetchHandler(GroupCoordinator coordinator, MetadataController controller, Authorization authorization) {
         this.coordinator = coordinator;
         this.controller = controller;
+        this.authorization = authorization;
     }
 
     /** One requested topic: its name (null if its id is unknown), its id, and the partitions (null = all). */
@@ -66,7 +77,7 @@ public final class OffsetFetchHandler implements ApiHandler {
                         topics.add(version >= 10 ? byId(image, t.topicId(), t.partitionIndexes()) : new WantedTopic(t.name(), Uuid.ZERO_UUID, t.partitionIndexes()));
                     }
                 }
-                answers.add(fetch(g.groupId(), version >= 9 ? g.memberId() : null, version >= 9 ? g.memberEpoch() : -1, topics, image, version >= 10,
+                answers.add(fetch(context, g.groupId(), version >= 9 ? g.memberId() : null, version >= 9 ? g.memberEpoch() : -1, topics, image, version >= 10,
                         data.requireStable()));
             }
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
@@ -81,7 +92,7 @@ public final class OffsetFetchHandler implements ApiHandler {
             for (OffsetFetchRequestData.OffsetFetchRequestTopic t : data.topics()) topics.add(new WantedTopic(t.name(), Uuid.ZERO_UUID, t.partitionIndexes()));
         }
         List<WantedTopic> wanted = topics;
-        return fetch(data.groupId(), null, -1, topics, image, false, version >= 7 && data.requireStable()).thenApply(answer -> toSingleGroup(answer, wanted, version));
+        return fetch(context, data.groupId(), null, -1, topics, image, false, version >= 7 && data.requireStable()).thenApply(answer -> toSingleGroup(answer, wanted, version));
     }
 
     private static WantedTopic byId(MetadataImage image, Uuid id, List<Integer> partitions) {
@@ -89,9 +100,15 @@ public final class OffsetFetchHandler implements ApiHandler {
         return new WantedTopic(topic == null ? null : topic.name(), id, partitions);
     }
 
-    private CompletableFuture<GroupAnswer> fetch(String groupId, String memberId, int memberEpoch, List<WantedTopic> topics, MetadataImage image,
-                                                 boolean byId, boolean requireStable) {
+    private CompletableFuture<GroupAnswer> fetch(RequestContext context, String groupId, String memberId, int memberEpoch, List<WantedTopic> topics,
+                                                 MetadataImage image, boolean byId, boolean requireStable) {
         if (!GroupCoordinator.isValidGroupId(groupId)) return CompletableFuture.completedFuture(new GroupAnswer(groupId, Errors.INVALID_GROUP_ID, List.of()));
+        // As Kafka: DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED for it; asked-for topics without DESCRIBE get
+        // TOPIC_AUTHORIZATION_FAILED, and "all offsets" leaves such topics out.
+        if (!authorization.allowed(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId))
+            return CompletableFuture.completedFuture(new GroupAnswer(groupId, Errors.GROUP_AUTHORIZATION_FAILED, List.of()));
+        java.util.Set<String> describable = topics == null ? null : authorization.allowedNames(context, AclOperation.DESCRIBE, ResourceType.TOPIC,
+                topics.stream().map(WantedTopic::name).filter(java.util.Objects::nonNull).toList());
         List<TopicPartition> asked = null;
         if (topics != null) {
             asked = new ArrayList<>();
@@ -109,6 +126,8 @@ public final class OffsetFetchHandler implements ApiHandler {
                     for (int p : t.partitions()) {
                         if (t.name() == null) {
                             partitions.add(new PartitionAnswer(p, -1, -1, "", Errors.UNKNOWN_TOPIC_ID));
+                        } else if (!describable.contains(t.name())) {
+                            partitions.add(new PartitionAnswer(p, -1, -1, "", Errors.TOPIC_AUTHORIZATION_FAILED));
                         } else {
                             TopicPartition tp = new TopicPartition(t.name(), p);
                             partitions.add(answer(p, result.offsets().get(tp), result.unstable().contains(tp)));
@@ -123,7 +142,9 @@ public final class OffsetFetchHandler implements ApiHandler {
                                 ? Integer.compare(a.getKey().partition(), b.getKey().partition()) : a.getKey().topic().compareTo(b.getKey().topic()))
                         .forEach(e -> byTopic.computeIfAbsent(e.getKey().topic(), k -> new ArrayList<>()).add(answer(e.getKey().partition(), e.getValue(),
                                 result.unstable().contains(e.getKey()))));
+                java.util.Set<String> visible = authorization.allowedNamesQuietly(context, AclOperation.DESCRIBE, ResourceType.TOPIC, byTopic.keySet());
                 byTopic.forEach((name, partitions) -> {
+                    if (!visible.contains(name)) return;
                     TopicImage topic = image.topic(name);
                     if (byId && topic == null) return; // a deleted topic cannot be named by id
                     answers.add(new TopicAnswer(name, topic == null ? Uuid.ZERO_UUID : topic.id(), partitions));

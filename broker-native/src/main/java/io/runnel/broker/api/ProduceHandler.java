@@ -3,11 +3,14 @@ package io.runnel.broker.api;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -18,6 +21,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.config.BrokerConfig;
 import io.runnel.broker.config.TopicConfigs;
@@ -30,6 +34,7 @@ import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.CloseConnectionException;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 import io.runnel.broker.txn.TransactionVerifier;
 
 /**
@@ -48,13 +53,15 @@ public final class ProduceHandler implements ApiHandler {
     private final ConcurrentHashMap<Uuid, ProducePolicy> policies = new ConcurrentHashMap<>();
     /** Checks a transaction's first batch in a partition with its coordinator (KIP-890 part 1); null: no check. */
     private final TransactionVerifier verifier;
+    private final Authorization authorization;
 
     public ProduceHandler(MetadataController controller, ReplicaManager replicas, BrokerConfig config, BrokerMetrics metrics) {
-        this(controller, replicas, config, metrics, null);
+        this(controller, replicas, config, metrics, null, Authorization.disabled());
     }
 
     public ProduceHandler(MetadataController controller, ReplicaManager replicas, BrokerConfig config, BrokerMetrics metrics,
-                          TransactionVerifier verifier) {
+                          TransactionVerifier verifier, Authorization authorization) {
+        this.authorization = authorization;
         this.controller = controller;
         this.replicas = replicas;
         this.config = config;
@@ -67,6 +74,13 @@ public final class ProduceHandler implements ApiHandler {
         ProduceRequestData data = (ProduceRequestData) request;
         short acks = data.acks();
         MetadataImage image = controller.image();
+        // Kafka's order: a transactional write needs WRITE on its transactional id, else the whole request fails.
+        if (hasTransactionalBatch(data) && (data.transactionalId() == null
+                || !authorization.allowed(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, data.transactionalId())))
+            return refuse(acks, Authorization.errorResponse(context, request, new TransactionalIdAuthorizationException(
+                    "Not authorized to write with transactional id " + data.transactionalId())));
+        Set<String> writable = authorization.allowedNames(context, AclOperation.WRITE, ResourceType.TOPIC,
+                data.topicData().stream().map(t -> topicName(image, t)).filter(java.util.Objects::nonNull).toList());
         ProduceResponseData response = new ProduceResponseData();
         List<CompletableFuture<?>> appends = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
@@ -77,6 +91,11 @@ public final class ProduceHandler implements ApiHandler {
                 topicResponse.partitionResponses().add(partitionResponse);
                 if (acks != 0 && acks != 1 && acks != -1) {
                     fail(partitionResponse, Errors.INVALID_REQUIRED_ACKS, null);
+                    continue;
+                }
+                String name = topicName(image, topicData);
+                if (name != null && !writable.contains(name)) {
+                    fail(partitionResponse, Errors.TOPIC_AUTHORIZATION_FAILED, null);
                     continue;
                 }
                 var resolved = PartitionLookup.resolve(image, replicas, topicData.name(), topicData.topicId(), partitionData.index());
@@ -124,6 +143,28 @@ public final class ProduceHandler implements ApiHandler {
             }
             return null;
         });
+    }
+
+    /** The topic's name: as sent (v0-v12), else of its id in the image; null for an unknown id. */
+    private static String topicName(MetadataImage image, ProduceRequestData.TopicProduceData topic) {
+        if (topic.name() != null && !topic.name().isEmpty()) return topic.name();
+        var known = image.topic(topic.topicId());
+        return known == null ? null : known.name();
+    }
+
+    private static boolean hasTransactionalBatch(ProduceRequestData data) {
+        for (ProduceRequestData.TopicProduceData t : data.topicData())
+            for (ProduceRequestData.PartitionProduceData p : t.partitionData()) {
+                if (!(p.records() instanceof MemoryRecords records)) continue;
+                for (MutableRecordBatch batch : records.batches()) if (batch.isTransactional()) return true;
+            }
+        return false;
+    }
+
+    /** A request refused as a whole: answered, or with acks=0 (no answer is read) the connection closed, as by Kafka. */
+    private static CompletionStage<ApiMessage> refuse(short acks, ApiMessage errorResponse) {
+        if (acks == 0) return CompletableFuture.failedFuture(new CloseConnectionException("acks=0 produce refused: " + errorResponse));
+        return CompletableFuture.completedFuture(errorResponse);
     }
 
     /**

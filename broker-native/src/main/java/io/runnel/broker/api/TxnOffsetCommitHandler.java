@@ -7,10 +7,12 @@ import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.metadata.MetadataController;
@@ -18,6 +20,7 @@ import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.TopicImage;
 import io.runnel.broker.protocol.ApiHandler;
 import io.runnel.broker.protocol.RequestContext;
+import io.runnel.broker.security.Authorization;
 
 /**
  * TxnOffsetCommit (KIP-98; group metadata from v3, KIP-447; topics by id from v6, KIP-1319): a
@@ -34,9 +37,17 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
     private final MetadataController controller;
 
+    private final Authorization authorization;
+
     public TxnOffsetCommitHandler(GroupCoordinator coordinator, MetadataController controller) {
+        this(coordinator, controller, Authorization.disabled());
+    }
+
+    /** With authorization: each topic needs READ (DESCRIBE for OffsetFetch), else TOPIC_AUTHORIZATION_FAILED; the group is checked by the guard. */
+    public TxnOffsetCommitHandler(GroupCoordinator coordinator, MetadataController controller, Authorization authorization) {
         this.coordinator = coordinator;
         this.controller = controller;
+        this.authorization = authorization;
     }
 
     @Override
@@ -50,15 +61,21 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
         List<TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition> pending = new ArrayList<>();
         List<TopicPartition> pendingPartitions = new ArrayList<>();
         List<GroupCoordinator.OffsetCommit> commits = new ArrayList<>();
+        java.util.Set<String> readable = authorization.allowedNames(context, AclOperation.READ, ResourceType.TOPIC, data.topics().stream()
+                .map(t -> byId ? (image.topic(t.topicId()) == null ? null : image.topic(t.topicId()).name()) : t.name())
+                .filter(java.util.Objects::nonNull).toList());
         for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic t : data.topics()) {
             TopicImage topic = byId ? image.topic(t.topicId()) : image.topic(t.name());
+            String name = topic != null ? topic.name() : byId ? null : t.name();
             var topicResponse = new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic()
                     .setName(byId ? "" : t.name()).setTopicId(byId ? t.topicId() : Uuid.ZERO_UUID);
             response.topics().add(topicResponse);
             for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : t.partitions()) {
                 var partitionResponse = new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex());
                 topicResponse.partitions().add(partitionResponse);
-                if (topic == null) {
+                if (name != null && !readable.contains(name)) {
+                    partitionResponse.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                } else if (topic == null) {
                     partitionResponse.setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else if (topic.partition(p.partitionIndex()) == null) {
                     partitionResponse.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());

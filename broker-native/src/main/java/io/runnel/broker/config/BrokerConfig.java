@@ -49,7 +49,8 @@ public record BrokerConfig(
         QuotaSettings quotas,
         NodeChannelSecurity interBrokerChannel,
         NodeChannelSecurity controllerChannel,
-        List<io.runnel.broker.security.ScramBootstrap.Credential> scramBootstrapCredentials) {
+        List<io.runnel.broker.security.ScramBootstrap.Credential> scramBootstrapCredentials,
+        AuthorizerConfig authorizer) {
 
     /**
      * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
@@ -130,6 +131,7 @@ public record BrokerConfig(
         d.putAll(ClusterConfig.DEFAULTS);
         d.putAll(ListenerSecurity.DEFAULTS);
         d.putAll(QuotaSettings.DEFAULTS);
+        d.putAll(AuthorizerConfig.DEFAULTS);
         return Map.copyOf(d);
     }
 
@@ -139,7 +141,7 @@ public record BrokerConfig(
      */
     public static BrokerConfig from(Function<String, Optional<String>> source) {
         Function<String, String> get = key -> source.apply(key)
-                .filter(v -> !v.isBlank() || key.equals("advertised.listeners") || key.equals("broker.rack") || key.equals("broker.rack.node.label") || key.equals("cluster.id")
+                .filter(v -> !v.isBlank() || key.equals("advertised.listeners") || key.equals("authorizer.class.name") || key.equals("super.users") || key.equals("broker.rack") || key.equals("broker.rack.node.label") || key.equals("cluster.id")
                         || key.equals("controller.quorum.voters"))
                 .orElseGet(() -> {
                     String d = DEFAULTS.get(key);
@@ -190,7 +192,8 @@ public record BrokerConfig(
                 QuotaSettings.from(get, source, listeners.stream().map(Listener::name).toList()),
                 clientListeners.isEmpty() ? null : NodeChannelSecurity.interBroker(cluster, clientListeners, listenerSecurity, source),
                 NodeChannelSecurity.controller(cluster, listenerSecurity, source),
-                io.runnel.broker.security.ScramBootstrap.parse(source.apply("scram.bootstrap.credentials").orElse("")));
+                io.runnel.broker.security.ScramBootstrap.parse(source.apply("scram.bootstrap.credentials").orElse("")),
+                AuthorizerConfig.from(get));
         config.validate();
         return config;
     }

@@ -35,19 +35,26 @@ public final class GroupApis {
 
     public static GroupCoordinator register(Map<ApiKeys, ApiHandler> handlers, MetadataController controller, ReplicaManager replicas,
                                             IoThreadPool ioThreads, GroupConfig config, Time time) {
+        return register(handlers, controller, replicas, ioThreads, config, time, io.runnel.broker.security.Authorization.disabled());
+    }
+
+    /** As above, with the topic checks inside the offset APIs made by {@code authorization}. */
+    public static GroupCoordinator register(Map<ApiKeys, ApiHandler> handlers, MetadataController controller, ReplicaManager replicas,
+                                            IoThreadPool ioThreads, GroupConfig config, Time time,
+                                            io.runnel.broker.security.Authorization authorization) {
         GroupCoordinator coordinator = new GroupCoordinator(controller, replicas, ioThreads, config, time);
         handlers.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(coordinator, controller));
         handlers.put(ApiKeys.JOIN_GROUP, new JoinGroupHandler(coordinator));
         handlers.put(ApiKeys.SYNC_GROUP, new SyncGroupHandler(coordinator));
         handlers.put(ApiKeys.HEARTBEAT, new HeartbeatHandler(coordinator));
         handlers.put(ApiKeys.LEAVE_GROUP, new LeaveGroupHandler(coordinator));
-        handlers.put(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(coordinator, controller));
-        handlers.put(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(coordinator, controller));
+        handlers.put(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(coordinator, controller, authorization));
+        handlers.put(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(coordinator, controller, authorization));
         handlers.put(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(coordinator));
         handlers.put(ApiKeys.LIST_GROUPS, new ListGroupsHandler(coordinator));
         handlers.put(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(coordinator));
-        handlers.put(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(coordinator, controller));
-        handlers.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(coordinator, controller));
+        handlers.put(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(coordinator, controller, authorization));
+        handlers.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(coordinator, controller, authorization));
         handlers.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new ConsumerGroupHeartbeatHandler(coordinator));
         handlers.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, new ConsumerGroupDescribeHandler(coordinator));
         return coordinator;

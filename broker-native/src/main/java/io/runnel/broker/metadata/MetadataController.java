@@ -861,6 +861,54 @@ public final class MetadataController implements AutoCloseable {
     }
 
     /**
+     * CreateAcls: decides each binding ({@link AclAlterations#create}) and commits the new ACLs as
+     * one batch; answers once committed. If the commit fails, every accepted binding gets that error.
+     *
+     * @throws NotControllerException (failing the future) if this node is not the active controller
+     */
+    public CompletableFuture<List<org.apache.kafka.server.authorizer.AclCreateResult>> createAcls(
+            List<org.apache.kafka.common.acl.AclBinding> bindings) {
+        return submit(() -> {
+            requireActive();
+            AclAlterations.Creation decision = AclAlterations.create(image.acls(), bindings);
+            if (decision.records().isEmpty()) return decision.results();
+            try {
+                commit(decision.records());
+            } catch (ApiException e) {
+                return decision.results().stream().map(r -> r.exception().isPresent() ? r
+                        : new org.apache.kafka.server.authorizer.AclCreateResult(e)).toList();
+            }
+            LOG.infof("ACLs created: %s", decision.records().stream().map(r -> org.apache.kafka.metadata.authorizer.StandardAcl
+                    .fromRecord((org.apache.kafka.common.metadata.AccessControlEntryRecord) r.message())).toList());
+            return decision.results();
+        });
+    }
+
+    /**
+     * DeleteAcls: removes every ACL the filters match ({@link AclAlterations#delete}) as one batch;
+     * answers once committed. If the commit fails, every valid filter gets that error.
+     *
+     * @throws NotControllerException (failing the future) if this node is not the active controller
+     */
+    public CompletableFuture<List<org.apache.kafka.server.authorizer.AclDeleteResult>> deleteAcls(
+            List<org.apache.kafka.common.acl.AclBindingFilter> filters) {
+        return submit(() -> {
+            requireActive();
+            AclAlterations.Deletion decision = AclAlterations.delete(image.acls(), filters);
+            if (decision.records().isEmpty()) return decision.results();
+            try {
+                commit(decision.records());
+            } catch (ApiException e) {
+                return decision.results().stream().map(r -> r.exception().isPresent() ? r
+                        : new org.apache.kafka.server.authorizer.AclDeleteResult(e)).toList();
+            }
+            LOG.infof("ACLs deleted: %s", decision.results().stream().flatMap(r -> r.aclBindingDeleteResults().stream())
+                    .map(r -> r.aclBinding()).toList());
+            return decision.results();
+        });
+    }
+
+    /**
      * Appends and returns the image once the batch is committed, applied and published (with
      * anything committed before it). Metadata thread only.
      */

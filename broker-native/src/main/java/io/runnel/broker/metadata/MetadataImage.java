@@ -18,6 +18,8 @@ import org.apache.kafka.common.metadata.ProducerIdsRecord;
 import org.apache.kafka.common.metadata.RegisterBrokerRecord;
 import org.apache.kafka.common.metadata.RemoveTopicRecord;
 import org.apache.kafka.common.metadata.RemoveUserScramCredentialRecord;
+import org.apache.kafka.common.metadata.AccessControlEntryRecord;
+import org.apache.kafka.common.metadata.RemoveAccessControlEntryRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
 import org.apache.kafka.common.metadata.UserScramCredentialRecord;
 import org.apache.kafka.metadata.BrokerRegistrationFencingChange;
@@ -25,7 +27,7 @@ import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 /**
  * The cluster as the metadata log says it is at {@code offset}: brokers, topics (by name and by
- * id), partitions, config overrides, the next free producer id, SCRAM credentials, client quotas. Immutable, so any thread may read
+ * id), partitions, config overrides, the next free producer id, SCRAM credentials, client quotas, ACLs. Immutable, so any thread may read
  * the current image without locks; the metadata thread publishes a new one after each batch.
  */
 public record MetadataImage(
@@ -37,10 +39,18 @@ public record MetadataImage(
         long nextProducerId,
         Map<String, Map<String, String>> brokerConfigs,
         ScramImage scram,
-        ClientQuotaImage clientQuotas) {
+        ClientQuotaImage clientQuotas,
+        AclImage acls) {
 
     public static MetadataImage empty(String clusterId) {
-        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY, ClientQuotaImage.EMPTY);
+        return new MetadataImage(-1, clusterId, new TreeMap<>(), Map.of(), new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY, ClientQuotaImage.EMPTY, AclImage.EMPTY);
+    }
+
+    /** An image without client quotas and ACLs (as before they existed; for tests that build images by hand). */
+    public MetadataImage(long offset, String clusterId, SortedMap<String, TopicImage> topicsByName, Map<Uuid, TopicImage> topicsById,
+                         SortedMap<Integer, BrokerImage> brokers, long nextProducerId, Map<String, Map<String, String>> brokerConfigs,
+                         ScramImage scram) {
+        this(offset, clusterId, topicsByName, topicsById, brokers, nextProducerId, brokerConfigs, scram, ClientQuotaImage.EMPTY, AclImage.EMPTY);
     }
 
     public MetadataImage {
@@ -83,6 +93,7 @@ public record MetadataImage(
         private final Map<String, Map<String, String>> brokerConfigs;
         private final ScramImage.Changes scram;
         private final ClientQuotaImage.Changes clientQuotas;
+        private final AclImage.Changes acls;
         private long nextProducerId;
 
         Delta(MetadataImage base) {
@@ -93,6 +104,7 @@ public record MetadataImage(
             this.nextProducerId = base.nextProducerId;
             this.scram = new ScramImage.Changes(base.scram);
             this.clientQuotas = new ClientQuotaImage.Changes(base.clientQuotas);
+            this.acls = new AclImage.Changes(base.acls);
         }
 
         void replay(ApiMessageAndVersion record) {
@@ -111,6 +123,8 @@ public record MetadataImage(
                 case UserScramCredentialRecord r -> scram.replay(r);
                 case RemoveUserScramCredentialRecord r -> scram.replay(r);
                 case ClientQuotaRecord r -> clientQuotas.replay(r);
+                case AccessControlEntryRecord r -> acls.replay(r);
+                case RemoveAccessControlEntryRecord r -> acls.replay(r);
                 default -> throw new IllegalStateException("unexpected metadata record " + record.message().getClass().getSimpleName());
             }
         }
@@ -170,7 +184,8 @@ public record MetadataImage(
             for (TopicImage t : topics.values()) byId.put(t.id(), t);
             return new MetadataImage(offset, base.clusterId, new TreeMap<>(topics), byId, new TreeMap<>(brokers), nextProducerId,
                     brokerConfigs.equals(base.brokerConfigs) ? base.brokerConfigs : Map.copyOf(brokerConfigs), scram.build(),
-                    clientQuotas.build());
+                    clientQuotas.build(),
+                    acls.build());
         }
     }
 }

@@ -49,7 +49,7 @@ final class MetadataSnapshots {
 
     /**
      * The image as records: brokers, dynamic broker configs, topics with their configs and
-     * partitions, the producer id block, SCRAM credentials, client quotas.
+     * partitions, the producer id block, SCRAM credentials, client quotas, ACLs.
      */
     static List<ApiMessageAndVersion> records(MetadataImage image) {
         List<ApiMessageAndVersion> records = new ArrayList<>();
@@ -71,6 +71,7 @@ final class MetadataSnapshots {
                     (short) 0));
         records.addAll(image.scram().records());
         records.addAll(image.clientQuotas().records());
+        records.addAll(image.acls().records());
         return records;
     }
 }

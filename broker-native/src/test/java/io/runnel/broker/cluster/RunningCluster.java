@@ -34,8 +34,19 @@ public final class RunningCluster implements AutoCloseable {
     private final String clientListener;
     private final Map<Integer, Map<String, String>> nodeOverrides;
 
+    /** Each node's second client listener, SASL_PLAINTEXT, when the cluster has one (after the PLAINTEXT inter-broker one). */
+    private final Map<Integer, Integer> saslPorts = new TreeMap<>();
+
     public RunningCluster(Path dataRoot, int size, Map<String, String> overrides) {
-        this(dataRoot, size, "PLAINTEXT", overrides, Map.of());
+        this(dataRoot, size, overrides, false);
+    }
+
+    /**
+     * @param saslListener whether every node also listens on SASL_PLAINTEXT (its mechanisms and
+     *                     users come from {@code overrides}), for clients with their own principal
+     */
+    public RunningCluster(Path dataRoot, int size, Map<String, String> overrides, boolean saslListener) {
+        this(dataRoot, size, "PLAINTEXT", overrides, Map.of(), saslListener);
     }
 
     /**
@@ -45,6 +56,11 @@ public final class RunningCluster implements AutoCloseable {
      */
     public RunningCluster(Path dataRoot, int size, String clientListener, Map<String, String> overrides,
                           Map<Integer, Map<String, String>> nodeOverrides) {
+        this(dataRoot, size, clientListener, overrides, nodeOverrides, false);
+    }
+
+    private RunningCluster(Path dataRoot, int size, String clientListener, Map<String, String> overrides,
+                           Map<Integer, Map<String, String>> nodeOverrides, boolean saslListener) {
         this.dataRoot = dataRoot;
         this.overrides = overrides;
         this.clientListener = clientListener;
@@ -52,6 +68,7 @@ public final class RunningCluster implements AutoCloseable {
         for (int id = 1; id <= size; id++) {
             controllerPorts.put(id, freePort());
             clientPorts.put(id, freePort());
+            if (saslListener) saslPorts.put(id, freePort());
         }
         List<CompletableFuture<Void>> starting = new ArrayList<>();
         for (int id : controllerPorts.keySet()) starting.add(CompletableFuture.runAsync(() -> start(id)));
@@ -67,9 +84,12 @@ public final class RunningCluster implements AutoCloseable {
         Map<String, String> config = new HashMap<>(Map.of(
                 "node.id", Integer.toString(id),
                 "cluster.id", clusterId,
-                "listeners", clientListener + "://127.0.0.1:" + clientPorts.get(id) + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(id),
+                "listeners", clientListener + "://127.0.0.1:" + clientPorts.get(id) + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(id)
+                        + (saslPorts.containsKey(id) ? ",SASL_PLAINTEXT://127.0.0.1:" + saslPorts.get(id) : ""),
                 "controller.quorum.voters", voters(),
                 "num.network.threads", "1"));
+        if (saslPorts.containsKey(id))
+            config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
         config.putAll(overrides);
         config.putAll(nodeOverrides.getOrDefault(id, Map.of()));
         RunningBroker node = new RunningBroker(dataRoot.resolve("node-" + id), config);
@@ -139,6 +159,11 @@ public final class RunningCluster implements AutoCloseable {
 
     public String bootstrapServers(int id) {
         return "127.0.0.1:" + clientPorts.get(id);
+    }
+
+    /** Node {@code id}'s SASL_PLAINTEXT listener (a cluster made with {@code saslListener}). */
+    public String saslBootstrapServers(int id) {
+        return "127.0.0.1:" + saslPorts.get(id);
     }
 
     private static int freePort() {

@@ -51,7 +51,7 @@ class ScramCredentialAlterationsTest {
     static ScramImage apply(ScramImage base, Decision d) {
         MetadataImage image = MetadataImage.empty("c");
         image = new MetadataImage(0, "c", image.topicsByName(), image.topicsById(), image.brokers(), 0, image.brokerConfigs(), base,
-                ClientQuotaImage.EMPTY);
+                ClientQuotaImage.EMPTY, io.runnel.broker.metadata.AclImage.EMPTY);
         return image.apply(d.records(), 1).scram();
     }
 

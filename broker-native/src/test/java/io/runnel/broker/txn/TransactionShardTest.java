@@ -40,6 +40,7 @@ import io.runnel.broker.ManualTime;
 import io.runnel.broker.api.AddPartitionsToTxnHandler;
 import io.runnel.broker.log.LogConfig;
 import io.runnel.broker.log.PartitionLog;
+import io.runnel.broker.metadata.AclImage;
 import io.runnel.broker.metadata.MetadataImage;
 import io.runnel.broker.metadata.ClientQuotaImage;
 import io.runnel.broker.metadata.ScramImage;
@@ -118,7 +119,7 @@ class TransactionShardTest {
             byId.put(topic.id(), topic);
         }
         return new MetadataImage(0, "test", byName, byId, new TreeMap<>(), 0, Map.of(), ScramImage.EMPTY,
-                ClientQuotaImage.EMPTY);
+                ClientQuotaImage.EMPTY, AclImage.EMPTY);
     }
 
     @BeforeEach

@@ -159,6 +159,17 @@ class RequestFuzzIT {
         frames.add(frame(ApiKeys.TXN_OFFSET_COMMIT, (short) 3, new org.apache.kafka.common.message.TxnOffsetCommitRequestData()
                 .setTransactionalId("fuzz-txn").setGroupId("fuzz-group").setProducerId(1).setProducerEpoch((short) 0)
                 .setTopics(List.of(commitTopic))));
+        // The ACL APIs: a creation, a filter, a describe (answered SECURITY_DISABLED here, so only their parsing is fuzzed).
+        var acl = org.apache.kafka.common.requests.CreateAclsRequest.aclCreation(new org.apache.kafka.common.acl.AclBinding(
+                new org.apache.kafka.common.resource.ResourcePattern(org.apache.kafka.common.resource.ResourceType.TOPIC, topic,
+                        org.apache.kafka.common.resource.PatternType.PREFIXED),
+                new org.apache.kafka.common.acl.AccessControlEntry("User:fuzz", "*", org.apache.kafka.common.acl.AclOperation.READ,
+                        org.apache.kafka.common.acl.AclPermissionType.ALLOW)));
+        frames.add(frame(ApiKeys.CREATE_ACLS, (short) 3, new org.apache.kafka.common.message.CreateAclsRequestData().setCreations(List.of(acl))));
+        frames.add(frame(ApiKeys.DELETE_ACLS, (short) 3, new org.apache.kafka.common.message.DeleteAclsRequestData().setFilters(List.of(
+                org.apache.kafka.common.requests.DeleteAclsRequest.deleteAclsFilter(org.apache.kafka.common.acl.AclBindingFilter.ANY)))));
+        frames.add(frame(ApiKeys.DESCRIBE_ACLS, (short) 3, new org.apache.kafka.common.message.DescribeAclsRequestData()
+                .setResourceTypeFilter((byte) 1).setPatternTypeFilter((byte) 1).setOperation((byte) 1).setPermissionType((byte) 1)));
         return frames;
     }
 
