@@ -3,6 +3,7 @@ package io.runnel.broker.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -12,6 +13,7 @@ import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.CallbackHandler;
 import javax.security.auth.callback.NameCallback;
 import javax.security.auth.callback.PasswordCallback;
+import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
 
 import org.apache.kafka.common.security.scram.ScramCredential;
@@ -24,6 +26,14 @@ import org.apache.kafka.common.security.scram.internals.ScramMessages.ServerFina
 import org.apache.kafka.common.security.scram.internals.ScramMessages.ServerFirstMessage;
 import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
 import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,13 +41,18 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.runnel.broker.config.ListenerSecurity;
+import io.runnel.broker.metrics.BrokerMetrics;
+
 /**
  * {@link ScramServer} against kafka-clients' own SCRAM client and server: a Java client logs in in both
  * modes; librdkafka's pre-2.6.1 final nonce (client nonce + server-first nonce, proof computed over it with
  * kafka-clients' ScramFormatter, as librdkafka computes it) logs in only with the setting on, and is refused
  * with Kafka's own error with it off; every other nonce form, a wrong password and an unknown user are refused
  * in both modes; and with the setting off, every exchange ends exactly as in Kafka's ScramSaslServer (same
- * exception type and text), checked by running the same client against both.
+ * exception type and text), checked by running the same client against both. Through a connection's
+ * {@link SaslAuthenticator}, a librdkafka login is served as its user and counted at every (re-)authentication.
  */
 class ScramServerTest {
     private static final String USER = "alice";
@@ -169,6 +184,32 @@ class ScramServerTest {
         assertThat(runnel).isEqualTo(kafka).isEqualTo("SaslException: Iterations 1000 is less than the minimum 4096 for SCRAM_SHA_256");
     }
 
+    @Test
+    void aLibrdkafkaLoginThroughTheAuthenticatorIsServedAsItsUserAndCountedAtEachReauthentication() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ListenerSecurity.Sasl settings = new ListenerSecurity.Sasl(List.of("SCRAM-SHA-512"), Map.of(), 60_000, 524_288, true);
+        SaslAuthenticator authenticator = new SaslAuthenticator("SASL_SSL", "10.0.0.7:53122", new SaslServers(settings, CREDENTIALS),
+                new BrokerMetrics(registry));
+        int[] correlationId = {0};
+        Exchanger viaAuthenticator = token -> {
+            SaslAuthenticator.Outcome outcome = authenticator.onRequest(new RequestHeader(ApiKeys.SASL_AUTHENTICATE, (short) 2, "rdkafka", ++correlationId[0]),
+                    new SaslAuthenticateRequestData().setAuthBytes(token), 0);
+            SaslAuthenticateResponseData response = (SaslAuthenticateResponseData) ((SaslAuthenticator.Answer) outcome).body();
+            if (response.errorCode() != 0) throw new SaslException(response.errorMessage());
+            return response.authBytes();
+        };
+        for (int login = 1; login <= 2; login++) {
+            SaslAuthenticator.Outcome handshake = authenticator.onRequest(new RequestHeader(ApiKeys.SASL_HANDSHAKE, (short) 1, "rdkafka", ++correlationId[0]),
+                    new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-512"), 0);
+            assertThat(((SaslHandshakeResponseData) ((SaslAuthenticator.Answer) handshake).body()).errorCode()).isZero();
+            assertThat(handBuiltClient(viaAuthenticator, ScramMechanism.SCRAM_SHA_512, USER, PASSWORD, NonceForm.LIBRDKAFKA_BEFORE_2_6_1)).isEqualTo("complete");
+            assertThat(authenticator.onRequest(new RequestHeader(ApiKeys.METADATA, (short) 12, "rdkafka", ++correlationId[0]), new MetadataRequestData(), 0))
+                    .isEqualTo(new SaslAuthenticator.Serve(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, USER)));
+            assertThat(registry.get("runnel.authentication.scram.librdkafka.nonce").tags("listener", "SASL_SSL", "mechanism", "SCRAM-SHA-512")
+                    .counter().count()).as("after login %d", login).isEqualTo(login);
+        }
+    }
+
     private static ScramServer server(ScramMechanism mechanism, boolean acceptLibrdkafkaNonce) throws Exception {
         return new ScramServer(mechanism, new ScramCallbackHandler(CREDENTIALS, mechanism), acceptLibrdkafkaNonce);
     }
@@ -199,20 +240,31 @@ class ScramServerTest {
      * can refuse a right password). On success the server signature is checked as librdkafka checks it.
      */
     private static String handBuiltClient(SaslServer server, ScramMechanism mechanism, String user, String password, NonceForm form) throws Exception {
+        String outcome = handBuiltClient(server::evaluateResponse, mechanism, user, password, form);
+        return outcome.equals("complete") && !server.isComplete() ? "incomplete" : outcome;
+    }
+
+    /** One token to the server, its answer back. */
+    @FunctionalInterface
+    interface Exchanger {
+        byte[] send(byte[] token) throws Exception;
+    }
+
+    private static String handBuiltClient(Exchanger server, ScramMechanism mechanism, String user, String password, NonceForm form) throws Exception {
         ScramFormatter formatter = new ScramFormatter(mechanism);
         ClientFirstMessage clientFirst = new ClientFirstMessage(ScramFormatter.saslName(user), formatter.secureRandomString(), Map.of());
         try {
-            ServerFirstMessage serverFirst = new ServerFirstMessage(server.evaluateResponse(clientFirst.toBytes()));
+            ServerFirstMessage serverFirst = new ServerFirstMessage(server.send(clientFirst.toBytes()));
             assertThat(serverFirst.nonce()).startsWith(clientFirst.nonce()).hasSizeGreaterThan(clientFirst.nonce().length());
             ClientFinalMessage clientFinal = new ClientFinalMessage(clientFirst.gs2Header().getBytes(StandardCharsets.UTF_8),
                     form.nonce.apply(clientFirst.nonce(), serverFirst.nonce()));
             byte[] saltedPassword = formatter.saltedPassword(password, serverFirst.salt(), serverFirst.iterations());
             clientFinal.proof(formatter.clientProof(saltedPassword, clientFirst, serverFirst, clientFinal));
-            ServerFinalMessage serverFinal = new ServerFinalMessage(server.evaluateResponse(clientFinal.toBytes()));
+            ServerFinalMessage serverFinal = new ServerFinalMessage(server.send(clientFinal.toBytes()));
             assertThat(serverFinal.error()).isNull();
             assertThat(serverFinal.serverSignature())
                     .isEqualTo(formatter.serverSignature(formatter.serverKey(saltedPassword), clientFirst, serverFirst, clientFinal));
-            return server.isComplete() ? "complete" : "incomplete";
+            return "complete";
         } catch (Exception e) {
             return describe(e);
         }
