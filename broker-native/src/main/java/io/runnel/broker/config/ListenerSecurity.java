@@ -53,7 +53,8 @@ public record ListenerSecurity(String listenerName, SecurityProtocol protocol, T
             Map.entry("sasl.enabled.mechanisms", "GSSAPI"),
             Map.entry("connections.max.reauth.ms", "0"),
             Map.entry("sasl.server.max.receive.size", "524288"),
-            Map.entry("connections.max.unauthenticated.ms", "30000"));
+            Map.entry("connections.max.unauthenticated.ms", "30000"),
+            Map.entry("sasl.scram.accept.librdkafka.nonce", "true"));
 
     /** TLS settings of an SSL or SASL_SSL listener. Store types: JKS, PKCS12 or PEM (files holding the PEM blocks). */
     public record Tls(String keystoreLocation, String keystorePassword, String keystoreType, String keyPassword,
@@ -76,12 +77,15 @@ public record ListenerSecurity(String listenerName, SecurityProtocol protocol, T
      *                             ({@code user_<name>="<password>"} options, as Kafka's PlainServerCallbackHandler reads them)
      * @param connectionsMaxReauthMs the session lifetime after which a client must re-authenticate (KIP-368); 0 = never
      * @param maxReceiveBytes      the largest frame accepted before authentication ({@code sasl.server.max.receive.size})
+     * @param acceptLibrdkafkaNonce SCRAM also accepts librdkafka's pre-2.6.1 client-final nonce (client nonce + server-first
+     *                             nonce), which Kafka 4.x refuses ({@code sasl.scram.accept.librdkafka.nonce}, Runnel's own)
      */
-    public record Sasl(List<String> enabledMechanisms, Map<String, String> plainUsers, long connectionsMaxReauthMs, int maxReceiveBytes) {
+    public record Sasl(List<String> enabledMechanisms, Map<String, String> plainUsers, long connectionsMaxReauthMs, int maxReceiveBytes,
+                       boolean acceptLibrdkafkaNonce) {
         @Override
         public String toString() {
             return "Sasl[mechanisms=" + enabledMechanisms + ", plainUsers=" + plainUsers.keySet() + ", connectionsMaxReauthMs="
-                    + connectionsMaxReauthMs + ", maxReceiveBytes=" + maxReceiveBytes + "]";
+                    + connectionsMaxReauthMs + ", maxReceiveBytes=" + maxReceiveBytes + ", acceptLibrdkafkaNonce=" + acceptLibrdkafkaNonce + "]";
         }
     }
 
@@ -175,7 +179,7 @@ public record ListenerSecurity(String listenerName, SecurityProtocol protocol, T
         int maxReceiveBytes = Integer.parseInt(setting.apply("sasl.server.max.receive.size"));
         long reauthMs = Long.parseLong(setting.apply("connections.max.reauth.ms"));
         if (maxReceiveBytes < 1 || reauthMs < 0) throw new IllegalArgumentException("sasl.server.max.receive.size / connections.max.reauth.ms of listener " + name + " out of range");
-        return new Sasl(mechanisms, plainUsers, reauthMs, maxReceiveBytes);
+        return new Sasl(mechanisms, plainUsers, reauthMs, maxReceiveBytes, bool(name, "sasl.scram.accept.librdkafka.nonce", setting));
     }
 
     /** The {@code user_<name>="<password>"} options of a PlainLoginModule JAAS entry. */
@@ -206,6 +210,14 @@ public record ListenerSecurity(String listenerName, SecurityProtocol protocol, T
             map.put(entry.substring(0, colon).trim(), SecurityProtocol.forName(protocol));
         }
         return map;
+    }
+
+    /** Strictly true or false: a typo must stop the broker, not silently pick a security behaviour. */
+    private static boolean bool(String listener, String key, Function<String, String> setting) {
+        String value = setting.apply(key).trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false"))
+            throw new IllegalArgumentException(key + " of listener " + listener + " must be true or false, not '" + setting.apply(key) + "'");
+        return value.equals("true");
     }
 
     private static List<String> list(String csv) {

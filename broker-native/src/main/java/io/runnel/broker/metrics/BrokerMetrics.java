@@ -101,6 +101,17 @@ public final class BrokerMetrics {
                 .tags("listener", listener, "mechanism", mechanism).register(registry)).increment();
     }
 
+    /**
+     * One SCRAM authentication that succeeded only because it accepted librdkafka's pre-2.6.1 client-final nonce
+     * ({@code runnel_authentication_scram_librdkafka_nonce_total}): clients that need an upgrade before the setting is turned off.
+     */
+    public void scramLibrdkafkaNonce(String listener, String mechanism) {
+        String name = "runnel.authentication.scram.librdkafka.nonce";
+        counters.computeIfAbsent(name + '\0' + listener + '\0' + mechanism, k -> Counter.builder(name)
+                .description("SCRAM logins accepted with librdkafka's pre-2.6.1 client-final nonce (sasl.scram.accept.librdkafka.nonce)")
+                .tags("listener", listener, "mechanism", mechanism).register(registry)).increment();
+    }
+
     public void connectionOpened() {
         connections.incrementAndGet();
     }

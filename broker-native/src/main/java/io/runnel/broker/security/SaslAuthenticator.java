@@ -75,6 +75,7 @@ public final class SaslAuthenticator {
     private KafkaPrincipal principal;
     private boolean reauthenticating;
     private long sessionExpiryNanos = Long.MAX_VALUE;
+    private boolean librdkafkaNonceLogged;
 
     public SaslAuthenticator(String listenerName, String clientAddress, SaslServers servers, BrokerMetrics metrics) {
         this.listenerName = listenerName;
@@ -162,6 +163,7 @@ public final class SaslAuthenticator {
         }
         if (!server.isComplete()) return new Answer(new SaslAuthenticateResponseData().setAuthBytes(orEmpty(challenge)), false);
         KafkaPrincipal authenticated = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.getAuthorizationID());
+        boolean librdkafkaNonce = server instanceof ScramServer scram && scram.librdkafkaNonceAccepted();
         dispose();
         if (reauthenticating && !authenticated.equals(principal)) return fail("re-authentication as " + authenticated + " on a connection of " + principal);
         principal = authenticated;
@@ -170,10 +172,21 @@ public final class SaslAuthenticator {
         long lifetimeMs = servers.settings().connectionsMaxReauthMs();
         sessionExpiryNanos = lifetimeMs > 0 ? nowNanos + TimeUnit.MILLISECONDS.toNanos(lifetimeMs) : Long.MAX_VALUE;
         metrics.authentication(listenerName, mechanism, true);
+        if (librdkafkaNonce) librdkafkaNonceAccepted();
         LOG.debugf("Authenticated %s from %s on listener %s with %s", principal, clientAddress, listenerName, mechanism);
         SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setAuthBytes(orEmpty(challenge));
         if (version >= 1) response.setSessionLifetimeMs(lifetimeMs);
         return new Answer(response, false);
+    }
+
+    /** Counted every time, logged once per connection (re-authentication repeats the same client's same nonce). */
+    private void librdkafkaNonceAccepted() {
+        metrics.scramLibrdkafkaNonce(listenerName, mechanism);
+        if (librdkafkaNonceLogged) return;
+        librdkafkaNonceLogged = true;
+        LOG.infof("Accepted %s from %s on listener %s with %s using librdkafka's pre-2.6.1 SCRAM nonce (the client nonce sent twice),"
+                + " which Kafka 4.x refuses: upgrade this client to librdkafka 2.6.1 or later before setting sasl.scram.accept.librdkafka.nonce=false",
+                principal, clientAddress, listenerName, mechanism);
     }
 
     private Answer fail(String cause) {

@@ -1,20 +1,19 @@
 package io.runnel.broker.security;
 
 import java.security.NoSuchAlgorithmException;
-import java.util.Map;
 
 import javax.security.sasl.SaslServer;
 
 import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
-import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
 
 import io.runnel.broker.config.ListenerSecurity;
 
 /**
  * Makes the server side of one SASL exchange for a listener: kafka-clients' own
- * {@link PlainSaslServer} and {@link ScramSaslServer}, with Runnel's callback handlers (the
- * listener's JAAS users for PLAIN, {@link ScramCredentials} for SCRAM). Immutable; safe on any thread.
+ * {@link PlainSaslServer}, and {@link ScramServer} (kafka-clients' ScramSaslServer's behaviour, optionally
+ * accepting librdkafka's pre-2.6.1 nonce), with Runnel's callback handlers (the listener's JAAS users
+ * for PLAIN, {@link ScramCredentials} for SCRAM). Immutable; safe on any thread.
  */
 public final class SaslServers {
     private final ListenerSecurity.Sasl settings;
@@ -38,7 +37,7 @@ public final class SaslServers {
         ScramMechanism scramMechanism = ScramMechanism.forMechanismName(mechanism);
         if (scramMechanism == null) throw new IllegalArgumentException(mechanism + " is not supported");
         try {
-            return new ScramSaslServer(scramMechanism, Map.of(), new ScramCallbackHandler(scram, scramMechanism));
+            return new ScramServer(scramMechanism, new ScramCallbackHandler(scram, scramMechanism), settings.acceptLibrdkafkaNonce());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks " + scramMechanism.hashAlgorithm(), e);
         }

@@ -18,7 +18,7 @@ import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 import org.apache.kafka.common.security.token.delegation.internals.DelegationTokenCredentialCallback;
 
 /**
- * Gives kafka-clients' {@code ScramSaslServer} the stored credential of the user a client names,
+ * Gives {@link ScramServer} (kafka-clients' ScramSaslServer's behaviour) the stored credential of the user a client names,
  * from {@link ScramCredentials} (the cluster metadata).
  *
  * <p>An unknown user gets a decoy credential instead of none (RFC 5802 §5.1): its salt is derived

@@ -77,4 +77,30 @@ class ListenerSecurityTest {
             assertThatThrownBy(() -> config(settings)).as(settings.toString()).isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Test
+    void librdkafkaNonceIsAcceptedByDefaultAndSwitchedOffPerListenerOrBrokerWide() {
+        String listeners = "A://127.0.0.1:9092,B://127.0.0.1:9093";
+        Map<String, String> base = Map.of("listeners", listeners, "listener.security.protocol.map", "A:SASL_PLAINTEXT,B:SASL_PLAINTEXT",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        BrokerConfig defaults = config(base);
+        assertThat(defaults.security("A").sasl().acceptLibrdkafkaNonce()).isTrue();
+        assertThat(defaults.security("B").sasl().acceptLibrdkafkaNonce()).isTrue();
+
+        Map<String, String> perListener = new HashMap<>(base);
+        perListener.put("listener.name.a.sasl.scram.accept.librdkafka.nonce", "false");
+        assertThat(config(perListener).security("A").sasl().acceptLibrdkafkaNonce()).isFalse();
+        assertThat(config(perListener).security("B").sasl().acceptLibrdkafkaNonce()).isTrue();
+
+        Map<String, String> brokerWide = new HashMap<>(base);
+        brokerWide.put("sasl.scram.accept.librdkafka.nonce", "false");
+        brokerWide.put("listener.name.b.sasl.scram.accept.librdkafka.nonce", "TRUE");
+        assertThat(config(brokerWide).security("A").sasl().acceptLibrdkafkaNonce()).isFalse();
+        assertThat(config(brokerWide).security("B").sasl().acceptLibrdkafkaNonce()).isTrue();
+
+        Map<String, String> typo = new HashMap<>(base);
+        typo.put("sasl.scram.accept.librdkafka.nonce", "no");
+        assertThatThrownBy(() -> config(typo)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sasl.scram.accept.librdkafka.nonce").hasMessageContaining("true or false");
+    }
 }

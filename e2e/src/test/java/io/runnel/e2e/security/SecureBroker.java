@@ -40,7 +40,8 @@ import org.apache.kafka.common.config.SslConfigs;
  *       {@link TestCa}; the SCRAM user {@value #USER} is created through the Admin API
  *       (AlterUserScramCredentials) before any test runs, and is also the listener's PLAIN user
  *       (same password). PLAIN is there for librdkafka 2.0.2 (Debian bookworm's kcat and
- *       confluent-kafka), whose SCRAM Kafka 4.x refuses: see {@link SecureClientsIT}.</li>
+ *       confluent-kafka), whose SCRAM Kafka 4.x refuses (Runnel accepts it by default): see
+ *       {@link SecureClientsIT}.</li>
  *   <li>{@value #MTLS}: SSL with {@code ssl.client.auth=required} and
  *       {@code ssl.principal.mapping.rules} {@value #MAPPING_RULES}, so the client certificate
  *       {@code CN=Billing-App,OU=Clients,O=Runnel Test} is {@code User:billing-app}.</li>
