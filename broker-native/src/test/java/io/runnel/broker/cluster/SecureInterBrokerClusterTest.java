@@ -193,6 +193,55 @@ class SecureInterBrokerClusterTest {
         }
     }
 
+    /**
+     * With ACLs on, node-to-node APIs (registration, heartbeats, replica fetches, forwarded writes)
+     * need CLUSTER_ACTION: the nodes' own SASL users as super users are enough, and a client is held
+     * to its ACLs on every broker.
+     */
+    @Test
+    void withAnAuthorizerTheNodesAsSuperUsersReplicateAndClientsAreHeldToTheirAcls() throws Exception {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+                "listener.name.controller.sasl.enabled.mechanisms", "PLAIN",
+                "listener.name.controller.plain.sasl.jaas.config", PLAIN + "username=\"controller\" password=\"controller-secret\" "
+                        + "user_controller=\"controller-secret\";",
+                "sasl.mechanism.controller.protocol", "PLAIN",
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM + "username=\"broker\" password=\"broker-secret\";",
+                "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "scram.bootstrap.credentials", "SCRAM-SHA-512=[name=broker,password=broker-secret];SCRAM-SHA-512=[name=admin,password=admin-secret];"
+                        + "SCRAM-SHA-512=[name=alice,password=alice-secret]",
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users", "User:controller;User:broker;User:admin"));
+        Map<String, Object> adminClient = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", SCRAM + "username=\"admin\" password=\"admin-secret\";");
+        Map<String, Object> alice = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", SCRAM + "username=\"alice\" password=\"alice-secret\";");
+        try (RunningCluster cluster = new RunningCluster(dataRoot, 3, "SASL_PLAINTEXT", settings, Map.of());
+             Admin admin = admin(cluster.bootstrapServers(), adminClient)) {
+            admin.createTopics(List.of(new NewTopic("orders", 3, (short) 3).configs(Map.of("min.insync.replicas", "3")),
+                    new NewTopic("payments", 1, (short) 3))).all().get(); // forwarded to the controller as User:admin
+            admin.createAcls(List.of(new org.apache.kafka.common.acl.AclBinding(
+                    new org.apache.kafka.common.resource.ResourcePattern(org.apache.kafka.common.resource.ResourceType.TOPIC, "orders",
+                            org.apache.kafka.common.resource.PatternType.LITERAL),
+                    new org.apache.kafka.common.acl.AccessControlEntry("User:alice", "*", org.apache.kafka.common.acl.AclOperation.WRITE,
+                            org.apache.kafka.common.acl.AclPermissionType.ALLOW)))).all().get();
+            List<String> written = new ArrayList<>();
+            try (var producer = producer(cluster.bootstrapServers(), alice, null)) {
+                for (int i = 0; i < 9; i++) {
+                    // acks=all with min.insync.replicas=3: every follower fetched, as User:broker, through the authorizer
+                    producer.send(new ProducerRecord<>("orders", i % 3, "k", "o" + i)).get();
+                    written.add("o" + i);
+                }
+                var refused = org.assertj.core.api.Assertions.catchThrowable(() -> producer.send(new ProducerRecord<>("payments", "k", "p")).get());
+                assertThat(refused).hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
+            }
+            assertThat(partitions(admin, "orders").values()).allSatisfy(p -> assertThat(p.isr()).hasSize(3));
+            assertThat(readAll(cluster.bootstrapServers(), "orders", written.size(), "read_uncommitted", adminClient))
+                    .containsExactlyInAnyOrderElementsOf(written);
+        }
+    }
+
     @Test
     void mtlsBetweenAllNodesReplicatesFailsOverAndCommitsTransactions() throws Exception {
         NodeCertificates certificates = NodeCertificates.create(Files.createDirectories(dataRoot.resolve("tls")), "CN=node,O=Runnel Test");
