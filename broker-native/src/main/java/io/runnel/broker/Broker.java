@@ -385,7 +385,9 @@ public final class Broker implements AutoCloseable {
         handlers.put(ApiKeys.FIND_COORDINATOR, new io.runnel.broker.api.FindCoordinatorHandler(groupCoordinator, transactionCoordinator, controller,
                 authorization));
         handlers.put(ApiKeys.PRODUCE, new ProduceHandler(controller, replicaManager, config, metrics,
-                new TransactionVerifier(config.nodeId(), controller::image, transactionCoordinator, txnMarkers), authorization));
+                transactionConfig.partitionVerificationEnabled()
+                        ? new TransactionVerifier(config.nodeId(), controller::image, transactionCoordinator, txnMarkers) : null,
+                authorization));
         // Forwarded writes are checked by the active controller, not twice.
         handlers.replaceAll((api, handler) -> writes.containsKey(api) ? handler : authorization.guard(api, handler, false));
         metrics.countErrors(handlers);

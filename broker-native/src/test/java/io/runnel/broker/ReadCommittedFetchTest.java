@@ -37,7 +37,8 @@ import io.runnel.broker.protocol.RawKafkaClient;
  * The read side of transactions with the unmodified Java consumer: transactional batches written
  * with raw Produce requests and ended with raw WriteTxnMarkers (as a coordinator would), so this
  * proves the log, the last stable offset and read_committed fetches on their own, without the
- * transaction coordinator.
+ * transaction coordinator (hence {@code transaction.partition.verification.enable=false}, as Kafka
+ * would need for the same requests).
  */
 class ReadCommittedFetchTest {
     static final String TOPIC = "read-committed";
@@ -49,7 +50,7 @@ class ReadCommittedFetchTest {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = new RunningBroker(dataDir);
+        broker = new RunningBroker(dataDir, Map.of("transaction.partition.verification.enable", "false"));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get();
         }
@@ -68,7 +69,8 @@ class ReadCommittedFetchTest {
         for (int i = 0; i < values.length; i++) records[i] = new SimpleRecord(values[i].getBytes(StandardCharsets.UTF_8));
         MemoryRecords batch = transactional ? MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, (short) 0, firstSeq, records)
                 : MemoryRecords.withRecords(Compression.NONE, records);
-        var request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000);
+        // A transactional batch needs a transactional id in its request (TRANSACTIONAL_ID_AUTHORIZATION_FAILED otherwise, as in Kafka).
+        var request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000).setTransactionalId(transactional ? "raw-" + producerId : null);
         var topic = new ProduceRequestData.TopicProduceData().setName(TOPIC);
         topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(batch));
         request.topicData().add(topic);

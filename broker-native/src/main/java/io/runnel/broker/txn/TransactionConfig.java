@@ -17,6 +17,8 @@ import java.util.function.Function;
  * @param transactionalIdExpirationMs      transactional.id.expiration.ms: an id idle (no transaction, no request) this long is forgotten
  * @param abortTimedOutIntervalMs          transaction.abort.timed.out.transaction.cleanup.interval.ms: how often timed-out transactions are looked for
  * @param removeExpiredIntervalMs          transaction.remove.expired.transaction.cleanup.interval.ms: how often expired ids are looked for
+ * @param partitionVerificationEnabled     transaction.partition.verification.enable: a transaction's first batch in a partition is checked
+ *                                         with its coordinator before it is appended (KIP-890 part 1)
  */
 public record TransactionConfig(
         int stateLogNumPartitions,
@@ -26,7 +28,8 @@ public record TransactionConfig(
         int maxTimeoutMs,
         long transactionalIdExpirationMs,
         long abortTimedOutIntervalMs,
-        long removeExpiredIntervalMs) {
+        long removeExpiredIntervalMs,
+        boolean partitionVerificationEnabled) {
 
     public static final String TRANSACTION_STATE_TOPIC = "__transaction_state";
 
@@ -43,6 +46,7 @@ public record TransactionConfig(
         d.put("transactional.id.expiration.ms", "604800000");
         d.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "10000");
         d.put("transaction.remove.expired.transaction.cleanup.interval.ms", "3600000");
+        d.put("transaction.partition.verification.enable", "true");
         return Map.copyOf(d);
     }
 
@@ -75,7 +79,8 @@ public record TransactionConfig(
                 Integer.parseInt(get.apply("transaction.max.timeout.ms")),
                 Long.parseLong(get.apply("transactional.id.expiration.ms")),
                 Long.parseLong(get.apply("transaction.abort.timed.out.transaction.cleanup.interval.ms")),
-                Long.parseLong(get.apply("transaction.remove.expired.transaction.cleanup.interval.ms")));
+                Long.parseLong(get.apply("transaction.remove.expired.transaction.cleanup.interval.ms")),
+                Boolean.parseBoolean(get.apply("transaction.partition.verification.enable")));
     }
 
     public static TransactionConfig from(Map<String, String> overrides) {
