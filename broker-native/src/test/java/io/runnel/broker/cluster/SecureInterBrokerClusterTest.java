@@ -66,6 +66,23 @@ class SecureInterBrokerClusterTest {
         return m;
     }
 
+    /**
+     * SASL_PLAINTEXT everywhere: PLAIN for the controllers, SCRAM-SHA-512 only on the client and
+     * inter-broker listener, the brokers' user and {@code users} bootstrapped.
+     */
+    static Map<String, String> scramOnlyWithBootstrappedCredentials(String users) {
+        return new HashMap<>(Map.of(
+                "listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+                "listener.name.controller.sasl.enabled.mechanisms", "PLAIN",
+                "listener.name.controller.plain.sasl.jaas.config", PLAIN + "username=\"controller\" password=\"controller-secret\" "
+                        + "user_controller=\"controller-secret\";",
+                "sasl.mechanism.controller.protocol", "PLAIN",
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM + "username=\"broker\" password=\"broker-secret\";",
+                "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "scram.bootstrap.credentials", "SCRAM-SHA-512=[name=broker,password=broker-secret];" + users));
+    }
+
     static Map<String, Object> adminClient(NodeCertificates certificates) {
         Map<String, Object> m = new HashMap<>(certificates.clientSettings(false));
         m.put("security.protocol", "SASL_SSL");
@@ -164,17 +181,8 @@ class SecureInterBrokerClusterTest {
 
     @Test
     void scramBetweenBrokersWorksFromTheFirstStartWithBootstrappedCredentials() throws Exception {
-        Map<String, String> settings = new HashMap<>(Map.of(
-                "listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
-                "listener.name.controller.sasl.enabled.mechanisms", "PLAIN",
-                "listener.name.controller.plain.sasl.jaas.config", PLAIN + "username=\"controller\" password=\"controller-secret\" "
-                        + "user_controller=\"controller-secret\";",
-                "sasl.mechanism.controller.protocol", "PLAIN",
-                // SCRAM only: without bootstrapped credentials nobody, broker or admin, could ever log in here.
-                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-512",
-                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM + "username=\"broker\" password=\"broker-secret\";",
-                "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
-                "scram.bootstrap.credentials", "SCRAM-SHA-512=[name=broker,password=broker-secret];SCRAM-SHA-512=[name=admin,password=admin-secret]"));
+        // SCRAM only: without bootstrapped credentials nobody, broker or admin, could ever log in here.
+        Map<String, String> settings = scramOnlyWithBootstrappedCredentials("SCRAM-SHA-512=[name=admin,password=admin-secret]");
         Map<String, Object> client = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
                 "sasl.jaas.config", SCRAM + "username=\"admin\" password=\"admin-secret\";");
         try (RunningCluster cluster = new RunningCluster(dataRoot, 3, "SASL_PLAINTEXT", settings, Map.of());
@@ -200,19 +208,10 @@ class SecureInterBrokerClusterTest {
      */
     @Test
     void withAnAuthorizerTheNodesAsSuperUsersReplicateAndClientsAreHeldToTheirAcls() throws Exception {
-        Map<String, String> settings = new HashMap<>(Map.of(
-                "listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
-                "listener.name.controller.sasl.enabled.mechanisms", "PLAIN",
-                "listener.name.controller.plain.sasl.jaas.config", PLAIN + "username=\"controller\" password=\"controller-secret\" "
-                        + "user_controller=\"controller-secret\";",
-                "sasl.mechanism.controller.protocol", "PLAIN",
-                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-512",
-                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM + "username=\"broker\" password=\"broker-secret\";",
-                "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
-                "scram.bootstrap.credentials", "SCRAM-SHA-512=[name=broker,password=broker-secret];SCRAM-SHA-512=[name=admin,password=admin-secret];"
-                        + "SCRAM-SHA-512=[name=alice,password=alice-secret]",
-                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                "super.users", "User:controller;User:broker;User:admin"));
+        Map<String, String> settings = scramOnlyWithBootstrappedCredentials(
+                "SCRAM-SHA-512=[name=admin,password=admin-secret];SCRAM-SHA-512=[name=alice,password=alice-secret]");
+        settings.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        settings.put("super.users", "User:controller;User:broker;User:admin");
         Map<String, Object> adminClient = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
                 "sasl.jaas.config", SCRAM + "username=\"admin\" password=\"admin-secret\";");
         Map<String, Object> alice = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",

@@ -9,13 +9,14 @@ import javax.net.ssl.X509TrustManager;
 /**
  * A TLS context that accepts any certificate: for the testbed's own loopback calls to a
  * self-signed apiserver (readiness) and to HTTPS probes, which the kubelet does not verify
- * either. Never for anything leaving the machine. Stateless.
+ * either, and for tests that read what certificate a server presents (to compare it, not to trust
+ * it). Never for anything leaving the machine. Stateless.
  */
-final class InsecureTls {
+public final class InsecureTls {
     private InsecureTls() {
     }
 
-    static SSLContext context() {
+    public static SSLContext context() {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[]{new X509TrustManager() {

@@ -28,8 +28,6 @@ import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -388,21 +386,7 @@ class OperatorSecurityIT {
 
     /** The certificate a broker's TLS listener presents, read without trusting anything (to compare, not to trust). */
     private static X509Certificate servedCertificate(String host, int port) throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
+        SSLContext context = io.runnel.e2e.kube.InsecureTls.context();
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(host, port)) {
             socket.setSoTimeout(10_000);
             socket.startHandshake();
