@@ -57,6 +57,9 @@ public class ClusterSpec {
     @JsonPropertyDescription("The listener brokers replicate over (Kafka's inter.broker.listener.name); the first listener when unset. It may use tls and authentication type tls (mTLS between brokers, principal User:<cluster>-broker); scram-sha-512 is refused. Needs brokers that secure inter-broker traffic.")
     public String interBrokerListener;
 
+    @JsonPropertyDescription("Authorization: the authorizer and super users. Unset: whatever spec.config says (authorizer.class.name, super.users).")
+    public AuthorizationSpec authorization;
+
     @JsonPropertyDescription("Rack awareness: brokers are spread over the values of a node label and replicas over racks.")
     public RackSpec rack;
 

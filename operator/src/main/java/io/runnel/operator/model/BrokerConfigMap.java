@@ -13,6 +13,7 @@ import java.util.TreeMap;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.runnel.operator.api.AuthorizationSpec;
 import io.runnel.operator.api.Cluster;
 
 /**
@@ -49,21 +50,55 @@ public final class BrokerConfigMap {
     }
 
     static final String SUPER_USERS = "super.users";
+    static final String AUTHORIZER = "authorizer.class.name";
+    /** Kafka's KRaft authorizer, what {@code spec.authorization.type: simple} renders. */
+    public static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+    static final String ANONYMOUS = "User:ANONYMOUS";
 
     /**
-     * {@code super.users} with the brokers' own principal added when they authenticate to each other by
-     * certificate (an mTLS inter-broker listener): with an authorizer they must replicate and write
-     * markers whatever the ACLs say, as Kafka's brokers do. Empty when there is nothing to set.
+     * Problems with {@code spec.authorization}: with it, the authorizer and super users are its own (not also in
+     * spec.config), and the operator needs an mTLS path (an mTLS interBrokerListener), else it could only
+     * administer the brokers as User:ANONYMOUS over the plain listener, which would then have to be a super user:
+     * refused unless the spec lists User:ANONYMOUS itself.
+     */
+    public static List<String> validateAuthorization(Cluster cluster) {
+        AuthorizationSpec authz = cluster.getSpec().authorization;
+        if (authz == null) return List.of();
+        List<String> problems = new ArrayList<>();
+        for (String key : List.of(AUTHORIZER, SUPER_USERS))
+            if (cluster.getSpec().config.containsKey(key))
+                problems.add("config key '" + key + "' is set by spec.authorization: give it there (authorization.superUsers), not in config");
+        List<String> given = authz.superUsers == null ? List.of() : authz.superUsers;
+        for (String p : given)
+            if (p == null || !p.matches("[A-Za-z]+:[^;]+")) problems.add("authorization.superUsers: '" + p + "' is not a principal like User:alice");
+        if (Listeners.operatorMtls(cluster).isEmpty() && !given.contains(ANONYMOUS))
+            problems.add("authorization needs an mTLS interBrokerListener (tls: true, authentication: {type: tls}): the operator administers"
+                    + " the brokers over it as User:<cluster>-operator; without one it connects over the plain first listener as "
+                    + ANONYMOUS + ", which would then be a super user (list it in authorization.superUsers to accept that)");
+        return problems;
+    }
+
+    /**
+     * {@code super.users}: spec.authorization's (or spec.config's) with the brokers' and the operator's principals
+     * added when they authenticate by certificate (an mTLS inter-broker listener): with an authorizer the brokers
+     * must replicate and write markers, and the operator administer, whatever the ACLs say, as Kafka's brokers do.
+     * Empty when there is nothing to set.
      */
     static java.util.Optional<String> superUsers(Cluster cluster, ClusterNames names) {
-        String given = cluster.getSpec().config.get(SUPER_USERS);
-        String interBroker = cluster.getSpec().interBrokerListener;
-        boolean brokersByCertificate = interBroker != null && Listeners.of(cluster).stream().anyMatch(l -> l.name.equals(interBroker)
-                && l.authenticationType() == io.runnel.operator.api.ListenerAuthentication.Type.TLS);
-        if (!brokersByCertificate) return java.util.Optional.ofNullable(given);
-        String brokers = "User:" + Listeners.brokerPrincipalName(names);
-        if (given == null || given.isBlank()) return java.util.Optional.of(brokers);
-        return java.util.Optional.of(java.util.Arrays.asList(given.split(";")).contains(brokers) ? given : given + ";" + brokers);
+        AuthorizationSpec authz = cluster.getSpec().authorization;
+        List<String> principals = new ArrayList<>();
+        if (authz != null) {
+            if (authz.superUsers != null) principals.addAll(authz.superUsers);
+        } else {
+            String given = cluster.getSpec().config.get(SUPER_USERS);
+            if (given != null && !given.isBlank()) principals.addAll(java.util.Arrays.asList(given.split(";")));
+        }
+        if (Listeners.operatorMtls(cluster).isPresent()) {
+            for (String own : List.of("User:" + Listeners.brokerPrincipalName(names), "User:" + Listeners.operatorPrincipalName(names)))
+                if (!principals.contains(own)) principals.add(own);
+        }
+        if (principals.isEmpty()) return authz == null ? java.util.Optional.ofNullable(cluster.getSpec().config.get(SUPER_USERS)) : java.util.Optional.empty();
+        return java.util.Optional.of(String.join(";", principals));
     }
 
     /** The data of the ConfigMap: environment variable → value, sorted so the hash is stable. */
@@ -76,6 +111,7 @@ public final class BrokerConfigMap {
         // Dynamic settings are applied to the running brokers instead (DynamicBrokerConfigs): not here, so that they restart nothing.
         DynamicBrokerConfigs.staticPart(cluster.getSpec().config).forEach((k, v) -> data.put(envName(k), v));
         superUsers(cluster, names).ifPresent(v -> data.put(envName(SUPER_USERS), v));
+        if (cluster.getSpec().authorization != null) data.put(envName(AUTHORIZER), STANDARD_AUTHORIZER);
         data.put(CLUSTER_ID_KEY, identity.clusterId());
         data.put(VOTERS_KEY, identity.voters(names));
         return data;

@@ -57,11 +57,18 @@ public final class ClusterCertificates {
     public enum ForceRenew { NONE, BROKERS, CAS }
 
     /** The Secrets as the API server holds them (null when absent). */
-    public record Existing(Secret clusterCa, Secret clusterCaCert, Secret clientsCa, Secret clientsCaCert, Secret brokers) {
+    public record Existing(Secret clusterCa, Secret clusterCaCert, Secret clientsCa, Secret clientsCaCert, Secret brokers, Secret operator) {
+        public Existing(Secret clusterCa, Secret clusterCaCert, Secret clientsCa, Secret clientsCaCert, Secret brokers) {
+            this(clusterCa, clusterCaCert, clientsCa, clientsCaCert, brokers, null);
+        }
     }
 
+    /** In the operator's Secret: its key, its certificate chain (certificate, cluster CA), both PEM. */
+    public static final String OPERATOR_KEY = "operator.key";
+    public static final String OPERATOR_CERT = "operator.crt";
+
     /**
-     * @param secrets    the five Secrets to apply
+     * @param secrets    the six Secrets to apply (the CAs, their public copies, the brokers', the operator's)
      * @param generation the brokers' certificates' generation (for the pod template)
      * @param renewed    what was renewed or replaced, one sentence each, for events; empty when nothing was
      */
@@ -128,13 +135,58 @@ public final class ClusterCertificates {
         if (reissueAll) renewed.add("the brokers' certificates issued again (generation " + generation + "): " + String.join(", ", why));
 
         Secret brokers = secret(cluster, names, names.brokerCertsSecret(), brokerData, Map.of(GENERATION_ANNOTATION, Long.toString(generation)));
+        Secret operator = operatorSecret(cluster, names, existing.operator(), clusterCa, clusterCaPem, force, now, validity, renewal, renewed);
         List<Secret> secrets = List.of(
                 clusterCa.secret(cluster, names),
                 publicCopy(cluster, names, names.clusterCaCertSecret(), clusterCa.ca(), existing.clusterCaCert()),
                 clientsCa.secret(cluster, names),
                 publicCopy(cluster, names, names.clientsCaCertSecret(), clientsCa.ca(), existing.clientsCaCert()),
-                brokers);
+                brokers,
+                operator);
         return new Plan(secrets, generation, renewed);
+    }
+
+    /**
+     * The operator's client certificate, CN={@code <cluster>-operator} from the cluster CA, no SANs (it is never a
+     * server): kept byte for byte while good, issued again with the brokers' reasons that apply to it (a CA change,
+     * expiry, forced renewal). Nothing rolls for it: the operator reads the Secret on every pass.
+     */
+    private static Secret operatorSecret(Cluster cluster, ClusterNames names, Secret stored, Ca clusterCa, String clusterCaPem, ForceRenew force,
+                                         Instant now, Duration validity, Duration renewal, List<String> renewed) {
+        Map<String, String> data = data(stored);
+        String cn = Listeners.operatorPrincipalName(names);
+        Optional<String> problem = stored == null ? Optional.of("is missing")
+                : force != ForceRenew.NONE ? Optional.of("renewal forced by the " + FORCE_RENEW_ANNOTATION + " annotation")
+                : clusterCa.changed() ? Optional.of("the cluster CA changed")
+                : operatorCertProblem(decode(data.get(OPERATOR_KEY)), decode(data.get(OPERATOR_CERT)), clusterCa.ca(), cn, now, renewal);
+        if (problem.isEmpty() && clusterCaPem.equals(decode(data.get(CA_CERT)))) return secret(cluster, names, names.operatorCertsSecret(), data, Map.of());
+        if (problem.isPresent()) {
+            CertificateAuthority.Issued issued = clusterCa.ca().issue(cn, List.of(), now, validity);
+            data = new TreeMap<>();
+            data.put(OPERATOR_KEY, encode(Pem.privateKey(issued.key())));
+            data.put(OPERATOR_CERT, encode(Pem.certificates(issued.chain())));
+            if (stored != null) renewed.add("the operator's certificate issued again: " + problem.get());
+        }
+        data.put(CA_CERT, encode(clusterCaPem));
+        return secret(cluster, names, names.operatorCertsSecret(), data, Map.of());
+    }
+
+    /** Why the operator's stored certificate must be issued again, or empty when it can stay. */
+    static Optional<String> operatorCertProblem(String keyPem, String chainPem, CertificateAuthority ca, String commonName, Instant now, Duration renewal) {
+        List<X509Certificate> chain;
+        try {
+            if (keyPem == null || chainPem == null) return Optional.of("is missing");
+            chain = Pem.parseCertificates(chainPem);
+            CertificateAuthority.parseKey(keyPem);
+        } catch (IllegalArgumentException e) {
+            return Optional.of("cannot be read");
+        }
+        if (chain.isEmpty()) return Optional.of("is missing");
+        X509Certificate cert = chain.get(0);
+        if (!ca.signed(cert)) return Optional.of("is not signed by the cluster CA");
+        if (CertificateAuthority.due(cert, now, renewal)) return Optional.of("expires at " + cert.getNotAfter().toInstant());
+        if (!commonName.equals(CertificateAuthority.commonName(cert))) return Optional.of("is not for " + commonName);
+        return Optional.empty();
     }
 
     /** Why a broker's stored certificate must be issued again, or empty when it can stay. */

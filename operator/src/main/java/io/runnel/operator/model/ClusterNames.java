@@ -95,6 +95,11 @@ public final class ClusterNames {
         return cluster + "-clients-ca-cert";
     }
 
+    /** The operator's own client certificate (CN=<cluster>-operator, from the cluster CA) for its Admin connections. */
+    public String operatorCertsSecret() {
+        return cluster + "-operator-certs";
+    }
+
     /** Each broker's key and certificate chain ({@code <pod>.pem}) and the CAs, mounted into every broker pod. */
     public String brokerCertsSecret() {
         return cluster + "-broker-certs";

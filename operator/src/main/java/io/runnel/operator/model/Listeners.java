@@ -17,8 +17,9 @@ import io.runnel.operator.api.ListenerSpec;
  * A Cluster's client listeners with their default, their checks and the broker settings they make:
  * the addresses, and for TLS and authentication the security protocol map and per-listener
  * settings ({@code listener.name.<listener>.*}, Kafka's names) pointing at the certificates the
- * operator mounts. The first listener carries inter-broker traffic and the operator's own Admin
- * connection, so it stays plain. Pure.
+ * operator mounts. The first listener carries inter-broker traffic unless an interBrokerListener is
+ * named, and the operator's own Admin connection unless that one is mTLS ({@link #operatorMtls}), so it
+ * stays plain. Pure.
  */
 public final class Listeners {
     private Listeners() {
@@ -66,6 +67,23 @@ public final class Listeners {
     /** The brokers' principal on an mTLS inter-broker listener: the CN of every broker certificate. */
     public static String brokerPrincipalName(ClusterNames names) {
         return names.cluster() + "-broker";
+    }
+
+    /** The operator's principal over its mTLS connection: the CN of its certificate, mapped by {@link #PRINCIPAL_MAPPING_RULES}. */
+    public static String operatorPrincipalName(ClusterNames names) {
+        return names.cluster() + "-operator";
+    }
+
+    /**
+     * The listener the operator administers the brokers over with its certificate: the inter-broker listener when
+     * it is mTLS, the only listener whose truststore holds the cluster CA (that issued the operator's certificate;
+     * other mTLS listeners trust the clients CA, users' issuer). Empty: the first listener, plain, as User:ANONYMOUS.
+     */
+    public static java.util.Optional<ListenerSpec> operatorMtls(Cluster cluster) {
+        String interBroker = cluster.getSpec().interBrokerListener;
+        if (interBroker == null) return java.util.Optional.empty();
+        return of(cluster).stream().filter(l -> l.name.equals(interBroker) && l.tlsEnabled()
+                && l.authenticationType() == ListenerAuthentication.Type.TLS).findFirst();
     }
 
     /** Kafka's security protocol of a listener. */

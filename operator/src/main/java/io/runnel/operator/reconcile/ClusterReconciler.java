@@ -58,6 +58,7 @@ import io.runnel.operator.model.Listeners;
 import io.runnel.operator.resource.BrokerLoad;
 import io.runnel.operator.resource.ClusterAdmin;
 import io.runnel.operator.resource.ClusterGauges;
+import io.runnel.operator.resource.KafkaAdmins;
 import io.runnel.operator.resource.KubernetesEvents;
 import io.runnel.operator.resource.OwnedResources;
 import io.runnel.operator.resource.StatusPatches;
@@ -94,6 +95,9 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
     ClusterAdmin clusterAdmin;
 
     @Inject
+    KafkaAdmins kafkaAdmins;
+
+    @Inject
     BrokerLoad brokerLoad;
 
     @Override
@@ -114,6 +118,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         problems.addAll(BrokerConfigMap.validate(cluster.getSpec().config));
         problems.addAll(AutoscalePlan.validate(cluster.getSpec().autoscaling));
         problems.addAll(ClusterCertificates.validate(cluster.getSpec().certificates));
+        problems.addAll(BrokerConfigMap.validateAuthorization(cluster));
         if (!problems.isEmpty()) return refuse(client, cluster, problems);
 
         ConfigMap existingConfig = client.configMaps().inNamespace(names.namespace()).withName(names.configMap()).get();
@@ -132,7 +137,8 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         // One look at the brokers feeds every decision of this pass; none is taken blind.
         Integer stsReplicas = existing == null ? null : existing.getSpec().getReplicas();
         int desired = cluster.getSpec().replicas;
-        String bootstrap = BrokerServices.bootstrapAddress(cluster, names);
+        // The operator's own address: the mTLS listener with its certificate when there is one (status.bootstrap stays the first listener's).
+        String bootstrap = kafkaAdmins.bootstrap(client, cluster, names);
         ClusterView view = null;
         String unreachable = existing == null ? "the brokers are being created" : null;
         if (existing != null) {
@@ -198,7 +204,7 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         var secrets = client.secrets().inNamespace(names.namespace());
         var stored = new ClusterCertificates.Existing(secrets.withName(names.clusterCaSecret()).get(), secrets.withName(names.clusterCaCertSecret()).get(),
                 secrets.withName(names.clientsCaSecret()).get(), secrets.withName(names.clientsCaCertSecret()).get(),
-                secrets.withName(names.brokerCertsSecret()).get());
+                secrets.withName(names.brokerCertsSecret()).get(), secrets.withName(names.operatorCertsSecret()).get());
         int brokers = Math.max(cluster.getSpec().replicas, existing == null ? 0 : existing.getSpec().getReplicas());
         ClusterCertificates.ForceRenew force = ClusterCertificates.forceRenew(cluster);
         ClusterCertificates.Plan plan = ClusterCertificates.plan(cluster, names, stored, brokers, force, Instant.now());

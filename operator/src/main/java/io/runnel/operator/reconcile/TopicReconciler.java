@@ -10,6 +10,8 @@ import java.util.concurrent.TimeoutException;
 
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,9 +26,11 @@ import io.runnel.operator.api.Cluster;
 import io.runnel.operator.api.Topic;
 import io.runnel.operator.api.TopicSpec;
 import io.runnel.operator.api.TopicStatus;
+import io.runnel.operator.model.ClusterNames;
 import io.runnel.operator.model.Conditions;
 import io.runnel.operator.model.TopicOwnership;
 import io.runnel.operator.model.TopicPlan;
+import io.runnel.operator.resource.KafkaAdmins;
 import io.runnel.operator.resource.KubernetesEvents;
 import io.runnel.operator.resource.StatusPatches;
 import io.runnel.operator.resource.TopicAdmin;
@@ -51,6 +55,12 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
 
     @Inject
     TopicAdmin admin;
+
+    @Inject
+    KafkaAdmins kafkaAdmins;
+
+    @ConfigProperty(name = "runnel.operator.cluster-domain", defaultValue = "cluster.local")
+    String clusterDomain;
 
     @Override
     public UpdateControl<Topic> reconcile(Topic topic, Context<Topic> context) throws Exception {
@@ -146,10 +156,11 @@ public class TopicReconciler implements Reconciler<Topic>, Cleaner<Topic> {
         return TopicOwnership.managedByAnother(topic, client.resources(Topic.class).inNamespace(topic.getMetadata().getNamespace()).list().getItems());
     }
 
-    private static Optional<String> bootstrapOf(KubernetesClient client, Topic topic) {
+    /** The operator's address of the Topic's Cluster (see {@link KafkaAdmins#bootstrap}), once the Cluster has come up. */
+    private Optional<String> bootstrapOf(KubernetesClient client, Topic topic) {
         Cluster cluster = client.resources(Cluster.class).inNamespace(topic.getMetadata().getNamespace()).withName(topic.getSpec().cluster).get();
         if (cluster == null || cluster.getStatus() == null || cluster.getStatus().bootstrap == null) return Optional.empty();
-        return Optional.of(cluster.getStatus().bootstrap);
+        return Optional.of(kafkaAdmins.bootstrap(client, cluster, ClusterNames.of(cluster, clusterDomain)));
     }
 
     private static UpdateControl<Topic> notReady(Topic topic, String reason, String message, Duration retry) {

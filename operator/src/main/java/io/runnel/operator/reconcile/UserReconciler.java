@@ -38,6 +38,7 @@ import io.runnel.operator.model.Conditions;
 import io.runnel.operator.model.Listeners;
 import io.runnel.operator.model.UserCredentials;
 import io.runnel.operator.model.UserPlan;
+import io.runnel.operator.resource.KafkaAdmins;
 import io.runnel.operator.resource.KubernetesEvents;
 import io.runnel.operator.resource.OwnedResources;
 import io.runnel.operator.resource.StatusPatches;
@@ -70,6 +71,9 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
     @Inject
     UserAdmin admin;
 
+    @Inject
+    KafkaAdmins kafkaAdmins;
+
     @Override
     public UpdateControl<User> reconcile(User user, Context<User> context) throws Exception {
         KubernetesClient client = context.getClient();
@@ -80,12 +84,15 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
         if (cluster == null || cluster.getStatus() == null || cluster.getStatus().bootstrap == null)
             return notReady(user, "ClusterNotFound", "no Cluster '" + user.getSpec().cluster + "' in namespace " + user.getMetadata().getNamespace()
                     + " with a bootstrap address yet", RETRY);
-        String bootstrap = cluster.getStatus().bootstrap;
         ClusterNames names = ClusterNames.of(cluster, clusterDomain);
         String principal = UserPlan.principal(user);
         if (user.userName().equals(Listeners.brokerPrincipalName(names)))
             return notReady(user, "InvalidSpec", "the name " + user.userName() + " is the brokers' own principal on cluster " + names.cluster()
                     + ": a user of that name would act as a broker", null);
+        if (user.userName().equals(Listeners.operatorPrincipalName(names)))
+            return notReady(user, "InvalidSpec", "the name " + user.userName() + " is the operator's own principal on cluster " + names.cluster()
+                    + ": a user of that name would act as the operator", null);
+        String bootstrap = kafkaAdmins.bootstrap(client, cluster, names);
 
         List<String> notApplied = new ArrayList<>();
         int aclCount;
@@ -208,7 +215,7 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
         if (user.getSpec() == null || user.getSpec().cluster == null) return DeleteControl.defaultDelete();
         Cluster cluster = context.getClient().resources(Cluster.class).inNamespace(user.getMetadata().getNamespace()).withName(user.getSpec().cluster).get();
         if (cluster == null || cluster.getStatus() == null || cluster.getStatus().bootstrap == null) return DeleteControl.defaultDelete();
-        String bootstrap = cluster.getStatus().bootstrap;
+        String bootstrap = kafkaAdmins.bootstrap(context.getClient(), cluster, ClusterNames.of(cluster, clusterDomain));
         // A User refused for carrying the brokers' principal never managed anything: revoking would strip the brokers.
         if (user.userName().equals(Listeners.brokerPrincipalName(ClusterNames.of(cluster, clusterDomain)))) return DeleteControl.defaultDelete();
         try {

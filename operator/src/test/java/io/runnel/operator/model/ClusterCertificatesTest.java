@@ -39,7 +39,7 @@ class ClusterCertificatesTest {
 
     private static ClusterCertificates.Existing stored(ClusterCertificates.Plan p) {
         List<Secret> s = p.secrets();
-        return new ClusterCertificates.Existing(s.get(0), s.get(1), s.get(2), s.get(3), s.get(4));
+        return new ClusterCertificates.Existing(s.get(0), s.get(1), s.get(2), s.get(3), s.get(4), s.get(5));
     }
 
     private static Secret secret(ClusterCertificates.Plan p, String name) {
@@ -66,7 +66,8 @@ class ClusterCertificatesTest {
     void aNewClusterGetsBothCasTheirPublicCopiesAndACertificatePerBrokerWithEveryNameItIsReachedBy() throws Exception {
         ClusterCertificates.Plan plan = first();
         assertThat(plan.secrets()).extracting(s -> s.getMetadata().getName())
-                .containsExactly("events-cluster-ca", "events-cluster-ca-cert", "events-clients-ca", "events-clients-ca-cert", "events-broker-certs");
+                .containsExactly("events-cluster-ca", "events-cluster-ca-cert", "events-clients-ca", "events-clients-ca-cert", "events-broker-certs",
+                        "events-operator-certs");
         assertThat(plan.generation()).isEqualTo(1);
         assertThat(secret(plan, "events-cluster-ca-cert").getData()).containsOnlyKeys("ca.crt", "ca.p12", "ca.password");
         assertThat(secret(plan, "events-broker-certs").getData()).containsOnlyKeys("events-0.pem", "events-1.pem", "events-2.pem", "ca.crt", "clients-ca.crt",
@@ -90,6 +91,64 @@ class ClusterCertificatesTest {
         String pem = ClusterCertificates.decode(secret(plan, "events-broker-certs").getData().get("events-1.pem"));
         assertThat(pem).startsWith("-----BEGIN PRIVATE KEY-----");
         assertThat(Pem.parseCertificates(pem)).hasSize(2).last().isEqualTo(ca);
+    }
+
+    private X509Certificate operatorCert(ClusterCertificates.Plan p) {
+        return Pem.parseCertificates(ClusterCertificates.decode(secret(p, names.operatorCertsSecret()).getData().get(ClusterCertificates.OPERATOR_CERT))).get(0);
+    }
+
+    @Test
+    void theOperatorGetsAClientCertificateForItsOwnPrincipalFromTheClusterCaNamingNoHost() throws Exception {
+        ClusterCertificates.Plan plan = first();
+        Secret operator = secret(plan, "events-operator-certs");
+        assertThat(operator.getData()).containsOnlyKeys("operator.key", "operator.crt", "ca.crt");
+        assertThat(operator.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getName()).isEqualTo("events"));
+        X509Certificate cert = operatorCert(plan);
+        assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=events-operator");
+        assertThat(CertificateAuthority.commonName(cert)).isEqualTo(Listeners.operatorPrincipalName(names));
+        assertThat(cert.getSubjectAlternativeNames()).isNull();
+        assertThat(cert.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.2"); // clientAuth
+        assertThat(cert.getNotAfter().toInstant()).isEqualTo(NOW.plus(Duration.ofDays(90)));
+        verifies(cert, caCert(plan, "events-cluster-ca-cert"), NOW);
+        // Its chain ends in the cluster CA, and its key parses: what the Admin client's PEM keystore reads.
+        assertThat(Pem.parseCertificates(ClusterCertificates.decode(operator.getData().get("operator.crt"))))
+                .containsExactly(cert, caCert(plan, "events-cluster-ca-cert"));
+        CertificateAuthority.parseKey(ClusterCertificates.decode(operator.getData().get("operator.key")));
+    }
+
+    @Test
+    void theOperatorsCertificateIsRenewedWithTheBrokersWithinTheWindowOrWhenForcedAndKeptOtherwise() throws Exception {
+        ClusterCertificates.Plan plan = first();
+        ClusterCertificates.Plan kept = ClusterCertificates.plan(cluster, names, stored(plan), 3, ClusterCertificates.ForceRenew.NONE,
+                NOW.plus(Duration.ofDays(79)));
+        assertThat(secret(kept, "events-operator-certs")).isEqualTo(secret(plan, "events-operator-certs"));
+        Instant late = NOW.plus(Duration.ofDays(81));
+        ClusterCertificates.Plan renewed = ClusterCertificates.plan(cluster, names, stored(plan), 3, ClusterCertificates.ForceRenew.NONE, late);
+        assertThat(operatorCert(renewed)).isNotEqualTo(operatorCert(plan));
+        assertThat(operatorCert(renewed).getNotAfter().toInstant()).isEqualTo(late.plus(Duration.ofDays(90)));
+        verifies(operatorCert(renewed), caCert(renewed, "events-cluster-ca-cert"), late);
+        ClusterCertificates.Plan forced = ClusterCertificates.plan(cluster, names, stored(plan), 3, ClusterCertificates.ForceRenew.BROKERS, NOW);
+        assertThat(operatorCert(forced)).isNotEqualTo(operatorCert(plan));
+        assertThat(forced.renewed()).anySatisfy(r -> assertThat(r).contains("operator's certificate issued again"));
+    }
+
+    @Test
+    void anOperatorCertificateForAnotherNameOrFromAnotherCaIsIssuedAgain() {
+        ClusterCertificates.Plan plan = first();
+        ClusterCertificates.Plan other = ClusterCertificates.plan(ClusterFixtures.cluster("other", 3, Map.of()),
+                ClusterFixtures.names(ClusterFixtures.cluster("other", 3, Map.of())), new ClusterCertificates.Existing(null, null, null, null, null), 3,
+                ClusterCertificates.ForceRenew.NONE, NOW);
+        Map<String, String> foreign = secret(other, "other-operator-certs").getData();
+        CertificateAuthority ca = CertificateAuthority.parse(ClusterCertificates.decode(secret(plan, "events-cluster-ca").getData().get("ca.key")),
+                ClusterCertificates.decode(secret(plan, "events-cluster-ca").getData().get("ca.crt")));
+        assertThat(ClusterCertificates.operatorCertProblem(ClusterCertificates.decode(foreign.get("operator.key")),
+                ClusterCertificates.decode(foreign.get("operator.crt")), ca, "events-operator", NOW, Duration.ofDays(10)))
+                .contains("is not signed by the cluster CA");
+        Map<String, String> own = secret(plan, "events-operator-certs").getData();
+        assertThat(ClusterCertificates.operatorCertProblem(ClusterCertificates.decode(own.get("operator.key")),
+                ClusterCertificates.decode(own.get("operator.crt")), ca, "events-admin", NOW, Duration.ofDays(10))).contains("is not for events-admin");
+        assertThat(ClusterCertificates.operatorCertProblem(ClusterCertificates.decode(own.get("operator.key")),
+                ClusterCertificates.decode(own.get("operator.crt")), ca, "events-operator", NOW, Duration.ofDays(10))).isEmpty();
     }
 
     @Test

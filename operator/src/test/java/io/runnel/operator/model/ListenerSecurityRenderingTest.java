@@ -81,7 +81,7 @@ class ListenerSecurityRenderingTest {
     }
 
     @Test
-    void anMtlsInterBrokerListenerTrustsBothCasAndMakesTheBrokersSuperUsers() {
+    void anMtlsInterBrokerListenerTrustsBothCasAndMakesTheBrokersAndTheOperatorSuperUsers() {
         Cluster c = withListeners(new ListenerSpec("PLAIN", 9092), new ListenerSpec("REPLICATION", 9091, true, ListenerAuthentication.Type.TLS));
         c.getSpec().interBrokerListener = "REPLICATION";
         c.getSpec().config.put("super.users", "User:admin");
@@ -90,9 +90,9 @@ class ListenerSecurityRenderingTest {
                 .containsEntry("listener.name.replication.ssl.truststore.location", "/etc/runnel/certs/cluster-and-clients-ca.crt")
                 .containsEntry("listener.name.replication.ssl.client.auth", "required")
                 .containsEntry("listener.name.replication.ssl.keystore.location", "/etc/runnel/certs/$(POD_NAME).pem");
-        assertThat(BrokerConfigMap.superUsers(c, ClusterFixtures.names(c))).contains("User:admin;User:events-broker");
+        assertThat(BrokerConfigMap.superUsers(c, ClusterFixtures.names(c))).contains("User:admin;User:events-broker;User:events-operator");
         c.getSpec().config.remove("super.users");
-        assertThat(BrokerConfigMap.superUsers(c, ClusterFixtures.names(c))).contains("User:events-broker");
+        assertThat(BrokerConfigMap.superUsers(c, ClusterFixtures.names(c))).contains("User:events-broker;User:events-operator");
         c.getSpec().interBrokerListener = null;
         assertThat(BrokerConfigMap.superUsers(c, ClusterFixtures.names(c))).isEmpty();
     }
