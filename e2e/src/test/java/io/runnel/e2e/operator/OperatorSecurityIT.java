@@ -44,9 +44,11 @@ import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.ResourceNotFoundException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.quota.ClientQuotaFilter;
 import org.apache.kafka.common.quota.ClientQuotaFilterComponent;
@@ -75,8 +77,11 @@ import io.runnel.e2e.support.VerifiableProducerProcess;
 
 /**
  * The operator as a certificate authority and user manager (issue 11), on a real API server: a
- * three-broker Cluster with a plain listener (inter-broker and the operator), a TLS listener, a
- * SCRAM-SHA-512 listener over TLS and an mTLS listener. Clients trust only the public
+ * three-broker Cluster with Kafka's authorizer ({@code spec.authorization}), a plain listener, a TLS
+ * listener, a SCRAM-SHA-512 listener over TLS, an mTLS listener, and an mTLS inter-broker listener
+ * the operator administers the brokers over with its own certificate ({@code User:secure-operator});
+ * {@code User:ANONYMOUS} is no super user. The test administers as a TLS {@code User} {@code admin}
+ * listed in {@code authorization.superUsers}. Clients trust only the public
  * {@code <cluster>-cluster-ca-cert} Secret and verify host names; {@code User}s yield working
  * credentials and are revoked on deletion; a forced certificate renewal rolls the brokers onto new
  * certificates while an acks=all producer over TLS loses nothing. The tests share one cluster and
@@ -86,9 +91,12 @@ import io.runnel.e2e.support.VerifiableProducerProcess;
 class OperatorSecurityIT {
     private static final String CLUSTER = "secure";
     private static final String TOPIC = "ledger";
+    /** A topic no ACL opens: anonymous clients are refused it. */
+    private static final String PRIVATE_TOPIC = "vault";
     private static final int TLS_PORT = 9094;
     private static final int SCRAM_PORT = 9095;
     private static final int MTLS_PORT = 9096;
+    private static final int REPLICATION_PORT = 9091;
     private static final Duration PATIENCE = Duration.ofMinutes(8);
     static final ResourceDefinitionContext USERS = new ResourceDefinitionContext.Builder().withGroup("runnel.dev").withVersion("v1alpha1")
             .withPlural("users").withKind("User").withNamespaced(true).build();
@@ -96,8 +104,10 @@ class OperatorSecurityIT {
     private static KubeTestbed testbed;
     private static KubernetesClient kube;
     private static String ns;
-    /** The plain listener: the test's own administration, as the operator's (super user). */
+    /** The plain listener: anonymous clients, allowed only what ACLs allow User:ANONYMOUS. */
     private static String plainBootstrap;
+    /** The test's own administration: the mTLS listener as User:admin, a super user by spec.authorization. */
+    private static Map<String, Object> adminSecurity;
     private static Path caTruststore;
     private static String caPassword;
 
@@ -115,27 +125,70 @@ class OperatorSecurityIT {
                         + "  - {name: TLS, port: " + TLS_PORT + ", tls: true}\n"
                         + "  - {name: SCRAM, port: " + SCRAM_PORT + ", tls: true, authentication: {type: scram-sha-512}}\n"
                         + "  - {name: MTLS, port: " + MTLS_PORT + ", tls: true, authentication: {type: tls}}\n"
+                        + "  - {name: REPLICATION, port: " + REPLICATION_PORT + ", tls: true, authentication: {type: tls}}\n"
+                        // Brokers replicate, and the operator administers them, over mTLS; nobody anonymous is a super user.
+                        + "  interBrokerListener: REPLICATION\n"
+                        + "  authorization: {type: simple, superUsers: [\"User:admin\"]}\n"
                         + "  certificates: {validityDays: 30, renewalDays: 5}\n"
-                        // Kafka's authorizer; the plain listener's anonymous principal (the operator) administers the cluster.
-                        + "  config: {min.insync.replicas: \"2\", authorizer.class.name: org.apache.kafka.metadata.authorizer.StandardAuthorizer,"
-                        + " super.users: \"User:ANONYMOUS\"}\n"
+                        + "  config: {min.insync.replicas: \"2\"}\n"
                         + "  rollout: {settleSeconds: 10}"))));
         ok(kubectl("-n", ns, "wait", "--for=condition=Ready", "cluster/" + CLUSTER, "--timeout=300s"));
         plainBootstrap = (String) status(cluster()).get("bootstrap");
         assertThat(plainBootstrap).isEqualTo(CLUSTER + "-bootstrap." + ns + ".svc:9092");
-        try (Admin admin = KafkaClients.admin(plainBootstrap)) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 3))).all().get(2, TimeUnit.MINUTES);
-        }
         // What a client gets: the public copy of the cluster CA, nothing else.
         Secret caCert = kube.secrets().inNamespace(ns).withName(CLUSTER + "-cluster-ca-cert").get();
         assertThat(caCert.getData()).containsKeys("ca.crt", "ca.p12", "ca.password");
         caTruststore = Files.write(testbed.runDir().resolve("cluster-ca.p12"), bytes(caCert, "ca.p12"));
         caPassword = text(caCert, "ca.password");
+        // The test's administrator: a certificate user the spec makes a super user (the operator, over its own mTLS, issues it).
+        ok(kubectl("-n", ns, "apply", "-f", "-").stdin(write("admin.yaml", userYaml("admin", "tls", ""))));
+        awaitPassDone("admin");
+        adminSecurity = withCertificateOf("admin");
+        adminSecurity.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, CLUSTER + "-bootstrap." + ns + ".svc:" + MTLS_PORT);
+        try (Admin admin = Admin.create(adminSecurity)) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 3), new NewTopic(PRIVATE_TOPIC, 1, (short) 3))).all().get(2, TimeUnit.MINUTES);
+            // Anonymous clients (the TLS listener's) may use the ledger topic, as ACLs say, and nothing else.
+            var anonymous = new org.apache.kafka.common.acl.AccessControlEntry("User:ANONYMOUS", "*", AclOperation.ALL, AclPermissionType.ALLOW);
+            admin.createAcls(List.of(
+                    new AclBinding(new org.apache.kafka.common.resource.ResourcePattern(ResourceType.TOPIC, TOPIC, PatternType.LITERAL), anonymous),
+                    new AclBinding(new org.apache.kafka.common.resource.ResourcePattern(ResourceType.GROUP, "over-tls", PatternType.PREFIXED), anonymous),
+                    new AclBinding(new org.apache.kafka.common.resource.ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+                            new org.apache.kafka.common.acl.AccessControlEntry("User:ANONYMOUS", "*", AclOperation.IDEMPOTENT_WRITE,
+                                    AclPermissionType.ALLOW)))).all().get(1, TimeUnit.MINUTES);
+        }
     }
 
     @AfterAll
     static void closeTestbed() {
         if (testbed != null) testbed.close();
+    }
+
+    @Test
+    @Order(0)
+    void theOperatorAdministersWithItsOwnCertificateAndAnonymousClientsAreNoSuperUsers() throws Exception {
+        Secret operator = kube.secrets().inNamespace(ns).withName(CLUSTER + "-operator-certs").get();
+        X509Certificate cert = certificate(text(operator, "operator.crt"));
+        assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=" + CLUSTER + "-operator");
+        cert.verify(certificate(text(kube.secrets().inNamespace(ns).withName(CLUSTER + "-cluster-ca-cert").get(), "ca.crt")).getPublicKey());
+        Map<String, String> config = kube.configMaps().inNamespace(ns).withName(CLUSTER + "-config").get().getData();
+        assertThat(config).containsEntry("RUNNEL_AUTHORIZER_CLASS_NAME", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+                .containsEntry("RUNNEL_SUPER_USERS", "User:admin;User:" + CLUSTER + "-broker;User:" + CLUSTER + "-operator");
+        // The admin User is ready only after the operator described its SCRAM credentials and ACLs, which takes a super
+        // user: the operator's own principal over mTLS. The plain listener gives an anonymous client no administration ...
+        assertThat(condition(user("admin"), "Ready")).containsEntry("reason", "UserReady");
+        try (Admin anonymous = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, plainBootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+            assertThatThrownBy(() -> anonymous.describeAcls(AclBindingFilter.ANY).values().get(1, TimeUnit.MINUTES))
+                    .satisfies(e -> assertThat(causes(e)).hasAtLeastOneElementOfType(ClusterAuthorizationException.class));
+        }
+        // ... and no topic its ACLs do not open.
+        Map<String, Object> p = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, plainBootstrap, ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(PRIVATE_TOPIC, new byte[1])).get(1, TimeUnit.MINUTES))
+                    .satisfies(e -> assertThat(causes(e)).hasAtLeastOneElementOfType(TopicAuthorizationException.class));
+        }
     }
 
     @Test
@@ -187,7 +240,7 @@ class OperatorSecurityIT {
                 .satisfies(e -> assertThat(causes(e)).hasAtLeastOneElementOfType(SaslAuthenticationException.class));
 
         ok(kubectl("-n", ns, "delete", "user/alice", "--timeout=120s"));
-        try (Admin admin = KafkaClients.admin(plainBootstrap)) {
+        try (Admin admin = Admin.create(adminSecurity)) {
             Eventually.until("alice's SCRAM credential removed", PATIENCE, () -> {
                 try {
                     admin.describeUserScramCredentials(List.of("alice")).description("alice").get();
@@ -217,11 +270,7 @@ class OperatorSecurityIT {
         X509Certificate cert = certificate(text(secret, "user.crt"));
         assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=carol");
         cert.verify(certificate(text(secret, "ca.crt")).getPublicKey());
-        Path keystore = Files.write(testbed.runDir().resolve("carol.p12"), bytes(secret, "user.p12"));
-        Map<String, Object> mtls = trustingTheClusterCa();
-        mtls.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, keystore.toString());
-        mtls.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PKCS12");
-        mtls.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, text(secret, "user.password"));
+        Map<String, Object> mtls = withCertificateOf("carol");
         produceAndReadBack(CLUSTER + "-bootstrap." + ns + ".svc:" + MTLS_PORT, mtls, "as-carol");
     }
 
@@ -242,7 +291,7 @@ class OperatorSecurityIT {
         Map<String, Object> ready = condition(user("bob"), "Ready");
         Assumptions.assumeTrue("True".equals(ready.get("status")),
                 "pending brokers with ACLs and client quotas (issue 11 merge); the User reports: " + ready.get("message"));
-        try (Admin admin = KafkaClients.admin(plainBootstrap)) {
+        try (Admin admin = Admin.create(adminSecurity)) {
             assertThat(acls(admin, "User:bob")).extracting(b -> b.pattern().name() + " " + b.entry().operation() + " " + b.entry().permissionType())
                     .containsExactlyInAnyOrder("orders WRITE ALLOW", "orders DESCRIBE ALLOW", "payments ALL DENY");
             assertThat(quotas(admin, "bob")).containsOnly(Map.entry("producer_byte_rate", 1048576.0), Map.entry("consumer_byte_rate", 2097152.0));
@@ -307,7 +356,7 @@ class OperatorSecurityIT {
             producer.stop();
             assertThat(producer.errors()).as("sends the producer gave up on\n%s", producer.describe()).isEmpty();
             List<VerifiableProducerProcess.Ack> acked = producer.acked();
-            Map<Integer, List<ConsumerRecord<byte[], byte[]>>> read = KafkaClients.readAll(plainBootstrap, TOPIC);
+            Map<Integer, List<ConsumerRecord<byte[], byte[]>>> read = KafkaClients.readAll(properties(adminSecurity), TOPIC);
             List<String> lost = new ArrayList<>();
             for (var ack : acked) {
                 List<ConsumerRecord<byte[], byte[]>> partition = read.get(ack.partition());
@@ -361,6 +410,23 @@ class OperatorSecurityIT {
         m.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, caPassword);
         m.put(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, "https");
         return m;
+    }
+
+    /** Trusting the cluster CA and presenting the certificate of the TLS User {@code user} (its Secret's PKCS12). */
+    private static Map<String, Object> withCertificateOf(String user) throws Exception {
+        Secret secret = kube.secrets().inNamespace(ns).withName(user).get();
+        Path keystore = Files.write(testbed.runDir().resolve(user + ".p12"), bytes(secret, "user.p12"));
+        Map<String, Object> mtls = trustingTheClusterCa();
+        mtls.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, keystore.toString());
+        mtls.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PKCS12");
+        mtls.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, text(secret, "user.password"));
+        return mtls;
+    }
+
+    private static Properties properties(Map<String, Object> settings) {
+        Properties p = new Properties();
+        p.putAll(settings);
+        return p;
     }
 
     private static Map<String, Object> scram(String jaas) {
