@@ -86,6 +86,16 @@ public final class Listeners {
                 && l.authenticationType() == ListenerAuthentication.Type.TLS).findFirst();
     }
 
+    /**
+     * Whether the controller listener is mTLS: with {@code spec.authorization} and an mTLS inter-broker listener, so that
+     * the quorum's and the brokers' requests to the controllers (which need ClusterAction) come from
+     * {@code User:<cluster>-broker}, not from an anonymous principal that would have to be a super user. Otherwise it
+     * stays PLAINTEXT, as before: switching an existing cluster's controller listener cannot be rolled one broker at a time.
+     */
+    public static boolean controllerMtls(Cluster cluster) {
+        return cluster.getSpec().authorization != null && operatorMtls(cluster).isPresent();
+    }
+
     /** Kafka's security protocol of a listener. */
     public static String protocol(ListenerSpec l) {
         boolean sasl = l.authenticationType() == ListenerAuthentication.Type.SCRAM_SHA_512;
@@ -103,8 +113,20 @@ public final class Listeners {
         String interBroker = cluster.getSpec().interBrokerListener;
         if (interBroker != null) settings.put("inter.broker.listener.name", interBroker);
         if (listeners.stream().allMatch(l -> !l.tlsEnabled() && l.authentication == null)) return settings;
+        boolean controllerMtls = controllerMtls(cluster);
         settings.put("listener.security.protocol.map", listeners.stream().map(l -> l.name + ":" + protocol(l)).collect(Collectors.joining(","))
-                + "," + ClusterNames.CONTROLLER_LISTENER + ":PLAINTEXT");
+                + "," + ClusterNames.CONTROLLER_LISTENER + (controllerMtls ? ":SSL" : ":PLAINTEXT"));
+        if (controllerMtls) {
+            // Only nodes speak on the controller listener: each presents its own certificate (User:<cluster>-broker, a super user)
+            // and trusts the cluster CA alone.
+            String prefix = "listener.name." + ClusterNames.CONTROLLER_LISTENER.toLowerCase(Locale.ROOT) + ".";
+            settings.put(prefix + "ssl.keystore.type", "PEM");
+            settings.put(prefix + "ssl.keystore.location", CERTS_MOUNT_PATH + "/$(POD_NAME).pem");
+            settings.put(prefix + "ssl.truststore.type", "PEM");
+            settings.put(prefix + "ssl.truststore.location", CERTS_MOUNT_PATH + "/" + ClusterCertificates.CA_CERT);
+            settings.put(prefix + "ssl.client.auth", "required");
+            settings.put(prefix + "ssl.principal.mapping.rules", PRINCIPAL_MAPPING_RULES);
+        }
         for (ListenerSpec l : listeners) {
             String prefix = "listener.name." + l.name.toLowerCase(Locale.ROOT) + ".";
             if (l.tlsEnabled()) {

@@ -78,6 +78,19 @@ class OperatorIdentityTest {
     }
 
     @Test
+    void withAuthorizationTheControllerListenerIsMtlsSoNoAnonymousQuorumPeerNeedsToBeASuperUser() {
+        Cluster c = cluster("REPLICATION", PLAIN, REPLICATION);
+        assertThat(Listeners.securitySettings(c).get("listener.security.protocol.map")).endsWith(",CONTROLLER:PLAINTEXT");
+        assertThat(Listeners.securitySettings(c)).doesNotContainKey("listener.name.controller.ssl.client.auth");
+        c.getSpec().authorization = new AuthorizationSpec(List.of());
+        assertThat(Listeners.securitySettings(c)).containsEntry("listener.security.protocol.map", "PLAIN:PLAINTEXT,REPLICATION:SSL,CONTROLLER:SSL")
+                .containsEntry("listener.name.controller.ssl.keystore.location", "/etc/runnel/certs/$(POD_NAME).pem")
+                .containsEntry("listener.name.controller.ssl.truststore.location", "/etc/runnel/certs/ca.crt")
+                .containsEntry("listener.name.controller.ssl.client.auth", "required")
+                .containsEntry("listener.name.controller.ssl.principal.mapping.rules", Listeners.PRINCIPAL_MAPPING_RULES);
+    }
+
+    @Test
     void authorizationWithoutAnMtlsPathForTheOperatorIsRefusedUnlessAnonymousIsListedOnPurpose() {
         Cluster c = cluster(null, PLAIN, MTLS);
         c.getSpec().authorization = new AuthorizationSpec(List.of("User:admin"));
