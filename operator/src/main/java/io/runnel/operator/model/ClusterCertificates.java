@@ -173,9 +173,25 @@ public final class ClusterCertificates {
 
     /** Why the operator's stored certificate must be issued again, or empty when it can stay. */
     static Optional<String> operatorCertProblem(String keyPem, String chainPem, CertificateAuthority ca, String commonName, Instant now, Duration renewal) {
+        if (keyPem == null || chainPem == null) return Optional.of("is missing");
+        return certProblem(keyPem, chainPem, ca, now, renewal,
+                cert -> commonName.equals(CertificateAuthority.commonName(cert)) ? Optional.empty() : Optional.of("is not for " + commonName));
+    }
+
+    /** Why a broker's stored certificate must be issued again, or empty when it can stay. */
+    static Optional<String> brokerCertProblem(String pem, CertificateAuthority ca, List<String> dnsNames, Instant now, Duration renewal) {
+        return certProblem(pem, pem, ca, now, renewal, cert -> CertificateAuthority.dnsNames(cert).equals(new java.util.TreeSet<>(dnsNames))
+                ? Optional.empty() : Optional.of("does not carry the names it needs"));
+    }
+
+    /**
+     * Why a stored key and certificate chain must be issued again: unreadable, missing, not signed by
+     * {@code ca}, due for renewal, or (from {@code identityProblem}) not naming whom it must.
+     */
+    private static Optional<String> certProblem(String keyPem, String chainPem, CertificateAuthority ca, Instant now, Duration renewal,
+                                                java.util.function.Function<X509Certificate, Optional<String>> identityProblem) {
         List<X509Certificate> chain;
         try {
-            if (keyPem == null || chainPem == null) return Optional.of("is missing");
             chain = Pem.parseCertificates(chainPem);
             CertificateAuthority.parseKey(keyPem);
         } catch (IllegalArgumentException e) {
@@ -185,25 +201,7 @@ public final class ClusterCertificates {
         X509Certificate cert = chain.get(0);
         if (!ca.signed(cert)) return Optional.of("is not signed by the cluster CA");
         if (CertificateAuthority.due(cert, now, renewal)) return Optional.of("expires at " + cert.getNotAfter().toInstant());
-        if (!commonName.equals(CertificateAuthority.commonName(cert))) return Optional.of("is not for " + commonName);
-        return Optional.empty();
-    }
-
-    /** Why a broker's stored certificate must be issued again, or empty when it can stay. */
-    static Optional<String> brokerCertProblem(String pem, CertificateAuthority ca, List<String> dnsNames, Instant now, Duration renewal) {
-        List<X509Certificate> chain;
-        try {
-            chain = Pem.parseCertificates(pem);
-            CertificateAuthority.parseKey(pem);
-        } catch (IllegalArgumentException e) {
-            return Optional.of("cannot be read");
-        }
-        if (chain.isEmpty()) return Optional.of("is missing");
-        X509Certificate cert = chain.get(0);
-        if (!ca.signed(cert)) return Optional.of("is not signed by the cluster CA");
-        if (CertificateAuthority.due(cert, now, renewal)) return Optional.of("expires at " + cert.getNotAfter().toInstant());
-        if (!CertificateAuthority.dnsNames(cert).equals(new java.util.TreeSet<>(dnsNames))) return Optional.of("does not carry the names it needs");
-        return Optional.empty();
+        return identityProblem.apply(cert);
     }
 
     /** A CA as this pass leaves it: read back, created, or renewed; {@code changed} when its certificate is new. */
