@@ -14,6 +14,13 @@ import io.runnel.operator.api.AutoscalingSpec;
  * not even a bound, while brokers are being added, drained or restarted. Pure.
  */
 public final class AutoscalePlan {
+    /**
+     * When the operator last changed spec.replicas, written in the same patch as spec.replicas. The
+     * status alone cannot hold it: a reconcile woken by that spec change may read a cached copy from
+     * before the status was written and would write the time away again (and with it the cooldown).
+     */
+    public static final String LAST_SCALE_ANNOTATION = "runnel.dev/autoscaler-last-scale-time";
+
     /** A scale-down must leave the remaining brokers at most this loaded, relative to the target. */
     public static final double SCALE_DOWN_HEADROOM = 0.8;
 
@@ -67,6 +74,23 @@ public final class AutoscalePlan {
             return new Decision(current - 1, String.format("the load %.0f fits %d brokers with headroom; removing one", load, roomy));
         }
         return new Decision(current, String.format("the load %.0f fits %d brokers", load, current));
+    }
+
+    /** The later of the annotation's and the status's last scale time (unparseable ones ignored), or null when neither has one. */
+    public static Instant lastScale(String annotation, String status) {
+        Instant a = parse(annotation), b = parse(status);
+        if (a == null) return b;
+        if (b == null) return a;
+        return a.isAfter(b) ? a : b;
+    }
+
+    private static Instant parse(String time) {
+        if (time == null) return null;
+        try {
+            return Instant.parse(time);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     private static Duration cooldownLeft(Instant lastScale, int cooldownSeconds, Instant now) {

@@ -234,7 +234,9 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
                                         int controllerCount, Map<String, Pod> pods, Instant now) {
         AutoscalingSpec spec = cluster.getSpec().autoscaling;
         AutoscalingStatus before = cluster.getStatus() == null ? null : cluster.getStatus().autoscaling;
-        Instant lastScale = before == null || before.lastScaleTime == null ? null : Instant.parse(before.lastScaleTime);
+        Map<String, String> annotations = cluster.getMetadata().getAnnotations();
+        Instant lastScale = AutoscalePlan.lastScale(annotations == null ? null : annotations.get(AutoscalePlan.LAST_SCALE_ANNOTATION),
+                before == null ? null : before.lastScaleTime);
         Double load;
         double perBroker;
         if (spec.target.bytesInPerSecond != null) {
@@ -255,10 +257,11 @@ public class ClusterReconciler implements Reconciler<Cluster>, Cleaner<Cluster> 
         status.load = load;
         status.desiredReplicas = d.replicas();
         status.message = d.reason();
-        status.lastScaleTime = before == null ? null : before.lastScaleTime;
+        status.lastScaleTime = lastScale == null ? null : lastScale.toString();
         if (d.replicas() != cluster.getSpec().replicas) {
             client.resources(Cluster.class).inNamespace(names.namespace()).withName(names.cluster())
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + d.replicas() + "}}");
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"" + AutoscalePlan.LAST_SCALE_ANNOTATION + "\":\""
+                            + now + "\"}},\"spec\":{\"replicas\":" + d.replicas() + "}}");
             KubernetesEvents.normal(client, cluster, "Autoscaled", "from " + cluster.getSpec().replicas + " to " + d.replicas() + " brokers: " + d.reason());
             LOG.infof("Cluster %s/%s autoscaled from %d to %d brokers: %s", names.namespace(), names.cluster(), cluster.getSpec().replicas,
                     d.replicas(), d.reason());

@@ -81,4 +81,23 @@ class AutoscalePlanTest {
                 "autoscaling.target needs exactly one of bytesInPerSecond and partitionReplicas");
         assertThat(AutoscalePlan.validate(spec(3, 6))).isEmpty();
     }
+
+    @Test
+    void theLastScaleIsTheLaterOfTheAnnotationAndAStatusThatMayBeStale() {
+        String earlier = NOW.minusSeconds(120).toString(), later = NOW.minusSeconds(5).toString();
+        assertThat(AutoscalePlan.lastScale(later, earlier)).isEqualTo(NOW.minusSeconds(5));
+        assertThat(AutoscalePlan.lastScale(earlier, later)).isEqualTo(NOW.minusSeconds(5));
+        assertThat(AutoscalePlan.lastScale(later, null)).isEqualTo(NOW.minusSeconds(5));
+        assertThat(AutoscalePlan.lastScale(null, earlier)).isEqualTo(NOW.minusSeconds(120));
+        assertThat(AutoscalePlan.lastScale(null, null)).isNull();
+        assertThat(AutoscalePlan.lastScale("yesterday", earlier)).as("an edited, unparseable annotation").isEqualTo(NOW.minusSeconds(120));
+    }
+
+    @Test
+    void aStatusWrittenAwayByAStaleReadStillLeavesTheCooldownInForce() {
+        Instant lastScale = AutoscalePlan.lastScale(NOW.minusSeconds(10).toString(), null);
+        AutoscalePlan.Decision d = AutoscalePlan.decide(spec(3, 10), 6, 100.0, TARGET, 3, null, lastScale, NOW);
+        assertThat(d.replicas()).isEqualTo(6);
+        assertThat(d.reason()).contains("scale-down cooldown");
+    }
 }
