@@ -247,9 +247,16 @@ public final class Bench {
         return cmd;
     }
 
+    /**
+     * Kafka's ConsumerPerformance in a fresh group (so it reads from the beginning); its fetch
+     * figures leave out the group join, whose length is each broker's initial rebalance delay, not
+     * its speed.
+     */
     private List<String> consume(BrokerProc b, String topic, long records) {
-        List<String> cmd = toolJava(benchCp);
-        cmd.addAll(List.of("io.runnel.bench.ConsumeThroughput", b.bootstrap(), topic, Long.toString(records), "600"));
+        List<String> cmd = toolJava(toolsCp);
+        cmd.addAll(List.of("org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", b.bootstrap(),
+                "--topic", topic, "--num-records", Long.toString(records), "--group", "bench-" + topic + "-" + b.name(),
+                "--timeout", "60000"));
         return cmd;
     }
 
@@ -322,16 +329,21 @@ public final class Bench {
         return r;
     }
 
-    private static final Pattern CONSUME = Pattern.compile(
-            "consume-result records=(\\d+) bytes=(\\d+) ms=([\\d.]+) records_per_s=([\\d.]+) mb_per_s=([\\d.]+)");
+    /**
+     * ConsumerPerformance's data line: start.time, end.time, data.consumed.in.MB, MB.sec,
+     * data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec.
+     */
+    private static final Pattern CONSUMER_PERF = Pattern.compile(
+            "^[^,]+, [^,]+, ([\\d.]+), ([\\d.]+), (\\d+), ([\\d.]+), (-?\\d+), (\\d+), ([\\d.]+), ([\\d.]+)\\s*$", Pattern.MULTILINE);
 
     static Map<String, Double> parseConsume(String output) {
-        Matcher m = CONSUME.matcher(output);
-        if (!m.find()) throw new IllegalStateException("no consume-result in output:\n" + tail(output));
+        Matcher m = CONSUMER_PERF.matcher(output);
+        if (!m.find()) throw new IllegalStateException("no ConsumerPerformance result line in output:\n" + tail(output));
         Map<String, Double> r = new LinkedHashMap<>();
-        r.put("records", Double.parseDouble(m.group(1)));
-        r.put("records_per_s", Double.parseDouble(m.group(4)));
-        r.put("mb_per_s", Double.parseDouble(m.group(5)));
+        r.put("records", Double.parseDouble(m.group(3)));
+        r.put("records_per_s", Double.parseDouble(m.group(8)));
+        r.put("mb_per_s", Double.parseDouble(m.group(7)));
+        r.put("rebalance_ms", Double.parseDouble(m.group(5)));
         return r;
     }
 

@@ -117,6 +117,7 @@ final class BrokerProc implements AutoCloseable {
         env.put("RUNNEL_ADVERTISED_LISTENERS", listener);
         env.put("RUNNEL_LOG_DIRS", dataDir.toString());
         env.put("RUNNEL_AUTO_CREATE_TOPICS_ENABLE", "false");
+        env.put("RUNNEL_GROUP_INITIAL_REBALANCE_DELAY_MS", "0"); // as for Kafka below: the consume runs join a fresh group each
         env.put("QUARKUS_HTTP_PORT", Integer.toString(auxPort));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         return env;

@@ -179,18 +179,29 @@ final class KafkaConnection {
     private void onData(Buffer data) {
         if (closed || closing) return;
         long startNanos = System.nanoTime();
-        pending.appendBuffer(data);
-        splitFrames();
+        if (pending.length() == 0) {
+            splitFrames(data);
+        } else {
+            pending.appendBuffer(data);
+            splitFrames(pending);
+        }
         dispatchWaiting();
         updateReadState();
         metrics.networkBusy(System.nanoTime() - startNanos);
     }
 
-    private void splitFrames() {
+    /**
+     * Queues the whole frames in {@code bytes} (what arrived, after any partial frame left over
+     * before) and keeps a partial frame at the end in {@code pending}. A frame is a view of the
+     * bytes, not a copy: Vert.x hands over each read as a buffer of its own (copied out of Netty's
+     * pool), which nothing else writes, so the request and the records in it can point into it.
+     */
+    private void splitFrames(Buffer bytes) {
+        ByteBuf backing = bytes.getByteBuf();
         int pos = 0;
-        int length = pending.length();
+        int length = bytes.length();
         while (!closed && length - pos >= 4) {
-            int size = pending.getInt(pos);
+            int size = bytes.getInt(pos);
             int limit = sasl == null ? maxRequestBytes : sasl.maxReceiveBytes(maxRequestBytes);
             if (size < 0 || size > limit) {
                 closeForProtocolError(limit == maxRequestBytes
@@ -200,10 +211,14 @@ final class KafkaConnection {
                 return;
             }
             if (length - pos - 4 < size) break;
-            waitingFrames.add(ByteBuffer.wrap(pending.getBytes(pos + 4, pos + 4 + size)));
+            waitingFrames.add(backing.hasArray() ? backing.nioBuffer(pos + 4, size) : ByteBuffer.wrap(bytes.getBytes(pos + 4, pos + 4 + size)));
             pos += 4 + size;
         }
-        pending = pos == length ? Buffer.buffer() : pending.getBuffer(pos, length);
+        if (pos == length) {
+            if (pending.length() > 0) pending = Buffer.buffer();
+        } else {
+            pending = bytes.getBuffer(pos, length);
+        }
     }
 
     private void dispatchWaiting() {

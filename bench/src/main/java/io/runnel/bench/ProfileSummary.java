@@ -1,0 +1,99 @@
+package io.runnel.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Where a broker's CPU went, from async-profiler's collapsed stacks (bench/profile): every sample
+ * put in the first bucket that claims it (kernel file writes, sockets, waiting and waking, the JIT,
+ * GC, Java on the event loops, Java on the I/O threads), then the frames that burn the most
+ * themselves and, inclusively, the broker's own methods. Text to stdout; single-threaded.
+ *
+ * <p>Usage: {@code ProfileSummary <collapsed file> [top N]}.
+ */
+public final class ProfileSummary {
+    private ProfileSummary() {
+    }
+
+    /** A bucket: a name and what a sample's frames (root first) must show to fall in it. */
+    private record Bucket(String name, Predicate<List<String>> claims) {
+    }
+
+    private static boolean any(List<String> frames, String fragment) {
+        for (String f : frames) if (f.contains(fragment)) return true;
+        return false;
+    }
+
+    private static boolean inKernel(List<String> frames) {
+        return frames.get(frames.size() - 1).endsWith("_[k]");
+    }
+
+    private static final List<Bucket> BUCKETS = List.of(
+            new Bucket("JIT compiler threads", f -> any(f, "CompileBroker") || any(f, "C2Compiler") || any(f, "Compile::")),
+            new Bucket("GC", f -> any(f.subList(0, Math.min(6, f.size())), "G1") || any(f, "GCTaskThread") || any(f, "ConcurrentGCThread")),
+            new Bucket("kernel: file writes (page cache)", f -> inKernel(f) && (any(f, "FileDispatcherImpl_write") || any(f, "FileDispatcherImpl_pwrite"))),
+            new Bucket("kernel: fsync", f -> inKernel(f) && any(f, "force0")),
+            new Bucket("kernel: file to socket (sendfile)", f -> inKernel(f) && any(f, "transferTo")),
+            new Bucket("kernel: socket writes", f -> inKernel(f) && any(f, "SocketDispatcher_write")),
+            new Bucket("kernel: socket reads", f -> inKernel(f) && any(f, "SocketDispatcher_read")),
+            new Bucket("kernel: epoll, wake-ups, thread switches", f -> inKernel(f)
+                    && (any(f, "EPoll") || any(f, "EventFD") || any(f, "IOUtil_drain") || any(f, "pthread_cond") || any(f, "futex")
+                        || any(f, "Unpark") || any(f, "park"))),
+            new Bucket("kernel: other", ProfileSummary::inKernel),
+            new Bucket("Java on the event loops", f -> any(f, "NioEventLoop.run") || any(f, "EpollEventLoop.run")),
+            new Bucket("Java on the I/O threads", f -> any(f, "io/runnel/broker/partition/IoThread")),
+            new Bucket("Java elsewhere", f -> true));
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 1) {
+            System.err.println("usage: ProfileSummary <collapsed stacks> [top N]");
+            System.exit(2);
+        }
+        int top = args.length > 1 ? Integer.parseInt(args[1]) : 25;
+        Map<String, Long> buckets = new LinkedHashMap<>();
+        BUCKETS.forEach(b -> buckets.put(b.name(), 0L));
+        Map<String, Long> self = new HashMap<>();
+        Map<String, Long> runnelInclusive = new HashMap<>();
+        long total = 0;
+        for (String line : Files.readAllLines(Path.of(args[0]))) {
+            int space = line.lastIndexOf(' ');
+            if (space < 0) continue;
+            long samples = Long.parseLong(line.substring(space + 1).trim());
+            List<String> frames = List.of(line.substring(0, space).split(";"));
+            total += samples;
+            for (Bucket b : BUCKETS) {
+                if (b.claims().test(frames)) {
+                    buckets.merge(b.name(), samples, Long::sum);
+                    break;
+                }
+            }
+            self.merge(frames.get(frames.size() - 1), samples, Long::sum);
+            Set<String> seen = new HashSet<>();
+            for (String f : frames) if (f.startsWith("io/runnel/") && seen.add(f)) runnelInclusive.merge(f, samples, Long::sum);
+        }
+        System.out.printf(Locale.ROOT, "%d samples%n%nwhere the CPU went%n", total);
+        for (var e : buckets.entrySet()) System.out.printf(Locale.ROOT, "  %5.1f%%  %s%n", pct(e.getValue(), total), e.getKey());
+        System.out.printf(Locale.ROOT, "%nhottest frames (self)%n");
+        print(self, total, top);
+        System.out.printf(Locale.ROOT, "%nRunnel's methods (inclusive)%n");
+        print(runnelInclusive, total, top);
+    }
+
+    private static void print(Map<String, Long> counts, long total, int top) {
+        counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
+                .forEach(e -> System.out.printf(Locale.ROOT, "  %5.1f%%  %s%n", pct(e.getValue(), total), e.getKey()));
+    }
+
+    private static double pct(long part, long total) {
+        return total == 0 ? 0 : 100.0 * part / total;
+    }
+}
