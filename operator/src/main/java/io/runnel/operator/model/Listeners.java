@@ -75,6 +75,17 @@ public final class Listeners {
     }
 
     /**
+     * Why no User may take {@code userName} on the cluster: it is the brokers' or the operator's own principal,
+     * and a user of that name would act as them. Empty when the name is free.
+     */
+    public static java.util.Optional<String> reservedPrincipal(ClusterNames names, String userName) {
+        String whose = userName.equals(brokerPrincipalName(names)) ? "brokers'" : userName.equals(operatorPrincipalName(names)) ? "operator's" : null;
+        if (whose == null) return java.util.Optional.empty();
+        return java.util.Optional.of("the name " + userName + " is the " + whose + " own principal on cluster " + names.cluster()
+                + ": a user of that name would act as " + (whose.equals("brokers'") ? "a broker" : "the operator"));
+    }
+
+    /**
      * The listener the operator administers the brokers over with its certificate: the inter-broker listener when
      * it is mTLS, the only listener whose truststore holds the cluster CA (that issued the operator's certificate;
      * other mTLS listeners trust the clients CA, users' issuer). Empty: the first listener, plain, as User:ANONYMOUS.

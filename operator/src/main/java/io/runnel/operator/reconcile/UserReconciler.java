@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -86,12 +87,8 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
                     + " with a bootstrap address yet", RETRY);
         ClusterNames names = ClusterNames.of(cluster, clusterDomain);
         String principal = UserPlan.principal(user);
-        if (user.userName().equals(Listeners.brokerPrincipalName(names)))
-            return notReady(user, "InvalidSpec", "the name " + user.userName() + " is the brokers' own principal on cluster " + names.cluster()
-                    + ": a user of that name would act as a broker", null);
-        if (user.userName().equals(Listeners.operatorPrincipalName(names)))
-            return notReady(user, "InvalidSpec", "the name " + user.userName() + " is the operator's own principal on cluster " + names.cluster()
-                    + ": a user of that name would act as the operator", null);
+        Optional<String> reserved = Listeners.reservedPrincipal(names, user.userName());
+        if (reserved.isPresent()) return notReady(user, "InvalidSpec", reserved.get(), null);
         String bootstrap = kafkaAdmins.bootstrap(client, cluster, names);
 
         List<String> notApplied = new ArrayList<>();
@@ -215,9 +212,10 @@ public class UserReconciler implements Reconciler<User>, Cleaner<User> {
         if (user.getSpec() == null || user.getSpec().cluster == null) return DeleteControl.defaultDelete();
         Cluster cluster = context.getClient().resources(Cluster.class).inNamespace(user.getMetadata().getNamespace()).withName(user.getSpec().cluster).get();
         if (cluster == null || cluster.getStatus() == null || cluster.getStatus().bootstrap == null) return DeleteControl.defaultDelete();
-        String bootstrap = kafkaAdmins.bootstrap(context.getClient(), cluster, ClusterNames.of(cluster, clusterDomain));
-        // A User refused for carrying the brokers' principal never managed anything: revoking would strip the brokers.
-        if (user.userName().equals(Listeners.brokerPrincipalName(ClusterNames.of(cluster, clusterDomain)))) return DeleteControl.defaultDelete();
+        ClusterNames names = ClusterNames.of(cluster, clusterDomain);
+        // A User refused for carrying the brokers' or the operator's principal never managed anything: revoking would strip them.
+        if (Listeners.reservedPrincipal(names, user.userName()).isPresent()) return DeleteControl.defaultDelete();
+        String bootstrap = kafkaAdmins.bootstrap(context.getClient(), cluster, names);
         try {
             admin.deleteScramCredential(bootstrap, user.userName());
             revoke(() -> admin.deleteAllAcls(bootstrap, UserPlan.principal(user)));

@@ -119,4 +119,15 @@ class OperatorIdentityTest {
         assertThat(env).containsEntry("RUNNEL_SUPER_USERS", "User:ANONYMOUS").doesNotContainKey("RUNNEL_AUTHORIZER_CLASS_NAME");
         assertThat(BrokerConfigMap.validateAuthorization(c)).isEmpty();
     }
+
+    @Test
+    void theBrokersAndTheOperatorsPrincipalsAreNamesNoUserMayTake() {
+        ClusterNames names = ClusterFixtures.names(cluster(null, PLAIN));
+        assertThat(Listeners.reservedPrincipal(names, "events-broker")).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("brokers' own principal").contains("act as a broker");
+        assertThat(Listeners.reservedPrincipal(names, "events-operator")).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("operator's own principal").contains("act as the operator");
+        assertThat(Listeners.reservedPrincipal(names, "alice")).isEmpty();
+        assertThat(Listeners.reservedPrincipal(names, "other-broker")).as("another cluster's brokers").isEmpty();
+    }
 }
