@@ -15,8 +15,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Kafka's own clients as the cluster suites use them, and their one way of waiting. Stateless. */
-final class ClusterClients {
+/** Kafka's own clients as the cluster suites (and others) use them, and their one way of waiting. Stateless. */
+public final class ClusterClients {
     private ClusterClients() {
     }
 
@@ -35,7 +35,7 @@ final class ClusterClients {
      * Every value of {@code topic}, read from the start of each partition without a group, until
      * {@code expected} arrived (60 s hang guard) and a little longer, so duplicates would show.
      */
-    static List<String> readAll(String bootstrap, String topic, int expected) {
+    public static List<String> readAll(String bootstrap, String topic, int expected) {
         return readAll(bootstrap, topic, expected, "read_uncommitted");
     }
 
