@@ -61,7 +61,10 @@ import org.junit.jupiter.api.Test;
  * only what changed; a broker that forgets or misreports a partition makes a consumer stall or
  * skip records, so each rule is pinned here.
  *
- * <p>What Kafka 4.4.0 does (checked with -Drunnel.e2e.broker=kafka), and so what Runnel must do:
+ * <p>What Kafka 4.4.0 does (checked with -Drunnel.e2e.broker=kafka, where the common Fetch version
+ * is 18), and so what Runnel must do. Partitions of a topic just created may be answered
+ * NOT_LEADER_OR_FOLLOWER for a moment, and a session remembers that answer (the next incremental
+ * fetch answers the partition again once the error clears), so each case waits for leadership first.
  * <ul>
  *   <li>(session 0, epoch 0) with partitions: error NONE, a new session id (not 0), every partition
  *       answered with its high watermark and its records from the fetch offset.
@@ -73,7 +76,9 @@ import org.junit.jupiter.api.Test;
  *       partition whose only change is its log start offset (DeleteRecords) is answered, with no
  *       records and the new log start offset.
  *   <li>forgotten_topics_data takes a partition out of the session: records produced to it later are
- *       not answered; naming it again puts it back and it is answered in full.
+ *       not answered; naming it again puts it back and it is answered in full. Forgetting every
+ *       partition ends the session: that answer carries session id 0, and the id then gets
+ *       FETCH_SESSION_ID_NOT_FOUND (70).
  *   <li>A wrong epoch (ahead, or a replay of the last one): INVALID_FETCH_SESSION_EPOCH (71), session
  *       id 0, no partitions, and the session is unharmed (the right epoch still works). An unknown
  *       session id with epoch &gt; 0: FETCH_SESSION_ID_NOT_FOUND (70), session id 0, no partitions.
@@ -84,9 +89,11 @@ import org.junit.jupiter.api.Test;
  *       round: FETCH_SESSION_TOPIC_ID_ERROR (106), session id 0, no partitions; the session stays
  *       usable at its own version.
  *   <li>(0, -1): a sessionless full fetch, session id 0, every partition answered.
- *   <li>The Java consumer, reading an 8-partition topic while records arrive round after round (its
- *       fetches after the first are incremental), reads every record exactly once, in offset order
- *       per partition.
+ *   <li>The Java consumer, reading an 8-partition topic while records arrive round after round, reads
+ *       every record exactly once, in offset order per partition. kafka-clients makes its fetches
+ *       incremental whenever the broker grants a session; a broker that grants none (session id 0)
+ *       gets full fetches and passes this case too, so it guards a session implementation against
+ *       losing or repeating records, and the raw cases above prove that sessions exist.
  * </ul>
  */
 class FetchSessionsIT {
@@ -230,6 +237,21 @@ class FetchSessionsIT {
         assertSession(readded, Errors.NONE);
         assertThat(answered(readded, topic).keySet()).as("partition 2 named again").containsExactly(2);
         assertPartition(answered(readded, topic).get(2), 3, 0, 3);
+    }
+
+    @Test
+    void forgettingEveryPartitionEndsTheSession() throws IOException {
+        Topic topic = createTopic("forget-all", 2);
+        int sessionId = openSession(topic, Map.of(0, 0L, 1, 0L));
+        produce(topic, 0, 1);
+
+        FetchResponseData emptied = fetch(request(new FetchMetadata(sessionId, 1)).setForgottenTopicsData(List.of(
+                new FetchRequestData.ForgottenTopic().setTopicId(topic.id()).setPartitions(List.of(0, 1)))));
+        assertSession(emptied, Errors.NONE);
+        assertThat(emptied.sessionId()).as("session id once the session holds no partitions").isZero();
+        assertThat(answered(emptied, topic)).isEmpty();
+
+        assertSessionError(fetch(request(new FetchMetadata(sessionId, 2))), Errors.FETCH_SESSION_ID_NOT_FOUND);
     }
 
     @Test
