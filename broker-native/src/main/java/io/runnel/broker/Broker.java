@@ -65,6 +65,7 @@ import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.metrics.ConsumerGroupMetrics;
 import io.runnel.broker.metrics.ConsumerLagMetrics;
 import io.runnel.broker.network.KafkaServer;
+import io.runnel.broker.fetch.FetchSessionCache;
 import io.runnel.broker.partition.FetchPurgatory;
 import io.runnel.broker.partition.IoThreadPool;
 import io.runnel.broker.partition.LogCleaner;
@@ -355,7 +356,9 @@ public final class Broker implements AutoCloseable {
         Map<ApiKeys, ApiHandler> writes = controllerWrites();
         writes.forEach((api, handler) ->
                 handlers.put(api, new ForwardingHandler(handler, () -> metadataLog.leaderEpoch() >= 0, controllerChannel)));
-        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas, authorization));
+        FetchSessionCache fetchSessions = new FetchSessionCache(config.fetchSessions());
+        metrics.fetchSessions(fetchSessions);
+        handlers.put(ApiKeys.FETCH, new FetchHandler(controller, replicaManager, metrics, replicationQuotas, authorization, fetchSessions, time));
         handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(controller, replicaManager, authorization));
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(controller, replicaManager, authorization));
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(controller, this::activeControllerId, authorization));

@@ -1,7 +1,8 @@
 package io.runnel.broker.api;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +19,12 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.utils.Time;
 
+import io.runnel.broker.fetch.FetchSessionCache;
+import io.runnel.broker.fetch.FetchSessionCache.Incremental;
+import io.runnel.broker.fetch.FetchSessionCache.Opened;
+import io.runnel.broker.fetch.FetchTarget;
 import io.runnel.broker.metadata.MetadataController;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.partition.FetchPurgatory;
@@ -30,15 +36,16 @@ import io.runnel.broker.replication.ReplicationQuotas;
 import io.runnel.broker.security.Authorization;
 
 /**
- * Fetch: the read path. Partitions are read in request order within the request's total
+ * Fetch: the read path. Partitions are read in order within the request's total
  * {@code maxBytes}; the first partition with data may exceed limits by one batch so consumers
  * always progress (KIP-74). If fewer than {@code minBytes} are ready the fetch waits in the
  * {@link FetchPurgatory} until an append or {@code maxWaitMs} completes it — on a timer, never a
  * blocked thread.
  *
- * <p>Fetch sessions (KIP-227) are refused the way Kafka refuses them when its cache is full: every
- * response carries session id 0, so clients keep sending full fetch requests. A request naming a
- * session gets FETCH_SESSION_ID_NOT_FOUND.
+ * <p>Fetch sessions (KIP-227): a request's session id and epoch are read by the
+ * {@link FetchSessionCache}. A full fetch is answered in full and, at epoch 0, offered a session;
+ * an incremental fetch reads every partition of its session, in the session's order, and answers
+ * only those that changed ({@link Incremental#answer}).
  */
 public final class FetchHandler implements ApiHandler {
     private final MetadataController controller;
@@ -46,55 +53,83 @@ public final class FetchHandler implements ApiHandler {
     private final BrokerMetrics metrics;
     private final ReplicationQuotas quotas;
     private final Authorization authorization;
+    private final FetchSessionCache sessions;
+    private final Time time;
 
-    public FetchHandler(MetadataController controller, ReplicaManager replicas, BrokerMetrics metrics) {
-        this(controller, replicas, metrics, new ReplicationQuotas(-1), Authorization.disabled());
-    }
-
-    /** @param quotas the leader-side replication throttle, for followers catching up on throttled partitions */
+    /**
+     * @param quotas   the leader-side replication throttle, for followers catching up on throttled partitions
+     * @param sessions the broker's fetch sessions, shared by every connection
+     */
     public FetchHandler(MetadataController controller, ReplicaManager replicas, BrokerMetrics metrics, ReplicationQuotas quotas,
-                        Authorization authorization) {
+                        Authorization authorization, FetchSessionCache sessions, Time time) {
         this.authorization = authorization;
         this.quotas = quotas;
         this.controller = controller;
         this.replicas = replicas;
         this.metrics = metrics;
+        this.sessions = sessions;
+        this.time = time;
     }
 
-    /** One requested partition and where to answer it; {@code denied}: the principal may not read it (TOPIC_AUTHORIZATION_FAILED). */
-    private record Wanted(FetchRequestData.FetchTopic topic, FetchRequestData.FetchPartition partition, boolean denied) {}
+    /** One partition to read and answer; {@code denied}: the principal may not read it (TOPIC_AUTHORIZATION_FAILED). */
+    private record Wanted(FetchTarget target, boolean denied) {}
 
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         FetchRequestData data = (FetchRequestData) request;
-        if (data.sessionId() != 0) {
-            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
+        boolean byId = context.apiVersion() >= 13;
+        List<FetchTarget> requested = requested(data, byId);
+        Opened opened = sessions.open(data.sessionId(), data.sessionEpoch(), byId, requested, forgotten(data, byId), time.milliseconds());
+        if (opened instanceof FetchSessionCache.Refused refused) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(refused.error().code())
+                    .setSessionId(FetchSessionCache.NO_SESSION));
         }
-        if (data.sessionEpoch() > 0) {
-            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()).setSessionId(0));
-        }
+        List<FetchTarget> targets = opened instanceof Incremental incremental ? incremental.targets() : requested;
         int replicaId = replicaId(context, data);
         // As Kafka: a follower needs CLUSTER_ACTION for every partition, a consumer READ on each topic.
         var image = controller.image();
         boolean follower = replicaId >= 0;
         boolean replicaAllowed = follower && authorization.allowedOnCluster(context, AclOperation.CLUSTER_ACTION);
         Set<String> readable = follower ? Set.of() : authorization.allowedNames(context, AclOperation.READ, ResourceType.TOPIC,
-                data.topics().stream().map(t -> topicName(image, t)).filter(java.util.Objects::nonNull).toList());
-        List<Wanted> wanted = new ArrayList<>();
-        for (FetchRequestData.FetchTopic topic : data.topics()) {
-            String name = topicName(image, topic);
+                targets.stream().map(t -> topicName(image, t)).filter(java.util.Objects::nonNull).distinct().toList());
+        List<Wanted> wanted = new ArrayList<>(targets.size());
+        for (FetchTarget target : targets) {
+            String name = topicName(image, target);
             boolean denied = follower ? !replicaAllowed : name != null && !readable.contains(name);
-            for (FetchRequestData.FetchPartition partition : topic.partitions()) wanted.add(new Wanted(topic, partition, denied));
+            wanted.add(new Wanted(target, denied));
         }
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         readAll(wanted, data.maxBytes(), replicaId, readCommitted(data)).thenAccept(results -> context.eventLoop().runOnContext(v -> {
             if (isEnough(results, data)) {
-                response.complete(toResponse(context, wanted, results));
+                response.complete(toResponse(context, opened, replicaId, wanted, results));
             } else {
-                new DelayedFetch(context, data, wanted, replicaId, response).start();
+                new DelayedFetch(context, data, opened, wanted, replicaId, response).start();
             }
         }));
         return response;
+    }
+
+    /** The request's partitions, named as the request names topics: by id from v13, by name before. */
+    private static List<FetchTarget> requested(FetchRequestData data, boolean byId) {
+        List<FetchTarget> targets = new ArrayList<>();
+        for (FetchRequestData.FetchTopic topic : data.topics()) {
+            Uuid topicId = byId ? topic.topicId() : Uuid.ZERO_UUID;
+            String name = byId ? "" : topic.topic();
+            for (FetchRequestData.FetchPartition p : topic.partitions())
+                targets.add(new FetchTarget(topicId, name, p.partition(), p.fetchOffset(), p.partitionMaxBytes(), p.currentLeaderEpoch()));
+        }
+        return targets;
+    }
+
+    /** The partitions an incremental request drops from its session (forgotten_topics_data). */
+    private static List<FetchTarget.Key> forgotten(FetchRequestData data, boolean byId) {
+        if (data.forgottenTopicsData() == null || data.forgottenTopicsData().isEmpty()) return List.of();
+        List<FetchTarget.Key> keys = new ArrayList<>();
+        for (FetchRequestData.ForgottenTopic topic : data.forgottenTopicsData()) {
+            for (int partition : topic.partitions())
+                keys.add(new FetchTarget.Key(byId ? topic.topicId() : Uuid.ZERO_UUID, byId ? "" : topic.topic(), partition));
+        }
+        return keys;
     }
 
     /** isolation_level 1 (KIP-98): stop at the last stable offset and name the aborted transactions. */
@@ -108,9 +143,9 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** The topic's name as sent (before v13), else of its id in the image; null for an unknown id. */
-    private static String topicName(io.runnel.broker.metadata.MetadataImage image, FetchRequestData.FetchTopic topic) {
-        if (topic.topic() != null && !topic.topic().isEmpty()) return topic.topic();
-        var known = image.topic(topic.topicId());
+    private static String topicName(io.runnel.broker.metadata.MetadataImage image, FetchTarget target) {
+        if (target.topic() != null && !target.topic().isEmpty()) return target.topic();
+        var known = image.topic(target.topicId());
         return known == null ? null : known.name();
     }
 
@@ -144,13 +179,13 @@ public final class FetchHandler implements ApiHandler {
     /** A consumer reads up to the high watermark; a follower ({@code replicaId} >= 0) up to the log end, and reports its progress. */
     private CompletableFuture<ReadResult> readOne(Wanted w, int budgetBytes, boolean nothingReadYet, int replicaId, boolean readCommitted) {
         if (w.denied()) return CompletableFuture.completedFuture(ReadResult.error(Errors.TOPIC_AUTHORIZATION_FAILED, -1, -1));
-        var resolved = PartitionLookup.resolve(controller.image(), replicas, w.topic().topic(), w.topic().topicId(), w.partition().partition());
+        FetchTarget t = w.target();
+        var resolved = PartitionLookup.resolve(controller.image(), replicas, t.topic(), t.topicId(), t.partition());
         if (resolved.error() != Errors.NONE) return CompletableFuture.completedFuture(ReadResult.error(resolved.error(), -1, -1));
-        int maxBytes = Math.min(budgetBytes, Math.max(0, w.partition().partitionMaxBytes()));
+        int maxBytes = Math.min(budgetBytes, Math.max(0, t.partitionMaxBytes()));
         boolean minOneMessage = nothingReadYet; // KIP-74: progress even when one batch exceeds the limits
         if (replicaId < 0) {
-            return resolved.partition().readForFetch(w.partition().fetchOffset(), maxBytes, minOneMessage, w.partition().currentLeaderEpoch(),
-                            readCommitted)
+            return resolved.partition().readForFetch(t.fetchOffset(), maxBytes, minOneMessage, t.currentLeaderEpoch(), readCommitted)
                     .exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
         }
         // A follower catching up on a throttled partition gets nothing while the leader's throttle is spent;
@@ -159,8 +194,7 @@ public final class FetchHandler implements ApiHandler {
         boolean throttled = quotas.leader().isThrottled(partition.topicPartition()) && !partition.isr().contains(replicaId);
         long nowMs = System.currentTimeMillis();
         boolean held = throttled && quotas.leader().isExceeded(nowMs);
-        return partition.readForFollower(replicaId, w.partition().fetchOffset(), held ? 0 : maxBytes, !held && minOneMessage,
-                        w.partition().currentLeaderEpoch())
+        return partition.readForFollower(replicaId, t.fetchOffset(), held ? 0 : maxBytes, !held && minOneMessage, t.currentLeaderEpoch())
                 .thenApply(r -> {
                     if (throttled) quotas.leader().record(r.sizeInBytes(), nowMs);
                     return r;
@@ -168,20 +202,36 @@ public final class FetchHandler implements ApiHandler {
                 .exceptionally(e -> ReadResult.error(Errors.NOT_LEADER_OR_FOLLOWER, -1, -1));
     }
 
-    private FetchResponseData toResponse(RequestContext context, List<Wanted> wanted, List<ReadResult> results) {
-        FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+    /**
+     * The response to a fetch that has read {@code results}: every partition of a full fetch (which,
+     * when offered, becomes a session if the cache has room), or the changed ones of an incremental.
+     */
+    private FetchResponseData toResponse(RequestContext context, Opened opened, int replicaId, List<Wanted> wanted, List<ReadResult> results) {
         boolean byId = context.apiVersion() >= 13;
-        Map<FetchRequestData.FetchTopic, FetchableTopicResponse> topics = new LinkedHashMap<>();
+        int sessionId = FetchSessionCache.NO_SESSION;
+        BitSet included = null;
+        if (opened instanceof Incremental incremental) {
+            sessionId = incremental.session().id();
+            included = incremental.answer(results);
+            if (included == null) {
+                return new FetchResponseData().setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()).setSessionId(FetchSessionCache.NO_SESSION);
+            }
+        } else if (opened instanceof FetchSessionCache.Full full && full.offerSession()) {
+            sessionId = sessions.create(replicaId >= 0, byId, wanted.stream().map(Wanted::target).toList(), results, time.milliseconds());
+        }
+        FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(sessionId);
+        Map<Object, FetchableTopicResponse> topics = new HashMap<>(); // by topic id (v13+) or name
         for (int i = 0; i < wanted.size(); i++) {
-            Wanted w = wanted.get(i);
+            if (included != null && !included.get(i)) continue;
+            FetchTarget t = wanted.get(i).target();
             ReadResult r = results.get(i);
-            FetchableTopicResponse topic = topics.computeIfAbsent(w.topic(), t -> {
+            FetchableTopicResponse topic = topics.computeIfAbsent(byId ? t.topicId() : t.topic(), k -> {
                 FetchableTopicResponse created = new FetchableTopicResponse().setTopic(byId ? "" : t.topic())
                         .setTopicId(byId ? t.topicId() : Uuid.ZERO_UUID);
                 response.responses().add(created);
                 return created;
             });
-            topic.partitions().add(new PartitionData().setPartitionIndex(w.partition().partition())
+            topic.partitions().add(new PartitionData().setPartitionIndex(t.partition())
                     .setErrorCode(r.error().code())
                     .setHighWatermark(r.highWatermark())
                     .setLastStableOffset(r.lastStableOffset())
@@ -190,7 +240,7 @@ public final class FetchHandler implements ApiHandler {
                     .setPreferredReadReplica(-1)
                     .setRecords(r.records()));
             if (r.sizeInBytes() > 0) {
-                String name = byId ? nameOf(w.topic().topicId()) : w.topic().topic();
+                String name = byId ? nameOf(t.topicId()) : t.topic();
                 if (name != null) metrics.bytesOut(name, r.sizeInBytes());
             }
         }
@@ -217,6 +267,7 @@ public final class FetchHandler implements ApiHandler {
     private final class DelayedFetch implements FetchPurgatory.Watcher {
         private final RequestContext context;
         private final FetchRequestData data;
+        private final Opened opened;
         private final List<Wanted> wanted;
         private final int replicaId;
         private final CompletableFuture<ApiMessage> response;
@@ -226,7 +277,9 @@ public final class FetchHandler implements ApiHandler {
         private boolean rereading;
         private boolean rereadAgain;
 
-        DelayedFetch(RequestContext context, FetchRequestData data, List<Wanted> wanted, int replicaId, CompletableFuture<ApiMessage> response) {
+        DelayedFetch(RequestContext context, FetchRequestData data, Opened opened, List<Wanted> wanted, int replicaId,
+                     CompletableFuture<ApiMessage> response) {
+            this.opened = opened;
             this.replicaId = replicaId;
             this.context = context;
             this.data = data;
@@ -236,7 +289,8 @@ public final class FetchHandler implements ApiHandler {
 
         void start() {
             for (Wanted w : wanted) {
-                var resolved = PartitionLookup.resolve(controller.image(), replicas, w.topic().topic(), w.topic().topicId(), w.partition().partition());
+                FetchTarget t = w.target();
+                var resolved = PartitionLookup.resolve(controller.image(), replicas, t.topic(), t.topicId(), t.partition());
                 if (resolved.partition() == null) continue;
                 watched.add(resolved.partition().topicPartition());
                 replicas.purgatory().watch(resolved.partition().topicPartition(), this);
@@ -277,7 +331,7 @@ public final class FetchHandler implements ApiHandler {
             done = true;
             if (timerId >= 0) context.eventLoop().owner().cancelTimer(timerId);
             for (TopicPartition tp : watched) replicas.purgatory().unwatch(tp, this);
-            response.complete(toResponse(context, wanted, results));
+            response.complete(toResponse(context, opened, replicaId, wanted, results));
         }
     }
 }

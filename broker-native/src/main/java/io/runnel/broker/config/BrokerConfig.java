@@ -50,7 +50,8 @@ public record BrokerConfig(
         NodeChannelSecurity interBrokerChannel,
         NodeChannelSecurity controllerChannel,
         List<io.runnel.broker.security.ScramBootstrap.Credential> scramBootstrapCredentials,
-        AuthorizerConfig authorizer) {
+        AuthorizerConfig authorizer,
+        FetchSessionSettings fetchSessions) {
 
     /**
      * KRaft's metadata quorum and metadata log settings, passed to kafka-raft under their Kafka
@@ -132,6 +133,7 @@ public record BrokerConfig(
         d.putAll(ListenerSecurity.DEFAULTS);
         d.putAll(QuotaSettings.DEFAULTS);
         d.putAll(AuthorizerConfig.DEFAULTS);
+        d.putAll(FetchSessionSettings.DEFAULTS);
         return Map.copyOf(d);
     }
 
@@ -193,7 +195,8 @@ public record BrokerConfig(
                 clientListeners.isEmpty() ? null : NodeChannelSecurity.interBroker(cluster, clientListeners, listenerSecurity, source),
                 NodeChannelSecurity.controller(cluster, listenerSecurity, source),
                 io.runnel.broker.security.ScramBootstrap.parse(source.apply("scram.bootstrap.credentials").orElse("")),
-                AuthorizerConfig.from(get));
+                AuthorizerConfig.from(get),
+                FetchSessionSettings.from(get));
         config.validate();
         return config;
     }
@@ -316,6 +319,7 @@ public record BrokerConfig(
         logCleaner.putKafkaConfigs(m);
         cluster.putKafkaConfigs(m);
         quotas.putKafkaConfigs(m);
+        fetchSessions.putKafkaConfigs(m);
         if (interBrokerChannel != null) m.put("inter.broker.listener.name", interBrokerChannel.listenerName());
         return m;
     }

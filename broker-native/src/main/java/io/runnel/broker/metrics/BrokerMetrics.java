@@ -145,6 +145,20 @@ public final class BrokerMetrics {
         pool.onQueueWait(nanos -> queue.record(nanos, TimeUnit.NANOSECONDS));
     }
 
+    /**
+     * The fetch session cache (KIP-227), as Kafka's FetchSessionCache metrics: sessions held
+     * ({@code runnel_fetch_sessions}), partitions they hold ({@code runnel_fetch_session_partitions})
+     * and sessions evicted for newer ones ({@code runnel_fetch_session_evictions_total}).
+     */
+    public void fetchSessions(io.runnel.broker.fetch.FetchSessionCache cache) {
+        io.micrometer.core.instrument.Gauge.builder("runnel.fetch.sessions", cache, io.runnel.broker.fetch.FetchSessionCache::sessionCount)
+                .description("Incremental fetch sessions the broker holds (Kafka's NumIncrementalFetchSessions)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("runnel.fetch.session.partitions", cache, io.runnel.broker.fetch.FetchSessionCache::partitionCount)
+                .description("Partitions held by all fetch sessions together (Kafka's NumIncrementalFetchPartitionsCached)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("runnel.fetch.session.evictions", cache, io.runnel.broker.fetch.FetchSessionCache::evictions)
+                .description("Fetch sessions evicted to make room for newer ones (Kafka's IncrementalFetchSessionEvictionsPerSec)").register(registry);
+    }
+
     /** Event-loop time spent on Kafka connections (reading, decoding, dispatching, encoding): 1 - its rate is the network idle ratio. */
     public void networkBusy(long nanos) {
         networkBusy.get().increment(nanos / 1e9);

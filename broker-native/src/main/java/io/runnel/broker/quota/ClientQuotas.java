@@ -108,8 +108,10 @@ public final class ClientQuotas implements AutoCloseable {
             bandwidthThrottleMs = fetch.recordAndGetThrottleTimeMs(user, clientId, responseBytes, nowMs);
             if (Math.max(bandwidthThrottleMs, requestThrottleMs) > 0 && data.errorCode() == 0) {
                 fetch.unrecord(user, clientId, responseBytes, nowMs);
-                // Kafka's throttled fetch response: nothing, no error; the consumer asks again after the throttle.
-                response = new FetchResponseData().setErrorCode((short) 0).setSessionId(data.sessionId());
+                // Kafka's throttled fetch response: nothing, no error; the consumer asks again after the throttle. A full
+                // fetch's new session is not handed out with it (the client could not use it), an incremental one's is kept.
+                boolean incremental = ((FetchRequestData) body).sessionEpoch() > 0;
+                response = new FetchResponseData().setErrorCode((short) 0).setSessionId(incremental ? data.sessionId() : 0);
             }
         }
         int throttleTimeMs = Math.max(requestThrottleMs, bandwidthThrottleMs);
