@@ -10,12 +10,12 @@ import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.ClientResponse;
+import org.apache.kafka.clients.FetchSessionHandler;
 import org.apache.kafka.clients.NetworkClient;
 import org.apache.kafka.clients.NetworkClientUtils;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
@@ -28,6 +28,7 @@ import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.internals.LogContext;
 import org.apache.kafka.server.util.ShutdownableThread;
 import org.jboss.logging.Logger;
 
@@ -40,6 +41,9 @@ import io.runnel.broker.partition.Partition;
  * (OffsetForLeaderEpoch, KIP-279), then fetches with Fetch as a replica, appending what arrives
  * with the leader's offsets and epochs and taking the leader's high watermark. The leader counts
  * each fetch as the follower's progress, which is what moves the ISR and the high watermark.
+ * Fetches go through an incremental fetch session (KIP-227, kafka-clients' own
+ * {@link FetchSessionHandler}, as Kafka's replica fetcher does): a request names only partitions
+ * whose position moved, and the leader answers only partitions with news.
  *
  * <p>Threading: its own thread ({@code runnel-replica-fetcher-<leader>}) owns the network client
  * and the fetch loop; {@link #assign} is called from the metadata thread and only swaps entries
@@ -71,6 +75,8 @@ final class ReplicaFetcher extends ShutdownableThread {
     private final Time time;
     private final ConcurrentHashMap<TopicPartition, State> partitions = new ConcurrentHashMap<>();
     private final ReplicationQuotas.Quota throttle;
+    /** The fetch session with the leader; this fetcher's thread only. */
+    private final FetchSessionHandler session;
 
     ReplicaFetcher(int localId, int leaderId, IntFunction<Node> leaderNode, LongSupplier brokerEpoch, ClusterConfig settings,
                    NetworkClient client, ReplicationQuotas.Quota throttle, Time time) {
@@ -83,6 +89,7 @@ final class ReplicaFetcher extends ShutdownableThread {
         this.settings = settings;
         this.client = client;
         this.time = time;
+        this.session = new FetchSessionHandler(new LogContext("[ReplicaFetcher leader=" + leaderId + "] "), leaderId);
     }
 
     /** Follows {@code partition} at {@code leaderEpoch}; a new epoch starts it over with truncation. */
@@ -113,6 +120,7 @@ final class ReplicaFetcher extends ShutdownableThread {
             truncate(leader);
             fetch(leader);
         } catch (IOException e) {
+            session.handleError(e); // the next fetch starts a new session
             AuthenticationException refused = leader == null ? null : client.authenticationException(leader);
             if (refused != null) authenticationFailed(refused);
             else backOff(e.getMessage());
@@ -195,9 +203,8 @@ final class ReplicaFetcher extends ShutdownableThread {
 
     private void fetch(Node leader) throws IOException {
         long nowMs = time.milliseconds();
-        Map<TopicPartition, FetchRequest.PartitionData> wanted = new LinkedHashMap<>();
+        FetchSessionHandler.Builder wanted = session.newBuilder(partitions.size(), false);
         Map<TopicPartition, State> states = new HashMap<>();
-        Map<Uuid, String> names = new HashMap<>();
         boolean throttleSpent = throttle.isExceeded(nowMs);
         for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
             State s = e.getValue();
@@ -205,24 +212,30 @@ final class ReplicaFetcher extends ShutdownableThread {
             Partition p = s.partition;
             // follower.replication.throttled.rate: catching up on a throttled partition waits while the throttle is spent.
             if (throttleSpent && isThrottled(e.getKey(), p)) continue;
-            wanted.put(e.getKey(), new FetchRequest.PartitionData(p.topicId(), s.fetchOffset, p.logStartOffset(),
+            wanted.add(e.getKey(), new FetchRequest.PartitionData(p.topicId(), s.fetchOffset, p.logStartOffset(),
                     settings.replicaFetchMaxBytes(), Optional.of(s.leaderEpoch), Optional.empty()));
             states.put(e.getKey(), s);
-            names.put(p.topicId(), e.getKey().topic());
         }
-        if (wanted.isEmpty()) {
+        if (states.isEmpty()) {
             backOff("no partition ready to fetch");
             return;
         }
+        // Partitions left out this time (backing off, throttled, truncating) leave the session and come back in full later.
+        FetchSessionHandler.FetchRequestData fetch = wanted.build();
         FetchRequest.Builder request = FetchRequest.Builder.forReplica(ApiKeys.FETCH.latestVersion(), localId, brokerEpoch.getAsLong(),
-                settings.replicaFetchWaitMaxMs(), 1, wanted).setMaxBytes(10 * 1024 * 1024);
+                        settings.replicaFetchWaitMaxMs(), 1, fetch.toSend())
+                .removed(fetch.toForget()).replaced(fetch.toReplace()).metadata(fetch.metadata()).setMaxBytes(10 * 1024 * 1024);
         ClientResponse clientResponse = sendRaw(leader, request);
         FetchResponse response = (FetchResponse) clientResponse.responseBody();
-        if (response.error() != Errors.NONE) {
-            backOff("fetch failed: " + response.error().name());
+        short version = clientResponse.requestHeader().apiVersion();
+        if (!session.handleResponse(response, version)) {
+            // The handler has gone back to a full fetch. A lost session (the leader restarted or evicted it) is no reason
+            // to wait, as in Kafka's fetcher; any other failure is.
+            Errors error = response.error();
+            if (error != Errors.FETCH_SESSION_ID_NOT_FOUND && error != Errors.INVALID_FETCH_SESSION_EPOCH) backOff("fetch failed: " + error.name());
             return;
         }
-        for (Map.Entry<TopicPartition, FetchResponseData.PartitionData> e : response.responseData(names, clientResponse.requestHeader().apiVersion()).entrySet()) {
+        for (Map.Entry<TopicPartition, FetchResponseData.PartitionData> e : response.responseData(session.sessionTopicNames(), version).entrySet()) {
             State s = states.get(e.getKey());
             if (s == null || partitions.get(e.getKey()) != s) continue;
             if (isThrottled(e.getKey(), s.partition)) throttle.record(FetchResponse.recordsSize(e.getValue()), nowMs);

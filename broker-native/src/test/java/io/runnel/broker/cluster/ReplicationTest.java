@@ -62,6 +62,7 @@ class ReplicationTest {
             List<String> acked = new ArrayList<>(produce(cluster.bootstrapServers(), "replicated", 0, 300));
             awaitFullIsr(cluster, "replicated", 3);
             assertReplicasIdentical(cluster, "replicated", 3);
+            awaitFollowerFetchSessions(cluster, "replicated");
 
             int leaderOfP0 = leaderOf(cluster, "replicated", 0);
             cluster.stop(leaderOfP0);
@@ -179,6 +180,18 @@ class ReplicationTest {
         try (Admin admin = admin(bootstrapOf(cluster))) {
             return describe(admin, topic);
         }
+    }
+
+    /** Each follower fetches from each of its leaders through one fetch session (KIP-227), held by that leader. */
+    private static void awaitFollowerFetchSessions(RunningCluster cluster, String topic) throws Exception {
+        java.util.Set<List<Integer>> followerLeaderPairs = new java.util.HashSet<>();
+        try (Admin admin = admin(cluster.bootstrapServers())) {
+            for (TopicPartitionInfo p : describe(admin, topic).partitions())
+                for (Node replica : p.replicas())
+                    if (replica.id() != p.leader().id()) followerLeaderPairs.add(List.of(replica.id(), p.leader().id()));
+        }
+        awaitTrue("leaders hold one fetch session per follower", () -> cluster.runningIds().stream()
+                .mapToDouble(id -> cluster.registry(id).get("runnel.fetch.sessions").gauge().value()).sum() == followerLeaderPairs.size());
     }
 
     private static int leaderOf(RunningCluster cluster, String topic, int partition) {
