@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
@@ -40,7 +41,9 @@ public final class ResponseEncoder {
         ObjectSerializationCache cache = new ObjectSerializationCache();
         ResponseHeaderData header = new ResponseHeaderData().setCorrelationId(correlationId);
         int size = 4 + header.size(cache, headerVersion) + body.size(cache, version);
-        Parts out = new Parts(size, fileRegions);
+        // The buffer holds only what is not sent from files: a fetch of 8 partitions of 1 MiB needs a few hundred bytes
+        // here, not 8 MiB (which the pool cannot serve, so it would be allocated and zeroed per response).
+        Parts out = new Parts(size, fileRegions ? size - fileBytes(body) : size, fileRegions);
         try {
             out.writeInt(size - 4);
             header.write(out, cache, headerVersion);
@@ -50,6 +53,16 @@ public final class ResponseEncoder {
             out.release();
             throw e;
         }
+    }
+
+    /** The bytes of a Fetch response's records that are ranges of segment files; 0 for any other response. */
+    private static int fileBytes(ApiMessage body) {
+        if (!(body instanceof FetchResponseData fetch)) return 0;
+        int bytes = 0;
+        for (FetchResponseData.FetchableTopicResponse topic : fetch.responses())
+            for (FetchResponseData.PartitionData partition : topic.partitions())
+                if (partition.records() instanceof FileSliceRecords file) bytes += file.sizeInBytes();
+        return bytes;
     }
 
     /**
@@ -64,10 +77,11 @@ public final class ResponseEncoder {
         private int cutAt;
         private int fileBytes;
 
-        Parts(int size, boolean fileRegions) {
+        /** @param bufferBytes the bytes of {@code size} that are written into the buffer rather than sent as file regions */
+        Parts(int size, int bufferBytes, boolean fileRegions) {
             this.size = size;
             this.fileRegions = fileRegions;
-            this.buffer = ByteBufAllocator.DEFAULT.directBuffer(size, size);
+            this.buffer = ByteBufAllocator.DEFAULT.directBuffer(bufferBytes, bufferBytes);
         }
 
         @Override public void writeByte(byte val) { buffer.writeByte(val); }

@@ -78,6 +78,9 @@ class ZeroCopyResponseTest {
         EncodedResponse zeroCopy = ResponseEncoder.encode(9, headerVersion, fetchResponse(topicId, new FileSliceRecords(slice)), version);
         EncodedResponse copied = ResponseEncoder.encode(9, headerVersion, fetchResponse(topicId, inMemory), version);
         assertThat(zeroCopy.parts()).hasSize(3).element(1).isInstanceOf(FileRegion.class);
+        int bufferedBytes = zeroCopy.sizeInBytes() - slice.sizeInBytes();
+        assertThat(((ByteBuf) zeroCopy.parts().get(0)).unwrap().capacity()).as("the buffer holds only the bytes around the file range")
+                .isEqualTo(bufferedBytes);
         assertThat(copied.parts()).hasSize(1);
         assertThat(zeroCopy.sizeInBytes()).isEqualTo(copied.sizeInBytes());
         byte[] expected = flatten(copied);
