@@ -52,12 +52,18 @@ public interface GroupMember extends AutoCloseable {
     static GroupMember process(BackgroundProcess process) {
         return new GroupMember() {
             @Override public String name() { return process.name(); }
-            @Override public String output() { return process.stdout() + "\n" + process.stderr(); }
+            // Whole lines only: a client still writing (kcat -u writes a line in pieces) must not be read mid-line.
+            @Override public String output() { return wholeLines(process.stdout()) + "\n" + wholeLines(process.stderr()); }
             @Override public void signalStop() { process.signalStop(); }
             @Override public int stop() { return process.stop(); }
             @Override public String describe() { return process.describe(); }
             @Override public void close() { process.close(); }
         };
+    }
+
+    /** {@code text} up to and including its last line break. */
+    static String wholeLines(String text) {
+        return text.substring(0, text.lastIndexOf('\n') + 1);
     }
 
     record Consumed(int partition, long offset, String value) {}
