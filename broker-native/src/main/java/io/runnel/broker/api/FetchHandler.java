@@ -18,6 +18,7 @@ import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.utils.Time;
 
@@ -80,23 +81,21 @@ public final class FetchHandler implements ApiHandler {
         boolean byId = context.apiVersion() >= 13;
         List<FetchTarget> requested = requested(data, byId);
         Opened opened = sessions.open(data.sessionId(), data.sessionEpoch(), byId, requested, forgotten(data, byId), time.milliseconds());
-        if (opened instanceof FetchSessionCache.Refused refused) {
-            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(refused.error().code())
-                    .setSessionId(FetchSessionCache.NO_SESSION));
-        }
+        if (opened instanceof FetchSessionCache.Refused refused) return CompletableFuture.completedFuture(sessionError(refused.error()));
         List<FetchTarget> targets = opened instanceof Incremental incremental ? incremental.targets() : requested;
         int replicaId = replicaId(context, data);
         // As Kafka: a follower needs CLUSTER_ACTION for every partition, a consumer READ on each topic.
         var image = controller.image();
         boolean follower = replicaId >= 0;
         boolean replicaAllowed = follower && authorization.allowedOnCluster(context, AclOperation.CLUSTER_ACTION);
+        List<String> names = targets.stream().map(t -> topicName(image, t)).toList(); // null for an unknown topic id
         Set<String> readable = follower ? Set.of() : authorization.allowedNames(context, AclOperation.READ, ResourceType.TOPIC,
-                targets.stream().map(t -> topicName(image, t)).filter(java.util.Objects::nonNull).distinct().toList());
+                names.stream().filter(java.util.Objects::nonNull).distinct().toList());
         List<Wanted> wanted = new ArrayList<>(targets.size());
-        for (FetchTarget target : targets) {
-            String name = topicName(image, target);
+        for (int i = 0; i < targets.size(); i++) {
+            String name = names.get(i);
             boolean denied = follower ? !replicaAllowed : name != null && !readable.contains(name);
-            wanted.add(new Wanted(target, denied));
+            wanted.add(new Wanted(targets.get(i), denied));
         }
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         readAll(wanted, data.maxBytes(), replicaId, readCommitted(data)).thenAccept(results -> context.eventLoop().runOnContext(v -> {
@@ -107,6 +106,11 @@ public final class FetchHandler implements ApiHandler {
             }
         }));
         return response;
+    }
+
+    /** A fetch refused for its session: the error at the top level, no session, no partitions (as Kafka answers). */
+    private static FetchResponseData sessionError(Errors error) {
+        return new FetchResponseData().setErrorCode(error.code()).setSessionId(FetchMetadata.INVALID_SESSION_ID);
     }
 
     /** The request's partitions, named as the request names topics: by id from v13, by name before. */
@@ -208,14 +212,12 @@ public final class FetchHandler implements ApiHandler {
      */
     private FetchResponseData toResponse(RequestContext context, Opened opened, int replicaId, List<Wanted> wanted, List<ReadResult> results) {
         boolean byId = context.apiVersion() >= 13;
-        int sessionId = FetchSessionCache.NO_SESSION;
+        int sessionId = FetchMetadata.INVALID_SESSION_ID;
         BitSet included = null;
         if (opened instanceof Incremental incremental) {
             sessionId = incremental.session().id();
             included = incremental.answer(results);
-            if (included == null) {
-                return new FetchResponseData().setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()).setSessionId(FetchSessionCache.NO_SESSION);
-            }
+            if (included == null) return sessionError(Errors.INVALID_FETCH_SESSION_EPOCH);
         } else if (opened instanceof FetchSessionCache.Full full && full.offerSession()) {
             sessionId = sessions.create(replicaId >= 0, byId, wanted.stream().map(Wanted::target).toList(), results, time.milliseconds());
         }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FetchMetadata;
 
 import io.runnel.broker.partition.ReadResult;
 
@@ -49,12 +50,7 @@ public final class FetchSession {
         this.usesTopicIds = usesTopicIds;
         this.creationMs = nowMs;
         this.lastUsedMs = nowMs;
-        this.epoch = nextEpoch(0);
-    }
-
-    /** Kafka's epoch sequence: 1, 2, … up to Integer.MAX_VALUE, then back to 1 (0 and -1 mean full fetches). */
-    static int nextEpoch(int epoch) {
-        return epoch == Integer.MAX_VALUE ? 1 : epoch + 1;
+        this.epoch = FetchMetadata.nextEpoch(FetchMetadata.INITIAL_EPOCH);
     }
 
     public int id() {
@@ -111,7 +107,7 @@ public final class FetchSession {
             else cached.target = target;
         }
         for (FetchTarget.Key key : forgotten) partitions.remove(key);
-        epoch = nextEpoch(epoch);
+        epoch = FetchMetadata.nextEpoch(epoch); // Kafka's sequence: 1 up to Integer.MAX_VALUE, then 1 again
         lastUsedMs = nowMs;
         return targets();
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FetchMetadata;
 
 import io.runnel.broker.config.FetchSessionSettings;
 import io.runnel.broker.partition.ReadResult;
@@ -20,11 +21,6 @@ import io.runnel.broker.partition.ReadResult;
  * loop that calls it does not block.
  */
 public final class FetchSessionCache {
-    /** Kafka's session id for "no session", and the epochs that ask for a full fetch. */
-    public static final int NO_SESSION = 0;
-    static final int INITIAL_EPOCH = 0;
-    static final int FINAL_EPOCH = -1;
-
     private final int maxSessions;
     private final long evictionMs;
     private final Map<Integer, FetchSession> sessions = new HashMap<>();
@@ -66,9 +62,9 @@ public final class FetchSessionCache {
      */
     public synchronized Opened open(int sessionId, int epoch, boolean usesTopicIds, List<FetchTarget> changed,
                                     List<FetchTarget.Key> forgotten, long nowMs) {
-        if (epoch == INITIAL_EPOCH || epoch == FINAL_EPOCH) {
-            if (sessionId != NO_SESSION) sessions.remove(sessionId);
-            return new Full(epoch == INITIAL_EPOCH);
+        if (epoch == FetchMetadata.INITIAL_EPOCH || epoch == FetchMetadata.FINAL_EPOCH) {
+            if (sessionId != FetchMetadata.INVALID_SESSION_ID) sessions.remove(sessionId);
+            return new Full(epoch == FetchMetadata.INITIAL_EPOCH);
         }
         FetchSession session = sessions.get(sessionId);
         if (session == null) return new Refused(Errors.FETCH_SESSION_ID_NOT_FOUND);
@@ -85,12 +81,12 @@ public final class FetchSessionCache {
     /**
      * A new session holding {@code targets} as the client was just answered ({@code results}, in the
      * same order), if there is a free slot or an evictable session; returns its id, or
-     * {@link #NO_SESSION} when the cache keeps what it has (the client then goes on with full fetches).
+     * {@link FetchMetadata#INVALID_SESSION_ID} when the cache keeps what it has (the client then goes on with full fetches).
      *
      * @param privileged a follower's session
      */
     public synchronized int create(boolean privileged, boolean usesTopicIds, List<FetchTarget> targets, List<ReadResult> results, long nowMs) {
-        if (sessions.size() >= maxSessions && !evictFor(privileged, targets.size(), nowMs)) return NO_SESSION;
+        if (sessions.size() >= maxSessions && !evictFor(privileged, targets.size(), nowMs)) return FetchMetadata.INVALID_SESSION_ID;
         int id;
         do {
             id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);

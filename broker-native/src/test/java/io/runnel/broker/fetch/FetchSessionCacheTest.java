@@ -7,6 +7,7 @@ import java.util.List;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.compress.Compression;
@@ -82,8 +83,9 @@ class FetchSessionCacheTest {
 
     @Test
     void epochsWrapFromTheLargestIntToOne() {
-        assertThat(FetchSession.nextEpoch(Integer.MAX_VALUE)).isEqualTo(1);
-        assertThat(FetchSession.nextEpoch(1)).isEqualTo(2);
+        // Sessions take their epochs from kafka-clients' FetchMetadata.nextEpoch, the sequence clients follow.
+        assertThat(FetchMetadata.nextEpoch(Integer.MAX_VALUE)).isEqualTo(1);
+        assertThat(FetchMetadata.nextEpoch(1)).isEqualTo(2);
     }
 
     @Test
