@@ -104,6 +104,10 @@ final class BrokerProc implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(settings.java());
         command.addAll(settings.jvmArgs());
+        // Runnel as bin/runnel runs it: with the AOT cache its build trained (ADR 0016). AOTMode=on
+        // makes a cache the JVM cannot use a failed start rather than a silently slower one.
+        Path aotCache = settings.runnelJar().resolveSibling("runnel.aot");
+        if (Files.isRegularFile(aotCache)) command.addAll(List.of("-XX:AOTCache=" + aotCache, "-XX:AOTMode=on"));
         command.add("-jar");
         command.add(settings.runnelJar().toString());
         return command;

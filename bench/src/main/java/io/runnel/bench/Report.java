@@ -178,7 +178,7 @@ public final class Report {
                 .append(m.getProperty("git_uncommitted_files", "?")).append(" uncommitted files in the tree), against ")
                 .append(m.getProperty("kafka_broker", "?")).append(", driven by ").append(m.getProperty("kafka_tools", "?")).append(".\n\n");
         md.append("| machine | |\n|---|---|\n");
-        for (String k : List.of("nproc", "cpu_model", "mem_total", "kernel", "jdk", "broker_jvm_args", "loadavg_before", "loadavg_after")) {
+        for (String k : List.of("nproc", "cpu_model", "mem_total", "kernel", "jdk", "broker_jvm_args", "runnel_aot_cache", "loadavg_before", "loadavg_after")) {
             md.append("| ").append(k).append(" | ").append(m.getProperty(k, "?")).append(" |\n");
         }
         md.append("\nEach cell: median of n runs, (min–max) beneath it. Ratio = Runnel median / Kafka median. ")

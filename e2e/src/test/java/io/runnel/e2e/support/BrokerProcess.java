@@ -328,6 +328,7 @@ public final class BrokerProcess implements AutoCloseable {
     private List<String> runnelCommand() {
         List<String> command = new ArrayList<>();
         command.add(E2eSettings.javaLauncher());
+        command.addAll(E2eSettings.runnelAotArgs());
         command.addAll(jvmArgs);
         command.add("-jar");
         command.add(E2eSettings.brokerJar().toString());

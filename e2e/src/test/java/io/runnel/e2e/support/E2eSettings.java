@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -56,6 +57,21 @@ public final class E2eSettings {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The JVM options that start Runnel the way bin/runnel does: with the AOT cache its build
+     * trained next to the jar (ADR 0016), when there is one. Mode auto: a cache the JVM cannot
+     * use is skipped with a warning; {@code AotCacheIT} proves the cache is usable.
+     */
+    public static List<String> runnelAotArgs() {
+        Path cache = aotCache();
+        return Files.isRegularFile(cache) ? List.of("-XX:AOTCache=" + cache) : List.of();
+    }
+
+    /** Where the build puts the broker's AOT cache: beside {@code quarkus-run.jar}. */
+    public static Path aotCache() {
+        return brokerJar().resolveSibling("runnel.aot");
     }
 
     public static Path brokerJar() {

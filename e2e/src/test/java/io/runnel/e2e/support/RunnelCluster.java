@@ -385,6 +385,7 @@ public final class RunnelCluster implements AutoCloseable {
         }
         List<String> command = new ArrayList<>(network.launchPrefix(node.id));
         command.add(E2eSettings.javaLauncher());
+        command.addAll(E2eSettings.runnelAotArgs());
         command.addAll(jvmArgs);
         command.add("-jar");
         command.add(E2eSettings.brokerJar().toString());
