@@ -50,6 +50,12 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
 
     /** Committed metadata on its way from the raft thread to the metadata thread. */
     private record Committed(List<ApiMessageAndVersion> records, long lastOffset, int epoch, boolean snapshot) {}
+    /**
+     * Queued when the raft thread learns something the metadata thread may be waiting on that
+     * carries no records (a new leader, a commit of control records only): without it a waiter
+     * would sleep out its poll timeout, 100 ms on every start.
+     */
+    private static final Committed WAKE_UP = new Committed(List.of(), -1, -1, false);
 
     private final RaftQuorum quorum;
     private final LinkedBlockingQueue<Committed> committed = new LinkedBlockingQueue<>();
@@ -106,12 +112,15 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
 
     @Override
     public void handleCommit(BatchReader<ApiMessageAndVersion> reader) {
+        boolean any = false;
         try (reader) {
             while (reader.hasNext()) {
                 Batch<ApiMessageAndVersion> batch = reader.next();
                 committed.add(new Committed(batch.records(), batch.lastOffset(), batch.epoch(), false));
+                any = true;
             }
         }
+        if (!any) committed.add(WAKE_UP);
         onNewCommits.run();
     }
 
@@ -134,6 +143,7 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
     public void handleLeaderChange(LeaderAndEpoch newLeader) {
         leader = newLeader;
         LOG.infof("Metadata quorum leader is now %s (this node: %d)", newLeader, quorum.nodeId());
+        committed.add(WAKE_UP);
         onNewCommits.run();
     }
 
@@ -165,13 +175,13 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
     @Override
     public void catchUp() {
         Committed next;
-        while ((next = committed.poll()) != null) apply(next);
+        while ((next = committed.poll()) != null) if (next != WAKE_UP) apply(next);
     }
 
     private void awaitAndApply(long timeoutMs) {
         try {
             Committed next = committed.poll(timeoutMs, TimeUnit.MILLISECONDS);
-            if (next != null) apply(next);
+            if (next != null && next != WAKE_UP) apply(next);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TimeoutException("interrupted while waiting for the metadata quorum");
