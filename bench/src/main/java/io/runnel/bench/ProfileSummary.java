@@ -15,8 +15,11 @@ import java.util.function.Predicate;
 /**
  * Where a broker's CPU went, from async-profiler's collapsed stacks (bench/profile): every sample
  * put in the first bucket that claims it (kernel file writes, sockets, waiting and waking, the JIT,
- * GC, Java on the event loops, Java on the I/O threads), then the frames that burn the most
- * themselves and, inclusively, the broker's own methods. Text to stdout; single-threaded.
+ * GC, Java on the event loops or Kafka's network threads, Java on the I/O threads or Kafka's request
+ * handlers), then by thread when the profile names them (async-profiler's {@code threads}; numbers in
+ * names folded, so a pool is one line), the frames that burn the most themselves and, inclusively,
+ * the broker's own methods (Runnel's, or Kafka's for a profile of Apache Kafka, and kafka-clients'
+ * that either calls). Text to stdout; single-threaded.
  *
  * <p>Usage: {@code ProfileSummary <collapsed file> [top N]}.
  */
@@ -51,7 +54,15 @@ public final class ProfileSummary {
             new Bucket("kernel: other", ProfileSummary::inKernel),
             new Bucket("Java on the event loops", f -> any(f, "NioEventLoop.run") || any(f, "EpollEventLoop.run")),
             new Bucket("Java on the I/O threads", f -> any(f, "io/runnel/broker/partition/IoThread")),
+            new Bucket("Java on Kafka's network threads", f -> any(f, "kafka/network/Processor.run")),
+            new Bucket("Java on Kafka's request handlers", f -> any(f, "kafka/server/KafkaRequestHandler.run")),
             new Bucket("Java elsewhere", f -> true));
+
+    /** A thread's root frame is {@code [name tid=N]}: the id goes, the name stays. */
+    private static final java.util.regex.Pattern THREAD_ID = java.util.regex.Pattern.compile(" tid=[0-9]+");
+
+    /** The frames counted as the broker's own: Runnel, Kafka's broker (Scala and Java), kafka-clients. */
+    private static final List<String> OWN = List.of("io/runnel/", "kafka/", "org/apache/kafka/");
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
@@ -63,6 +74,7 @@ public final class ProfileSummary {
         BUCKETS.forEach(b -> buckets.put(b.name(), 0L));
         Map<String, Long> self = new HashMap<>();
         Map<String, Long> runnelInclusive = new HashMap<>();
+        Map<String, Long> threads = new HashMap<>();
         long total = 0;
         for (String line : Files.readAllLines(Path.of(args[0]))) {
             int space = line.lastIndexOf(' ');
@@ -77,14 +89,19 @@ public final class ProfileSummary {
                 }
             }
             self.merge(frames.get(frames.size() - 1), samples, Long::sum);
+            if (frames.get(0).startsWith("[")) threads.merge(THREAD_ID.matcher(frames.get(0)).replaceAll("").replaceAll("[0-9]+", "N"), samples, Long::sum);
             Set<String> seen = new HashSet<>();
-            for (String f : frames) if (f.startsWith("io/runnel/") && seen.add(f)) runnelInclusive.merge(f, samples, Long::sum);
+            for (String f : frames) if (OWN.stream().anyMatch(f::startsWith) && seen.add(f)) runnelInclusive.merge(f, samples, Long::sum);
         }
         System.out.printf(Locale.ROOT, "%d samples%n%nwhere the CPU went%n", total);
         for (var e : buckets.entrySet()) System.out.printf(Locale.ROOT, "  %5.1f%%  %s%n", pct(e.getValue(), total), e.getKey());
+        if (!threads.isEmpty()) {
+            System.out.printf(Locale.ROOT, "%nby thread (numbers folded)%n");
+            print(threads, total, top);
+        }
         System.out.printf(Locale.ROOT, "%nhottest frames (self)%n");
         print(self, total, top);
-        System.out.printf(Locale.ROOT, "%nRunnel's methods (inclusive)%n");
+        System.out.printf(Locale.ROOT, "%nthe broker's methods (Runnel's or Kafka's, and kafka-clients'; inclusive)%n");
         print(runnelInclusive, total, top);
     }
 
