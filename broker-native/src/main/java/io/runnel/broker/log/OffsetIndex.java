@@ -99,6 +99,23 @@ final class OffsetIndex {
         return new Entry(baseOffset + relativeOffsets[slot], positions[slot]);
     }
 
+    /**
+     * The position of the last entry at or after byte {@code from} whose position is at most
+     * {@code upToPosition} and whose offset is below {@code offsetBelow}; {@code from} if there is
+     * none. The batches between {@code from} (a batch start) and that position are then whole,
+     * end by it, and all start below {@code offsetBelow}: a read may take them without their headers.
+     */
+    int lastPositionWithin(int from, long upToPosition, long offsetBelow) {
+        if (entries == 0 || upToPosition < positions[0] || offsetBelow - baseOffset <= relativeOffsets[0]) return from;
+        int byPosition = Arrays.binarySearch(positions, 0, entries, (int) Math.min(upToPosition, Integer.MAX_VALUE));
+        if (byPosition < 0) byPosition = -byPosition - 2; // the last entry at or below
+        // The last entry strictly below offsetBelow: search offsetBelow - 1, at or below.
+        int byOffset = Arrays.binarySearch(relativeOffsets, 0, entries, (int) Math.min(offsetBelow - 1 - baseOffset, Integer.MAX_VALUE));
+        if (byOffset < 0) byOffset = -byOffset - 2;
+        int slot = Math.min(byPosition, byOffset);
+        return slot >= 0 && positions[slot] > from ? positions[slot] : from;
+    }
+
     Optional<Entry> lastEntry() {
         return entries == 0 ? Optional.empty() : Optional.of(entry(entries - 1));
     }

@@ -29,6 +29,26 @@ class IndexTest {
     }
 
     @Test
+    void lastPositionWithinHonoursThePositionBoundTheOffsetBoundAndTheStart() throws Exception {
+        OffsetIndex index = OffsetIndex.create(tmp.resolve("w.index"), 100, 1024);
+        assertThat(index.lastPositionWithin(0, 10_000, Long.MAX_VALUE)).isZero(); // no entries
+        index.append(105, 200);
+        index.append(110, 400);
+        index.append(120, 800);
+
+        assertThat(index.lastPositionWithin(0, 10_000, Long.MAX_VALUE)).isEqualTo(800);
+        assertThat(index.lastPositionWithin(0, 799, Long.MAX_VALUE)).isEqualTo(400);
+        assertThat(index.lastPositionWithin(0, 400, Long.MAX_VALUE)).isEqualTo(400); // at the bound counts
+        assertThat(index.lastPositionWithin(0, 199, Long.MAX_VALUE)).isZero();
+        assertThat(index.lastPositionWithin(0, 10_000, 120)).isEqualTo(400); // the entry's offset must be below the bound
+        assertThat(index.lastPositionWithin(0, 10_000, 121)).isEqualTo(800);
+        assertThat(index.lastPositionWithin(0, 10_000, 105)).isZero();
+        assertThat(index.lastPositionWithin(50, 10_000, 105)).isEqualTo(50);
+        assertThat(index.lastPositionWithin(400, 10_000, 111)).isEqualTo(400); // never before the start
+        assertThat(index.lastPositionWithin(500, 700, Long.MAX_VALUE)).isEqualTo(500);
+    }
+
+    @Test
     void offsetIndexFileHoldsRelativeOffsetsAndPositionsAndReloads() throws Exception {
         Path file = tmp.resolve("b.index");
         OffsetIndex index = OffsetIndex.create(file, 100, 1024);

@@ -182,6 +182,47 @@ class PartitionLogAppendReadTest {
         log.close();
     }
 
+    /**
+     * Reads skip the headers of batches the offset index vouches for: with an entry for every batch,
+     * every read (any start, size bound, offset bound, minOneMessage) must return exactly the bytes
+     * of a log with no index entries at all, where every header is read.
+     */
+    @Test
+    void readsOverADenseIndexReturnTheSameBatchesAsReadsThatScanEveryHeader() {
+        LogConfig small = LogConfig.defaults().withSegmentBytes(4000);
+        PartitionLog dense = PartitionLog.open(tmp.resolve("dense-0"), small.withIndexIntervalBytes(0), true, time);
+        PartitionLog scanned = PartitionLog.open(tmp.resolve("scanned-0"), small.withIndexIntervalBytes(Integer.MAX_VALUE), true, time);
+        java.util.Random random = new java.util.Random(42);
+        for (int b = 0; b < 60; b++) {
+            String[] values = new String[1 + random.nextInt(4)];
+            for (int i = 0; i < values.length; i++) values[i] = "b" + b + "-" + "x".repeat(random.nextInt(150));
+            dense.appendAsLeader(batch(1L, values), 0);
+            scanned.appendAsLeader(batch(1L, values), 0);
+        }
+        assertThat(dense.numberOfSegments()).isGreaterThan(2);
+        long end = dense.logEndOffset();
+        int[] maxBytes = {0, 1, 100, 250, 600, 1500, 3999, 4000, 9000, 1 << 20};
+        int reads = 0;
+        for (long start = 0; start <= end; start++) {
+            long[] maxOffsets = {start, start + 1, start + 3, start + 10, end - 1, end, Long.MAX_VALUE};
+            for (int bytes : maxBytes) {
+                for (long maxOffset : maxOffsets) {
+                    for (boolean minOne : new boolean[] {false, true}) {
+                        var expected = scanned.read(start, bytes, maxOffset, minOne).records();
+                        var actual = dense.read(start, bytes, maxOffset, minOne).records();
+                        assertThat(actual.sizeInBytes()).as("start %d, maxBytes %d, maxOffset %d, minOne %s", start, bytes, maxOffset, minOne)
+                                .isEqualTo(expected.sizeInBytes());
+                        assertThat(values(actual)).isEqualTo(values(expected));
+                        reads++;
+                    }
+                }
+            }
+        }
+        assertThat(reads).isGreaterThan(1000);
+        dense.close();
+        scanned.close();
+    }
+
     @Test
     void readSpansSegments() {
         int size = batchSize("v0");
