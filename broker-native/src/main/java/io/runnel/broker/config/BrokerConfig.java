@@ -26,6 +26,7 @@ public record BrokerConfig(
         boolean deleteTopicEnable,
         int messageMaxBytes,
         int socketRequestMaxBytes,
+        int socketSendBufferBytes,
         long connectionsMaxIdleMs,
         int maxInflightRequestsPerConnection,
         int numIoThreads,
@@ -111,6 +112,7 @@ public record BrokerConfig(
         d.put("delete.topic.enable", "true");
         d.put("message.max.bytes", "1048588");
         d.put("socket.request.max.bytes", "104857600");
+        d.put("socket.send.buffer.bytes", "102400");
         d.put("connections.max.idle.ms", "600000");
         d.put("max.inflight.requests.per.connection", "16");
         d.put("num.io.threads", "2");
@@ -171,6 +173,7 @@ public record BrokerConfig(
                 Boolean.parseBoolean(get.apply("delete.topic.enable")),
                 Integer.parseInt(get.apply("message.max.bytes")),
                 Integer.parseInt(get.apply("socket.request.max.bytes")),
+                Integer.parseInt(get.apply("socket.send.buffer.bytes")),
                 Long.parseLong(get.apply("connections.max.idle.ms")),
                 Integer.parseInt(get.apply("max.inflight.requests.per.connection")),
                 Integer.parseInt(get.apply("num.io.threads")),
@@ -225,6 +228,8 @@ public record BrokerConfig(
         if (numIoThreads < 1) throw new IllegalArgumentException("runnel.num.io.threads must be >= 1");
         if (maxInflightRequestsPerConnection < 1) throw new IllegalArgumentException("runnel.max.inflight.requests.per.connection must be >= 1");
         if (messageMaxBytes < 0 || socketRequestMaxBytes < 1) throw new IllegalArgumentException("message.max.bytes / socket.request.max.bytes out of range");
+        if (socketSendBufferBytes < -1 || socketSendBufferBytes == 0)
+            throw new IllegalArgumentException("socket.send.buffer.bytes must be -1 (the OS default) or > 0: " + socketSendBufferBytes);
         if (!logMessageTimestampType.equals("CreateTime") && !logMessageTimestampType.equals("LogAppendTime"))
             throw new IllegalArgumentException("runnel.log.message.timestamp.type must be CreateTime or LogAppendTime");
     }
@@ -299,6 +304,7 @@ public record BrokerConfig(
         m.put("delete.topic.enable", Boolean.toString(deleteTopicEnable));
         m.put("message.max.bytes", Integer.toString(messageMaxBytes));
         m.put("socket.request.max.bytes", Integer.toString(socketRequestMaxBytes));
+        m.put("socket.send.buffer.bytes", Integer.toString(socketSendBufferBytes));
         m.put("connections.max.idle.ms", Long.toString(connectionsMaxIdleMs));
         m.put("listener.security.protocol.map", String.join(",", listeners.stream()
                 .map(l -> l.name() + ":" + security(l.name()).protocol().name).toList()));
