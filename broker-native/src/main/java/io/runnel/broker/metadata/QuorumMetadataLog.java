@@ -175,13 +175,13 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
     @Override
     public void catchUp() {
         Committed next;
-        while ((next = committed.poll()) != null) if (next != WAKE_UP) apply(next);
+        while ((next = committed.poll()) != null) apply(next);
     }
 
     private void awaitAndApply(long timeoutMs) {
         try {
             Committed next = committed.poll(timeoutMs, TimeUnit.MILLISECONDS);
-            if (next != null && next != WAKE_UP) apply(next);
+            if (next != null) apply(next);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TimeoutException("interrupted while waiting for the metadata quorum");
@@ -189,6 +189,7 @@ public final class QuorumMetadataLog implements MetadataLog, RaftClient.Listener
     }
 
     private void apply(Committed batch) {
+        if (batch == WAKE_UP) return; // nothing to apply: it only ended a wait
         if (batch.snapshot()) applier.reset();
         if (!batch.records().isEmpty()) applier.apply(batch.records(), batch.lastOffset());
         appliedOffset = batch.lastOffset();
