@@ -27,6 +27,7 @@ public record BrokerConfig(
         int messageMaxBytes,
         int socketRequestMaxBytes,
         int socketSendBufferBytes,
+        int socketReceiveBufferBytes,
         long connectionsMaxIdleMs,
         int maxInflightRequestsPerConnection,
         int numIoThreads,
@@ -113,6 +114,7 @@ public record BrokerConfig(
         d.put("message.max.bytes", "1048588");
         d.put("socket.request.max.bytes", "104857600");
         d.put("socket.send.buffer.bytes", "102400");
+        d.put("socket.receive.buffer.bytes", "102400");
         d.put("connections.max.idle.ms", "600000");
         d.put("max.inflight.requests.per.connection", "16");
         d.put("num.io.threads", "2");
@@ -174,6 +176,7 @@ public record BrokerConfig(
                 Integer.parseInt(get.apply("message.max.bytes")),
                 Integer.parseInt(get.apply("socket.request.max.bytes")),
                 Integer.parseInt(get.apply("socket.send.buffer.bytes")),
+                Integer.parseInt(get.apply("socket.receive.buffer.bytes")),
                 Long.parseLong(get.apply("connections.max.idle.ms")),
                 Integer.parseInt(get.apply("max.inflight.requests.per.connection")),
                 Integer.parseInt(get.apply("num.io.threads")),
@@ -230,6 +233,8 @@ public record BrokerConfig(
         if (messageMaxBytes < 0 || socketRequestMaxBytes < 1) throw new IllegalArgumentException("message.max.bytes / socket.request.max.bytes out of range");
         if (socketSendBufferBytes < -1 || socketSendBufferBytes == 0)
             throw new IllegalArgumentException("socket.send.buffer.bytes must be -1 (the OS default) or > 0: " + socketSendBufferBytes);
+        if (socketReceiveBufferBytes < -1 || socketReceiveBufferBytes == 0)
+            throw new IllegalArgumentException("socket.receive.buffer.bytes must be -1 (the OS default) or > 0: " + socketReceiveBufferBytes);
         if (!logMessageTimestampType.equals("CreateTime") && !logMessageTimestampType.equals("LogAppendTime"))
             throw new IllegalArgumentException("runnel.log.message.timestamp.type must be CreateTime or LogAppendTime");
     }
@@ -305,6 +310,7 @@ public record BrokerConfig(
         m.put("message.max.bytes", Integer.toString(messageMaxBytes));
         m.put("socket.request.max.bytes", Integer.toString(socketRequestMaxBytes));
         m.put("socket.send.buffer.bytes", Integer.toString(socketSendBufferBytes));
+        m.put("socket.receive.buffer.bytes", Integer.toString(socketReceiveBufferBytes));
         m.put("connections.max.idle.ms", Long.toString(connectionsMaxIdleMs));
         m.put("listener.security.protocol.map", String.join(",", listeners.stream()
                 .map(l -> l.name() + ":" + security(l.name()).protocol().name).toList()));

@@ -170,6 +170,9 @@ public final class KafkaServer implements AutoCloseable {
             // An autotuned buffer grows to MiBs: a fetch of 8 partitions (8 MiB) then fills it and sendfile hits partial
             // writes and EAGAIN, and on loopback the broker's CPU per record rose ~0.065 us (bench/profile --partitions 8).
             if (config.socketSendBufferBytes() > 0) options.setSendBufferSize(config.socketSendBufferBytes());
+            // SO_RCVBUF likewise (socket.receive.buffer.bytes). Vert.x sets it on each accepted connection (Kafka, on the
+            // listening socket, which accepted ones inherit) and then reads into buffers of that fixed size.
+            if (config.socketReceiveBufferBytes() > 0) options.setReceiveBufferSize(config.socketReceiveBufferBytes());
             ListenerSecurity security = config.security(listener.name());
             if (security.usesTls()) TlsServerOptions.apply(options, security);
             SaslServers saslServers = security.usesSasl() ? new SaslServers(security.sasl(), scramCredentials) : null;
