@@ -223,6 +223,7 @@ public final class Bench {
         double cpuMs = ticksToMs(r.cpuTicks());
         record(phase, scenario, b.name(), rep, "broker_cpu_ms", cpuMs);
         record(phase, scenario, b.name(), rep, "broker_cpu_us_per_record", cpuMs * 1000.0 / records);
+        record(phase, scenario, b.name(), rep, "tool_cpu_us_per_record", r.toolCpuMs() * 1000.0 / records);
         record(phase, scenario, b.name(), rep, "rss_max_kib", r.rssMaxKib());
         record(phase, scenario, b.name(), rep, "tool_wall_s", r.wallSeconds());
         log(String.format(Locale.ROOT, "%-26s %-6s rep %d: %s cpu %.2f us/rec, rss max %d MiB", scenario, b.name(), rep,
@@ -273,7 +274,7 @@ public final class Bench {
                 "-Dlog4j2.configurationFile=" + logs.resolve("log4j2.properties"), "-cp", cp));
     }
 
-    record ToolResult(String output, long cpuTicks, long rssMaxKib, double wallSeconds) {}
+    record ToolResult(String output, long cpuTicks, long rssMaxKib, double wallSeconds, double toolCpuMs) {}
 
     /** Runs a tool against one broker, with the broker's CPU ticks and max RSS around it. */
     private ToolResult measured(BrokerProc b, String name, List<String> command) throws Exception {
@@ -286,21 +287,43 @@ public final class Bench {
             rss = sampler.maxKib();
         }
         long cpu1 = b.cpuTicks();
-        return new ToolResult(output, cpu1 - cpu0, Math.max(rss, b.rssKib()), (System.nanoTime() - t0) / 1e9);
+        return new ToolResult(output, cpu1 - cpu0, Math.max(rss, b.rssKib()), (System.nanoTime() - t0) / 1e9, parseToolCpuMs(output));
     }
+
+    /**
+     * The tool runs as the child of a shell whose {@code times} then prints the CPU (user, system)
+     * of its finished children: the tool's whole CPU, every thread and its JVM's start included,
+     * which /proc cannot give once the process is gone.
+     */
+    private static final String TIMED = "\"$@\"; rc=$?; echo '# tool CPU (user system):'; times; exit $rc";
 
     private String runTool(BrokerProc b, String name, List<String> command) throws IOException, InterruptedException {
         Path file = logs.resolve(String.format(Locale.ROOT, "%03d-%s-%s.out", ++toolRuns, b.name(), name));
         Files.writeString(file, "# " + String.join(" ", command) + "\n");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        List<String> timed = new ArrayList<>(List.of("bash", "-c", TIMED, "bash"));
+        timed.addAll(command);
+        Process p = new ProcessBuilder(timed).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(file.toFile())).start();
-        if (!p.waitFor(30, TimeUnit.MINUTES)) { // hang guard
+        if (!p.waitFor(30, TimeUnit.MINUTES)) { // hang guard: the tool is the shell's child
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly().waitFor();
             throw new IOException("tool hung: " + file);
         }
         String output = Files.readString(file);
         if (p.exitValue() != 0) throw new IOException("tool exited " + p.exitValue() + ": " + file + "\n" + tail(output));
         return output;
+    }
+
+    private static final Pattern TIMES_LINE = Pattern.compile("(?m)^(\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s$");
+
+    /** The children's line of bash's {@code times} (the second of its two lines), in ms of CPU. */
+    static double parseToolCpuMs(String output) {
+        int mark = output.lastIndexOf("# tool CPU (user system):");
+        if (mark < 0) throw new IllegalStateException("no tool CPU in output:\n" + tail(output));
+        Matcher m = TIMES_LINE.matcher(output.substring(mark));
+        if (!m.find() || !m.find()) throw new IllegalStateException("bash's times printed no children's line:\n" + tail(output));
+        return (Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2)) + Integer.parseInt(m.group(3)) * 60
+                + Double.parseDouble(m.group(4))) * 1000;
     }
 
     private static String tail(String s) {

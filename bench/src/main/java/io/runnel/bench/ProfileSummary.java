@@ -45,12 +45,15 @@ public final class ProfileSummary {
             new Bucket("GC", f -> any(f.subList(0, Math.min(6, f.size())), "G1") || any(f, "GCTaskThread") || any(f, "ConcurrentGCThread")),
             new Bucket("kernel: file writes (page cache)", f -> inKernel(f) && (any(f, "FileDispatcherImpl_write") || any(f, "FileDispatcherImpl_pwrite"))),
             new Bucket("kernel: fsync", f -> inKernel(f) && any(f, "force0")),
-            new Bucket("kernel: file to socket (sendfile)", f -> inKernel(f) && any(f, "transferTo")),
-            new Bucket("kernel: socket writes", f -> inKernel(f) && any(f, "SocketDispatcher_write")),
-            new Bucket("kernel: socket reads", f -> inKernel(f) && any(f, "SocketDispatcher_read")),
+            // The JDK's NIO (Kafka, and Runnel where Netty's epoll transport is not loaded) and Netty's epoll transport.
+            new Bucket("kernel: file to socket (sendfile)", f -> inKernel(f) && (any(f, "transferTo") || any(f, "sendFile"))),
+            new Bucket("kernel: socket writes", f -> inKernel(f) && (any(f, "SocketDispatcher_write") || any(f, "unix/Socket.send")
+                    || any(f, "unix/Socket.write"))),
+            new Bucket("kernel: socket reads", f -> inKernel(f) && (any(f, "SocketDispatcher_read") || any(f, "unix/Socket.recv")
+                    || any(f, "unix/Socket.read"))),
             new Bucket("kernel: epoll, wake-ups, thread switches", f -> inKernel(f)
                     && (any(f, "EPoll") || any(f, "EventFD") || any(f, "IOUtil_drain") || any(f, "pthread_cond") || any(f, "futex")
-                        || any(f, "Unpark") || any(f, "park"))),
+                        || any(f, "Unpark") || any(f, "park") || any(f, "epoll/Native") || any(f, "eventfd"))),
             new Bucket("kernel: other", ProfileSummary::inKernel),
             new Bucket("Java on the event loops", f -> any(f, "NioEventLoop.run") || any(f, "EpollEventLoop.run")),
             new Bucket("Java on the I/O threads", f -> any(f, "io/runnel/broker/partition/IoThread")),

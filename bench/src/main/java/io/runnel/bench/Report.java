@@ -69,6 +69,15 @@ public final class Report {
         for (String s : List.of("1KiB-1p", "1KiB-8p", "100B-1p", "100B-8p")) {
             f.add(new Figure("cpu", "broker CPU, consume " + s, "consume", "consume-" + s, "broker_cpu_us_per_record", 1, "µs/record", false, 0.5));
         }
+        // The load generator's own CPU, on the same two cores: what caps throughput for both brokers.
+        for (String s : List.of("1KiB-1p", "1KiB-8p", "100B-1p", "100B-8p")) {
+            f.add(new Figure("client", "client CPU, produce " + s + " (ProducerPerformance)", "produce", "produce-" + s, "tool_cpu_us_per_record", 1,
+                    "µs/record", false, null));
+        }
+        for (String s : List.of("1KiB-1p", "1KiB-8p", "100B-1p", "100B-8p")) {
+            f.add(new Figure("client", "client CPU, consume " + s + " (ConsumerPerformance)", "consume", "consume-" + s, "tool_cpu_us_per_record", 1,
+                    "µs/record", false, null));
+        }
         f.add(new Figure("memory", "idle RSS (VmRSS)", "idle", "idle", "idle_rss_kib", KIB_TO_MIB, "MiB", false, 0.25));
         f.add(new Figure("memory", "RSS under load (max VmRSS, produce 1KiB-8p)", "produce", "produce-1KiB-8p", "rss_max_kib", KIB_TO_MIB, "MiB", false, null));
         f.add(new Figure("memory", "peak RSS over the run (VmHWM)", "end", "end", "hwm_kib", KIB_TO_MIB, "MiB", false, null));
