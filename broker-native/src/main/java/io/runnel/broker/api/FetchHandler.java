@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -263,9 +264,16 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /**
-     * A fetch waiting for {@code minBytes}. Lives on its connection's event loop: appends and the
-     * timer only schedule a re-read there; the first re-read that has enough, or the timer, answers.
+     * A fetch waiting for {@code minBytes}. Lives on its connection's event loop, which alone
+     * answers it: the first re-read that has enough, or the timer. An append starts a re-read right
+     * where it happened, on the partition's I/O thread (a partition read there needs no hop), and
+     * only the results travel to the event loop. At most one re-read is in flight; appends during
+     * it mark it stale, and the event loop then reads once more.
      */
+    private static final int IDLE = 0;
+    private static final int READING = 1;
+    private static final int STALE = 2;
+
     private final class DelayedFetch implements FetchPurgatory.Watcher {
         private final RequestContext context;
         private final FetchRequestData data;
@@ -275,9 +283,10 @@ public final class FetchHandler implements ApiHandler {
         private final CompletableFuture<ApiMessage> response;
         private final List<TopicPartition> watched = new ArrayList<>();
         private long timerId = -1;
-        private boolean done;
-        private boolean rereading;
-        private boolean rereadAgain;
+        /** Set on the event loop; read by appending I/O threads only to skip work for an answered fetch. */
+        private volatile boolean done;
+        /** IDLE, READING (a re-read in flight) or STALE (and an append came after it started); any thread. */
+        private final AtomicInteger reread = new AtomicInteger(IDLE);
 
         DelayedFetch(RequestContext context, FetchRequestData data, Opened opened, List<Wanted> wanted, int replicaId,
                      CompletableFuture<ApiMessage> response) {
@@ -304,25 +313,27 @@ public final class FetchHandler implements ApiHandler {
             onAppend(); // an append may have landed between the first read and the watch
         }
 
+        /** On the appending partition's I/O thread, or on the event loop from {@link #start()}. */
         @Override
         public void onAppend() {
-            context.eventLoop().runOnContext(v -> reread());
+            while (!done) {
+                int state = reread.get();
+                if (state == IDLE && reread.compareAndSet(IDLE, READING)) {
+                    reread();
+                    return;
+                }
+                if (state == STALE || (state == READING && reread.compareAndSet(READING, STALE))) return;
+            }
         }
 
+        /** Reads every wanted partition (here, for those this thread owns) and judges the results on the event loop. */
         private void reread() {
-            if (done) return;
-            if (rereading) {
-                rereadAgain = true;
-                return;
-            }
-            rereading = true;
             readAll(wanted, data.maxBytes(), replicaId, readCommitted(data)).thenAccept(results -> context.eventLoop().runOnContext(v -> {
-                rereading = false;
                 if (done) return;
                 if (isEnough(results, data)) {
                     finish(results);
-                } else if (rereadAgain) {
-                    rereadAgain = false;
+                } else if (!reread.compareAndSet(READING, IDLE)) {
+                    reread.set(READING); // STALE: an append came while this read was in flight
                     reread();
                 }
             }));

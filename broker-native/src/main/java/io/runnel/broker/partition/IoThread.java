@@ -20,6 +20,8 @@ final class IoThread extends ScheduledThreadPoolExecutor {
     private final AtomicLong busyNanos = new AtomicLong();
     private volatile LongConsumer queueWaitListener = nanos -> { };
     private long startedNanos;
+    /** Written by this executor's own thread before each task, so it equals currentThread() only when read on that thread. */
+    private Thread runner;
 
     IoThread(String name) {
         super(1, r -> {
@@ -31,6 +33,11 @@ final class IoThread extends ScheduledThreadPoolExecutor {
         // pile up in the queue nor hold a stopping broker until they would have fired.
         setRemoveOnCancelPolicy(true);
         setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    /** Whether the caller is this executor's thread, that is, inside one of its tasks. */
+    boolean isCurrentThread() {
+        return Thread.currentThread() == runner;
     }
 
     long busyNanos() {
@@ -58,6 +65,7 @@ final class IoThread extends ScheduledThreadPoolExecutor {
 
     @Override
     protected void beforeExecute(Thread t, Runnable r) {
+        runner = t;
         startedNanos = System.nanoTime();
         if (r instanceof Queued<?> q) queueWaitListener.accept(startedNanos - q.enqueuedNanos);
     }

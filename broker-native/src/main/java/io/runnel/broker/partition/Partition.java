@@ -489,7 +489,7 @@ public final class Partition {
      */
     public CompletableFuture<ReadResult> readForFetch(long fetchOffset, int maxBytes, boolean minOneMessage, int currentLeaderEpoch,
                                                      boolean readCommitted) {
-        return onIo(l -> {
+        return onIoOrHere(l -> {
             Errors epochError = checkLeaderEpoch(currentLeaderEpoch);
             long hw = highWatermark;
             long lso = lastStableOffset;
@@ -652,6 +652,21 @@ public final class Partition {
             }
         });
         return done;
+    }
+
+    /**
+     * {@link #onIo}, but run at once when the caller already is this partition's I/O thread: a
+     * waiting fetch woken by an append here reads the new records without a round trip through
+     * the queue and an event loop (FetchHandler's DelayedFetch).
+     */
+    private <T> CompletableFuture<T> onIoOrHere(Function<PartitionLog, T> task) {
+        if (!(io instanceof IoThread thread) || !thread.isCurrentThread()) return onIo(task);
+        try {
+            if (closed) throw new NotLeaderOrFollowerException("partition " + topicPartition + " is closed");
+            return CompletableFuture.completedFuture(task.apply(log));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private <T> CompletableFuture<T> onIo(Function<PartitionLog, T> task) {
