@@ -384,8 +384,19 @@ public final class Bench {
         r.put("lat_p999_ms", Double.parseDouble(m.group(6)));
         r.put("lat_max_ms", Double.parseDouble(m.group(7)));
         r.put("lat_avg_ms", Double.parseDouble(m.group(8)));
+        // The client's share of the tail: how late its producer thread sent, and the latency from the actual send.
+        Matcher extra = AT_RATE_CLIENT.matcher(output);
+        if (extra.find()) {
+            r.put("send_late_p99_ms", Double.parseDouble(extra.group(1)));
+            r.put("from_send_p50_ms", Double.parseDouble(extra.group(2)));
+            r.put("from_send_p99_ms", Double.parseDouble(extra.group(3)));
+            r.put("from_send_p999_ms", Double.parseDouble(extra.group(4)));
+        }
         return r;
     }
+
+    private static final Pattern AT_RATE_CLIENT = Pattern.compile(
+            "send_late_p99_ms=([\\d.]+) from_send_p50_ms=([\\d.]+) from_send_p99_ms=([\\d.]+) from_send_p999_ms=([\\d.]+)");
 
     private static final Pattern E2E_AVG = Pattern.compile("Avg latency: ([\\d.]+) ms");
     private static final Pattern E2E_PCT = Pattern.compile(

@@ -24,7 +24,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * ({@code assign()} + seek to end, long-poll fetches) in the same JVM receives them. Latency of a
  * record = receive time − its <em>scheduled</em> send time (both {@code System.nanoTime()} of this
  * JVM), so a stalled producer counts against the broker as well (no coordinated omission).
- * Records of the first {@code warmupSeconds} are not counted.
+ * Records of the first {@code warmupSeconds} are not counted. Two more figures tell the client's
+ * part of that from the rest: how late the producer thread got to each send (its own scheduling),
+ * and the latency counted from the actual send instead of the scheduled one.
  *
  * <p>Why this and not Kafka's EndToEndLatency as the headline figure: EndToEndLatency keeps one
  * record in flight (its rate is 1/latency, not fixed), commits offsets to a group after every
@@ -32,7 +34,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The harness still runs EndToEndLatency and reports it beside this tool.
  *
  * <p>Usage: {@code EndToEndAtRate <bootstrap> <topic> <rate> <seconds> <recordSize> <warmupSeconds>}.
- * Prints {@code e2e-result records=N lost=L p50_ms=.. p99_ms=.. p999_ms=.. max_ms=.. avg_ms=..}.
+ * Prints {@code e2e-result records=N lost=L p50_ms=.. p99_ms=.. p999_ms=.. max_ms=.. avg_ms=..
+ * send_late_p99_ms=.. from_send_p50_ms=.. from_send_p99_ms=.. from_send_p999_ms=..}.
  */
 public final class EndToEndAtRate {
     public static void main(String[] args) throws Exception {
@@ -44,7 +47,7 @@ public final class EndToEndAtRate {
         String topic = args[1];
         int rate = Integer.parseInt(args[2]);
         int seconds = Integer.parseInt(args[3]);
-        int size = Math.max(16, Integer.parseInt(args[4]));
+        int size = Math.max(20, Integer.parseInt(args[4]));
         int warmup = Integer.parseInt(args[5]);
         int total = rate * (seconds + warmup);
         int skip = rate * warmup;
@@ -65,6 +68,8 @@ public final class EndToEndAtRate {
         pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
 
         long[] latencies = new long[total];
+        long[] fromSend = new long[total];
+        long[] lateness = new long[total];
         AtomicLong received = new AtomicLong();
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp);
@@ -81,7 +86,11 @@ public final class EndToEndAtRate {
                         ByteBuffer v = ByteBuffer.wrap(r.value());
                         int seq = v.getInt();
                         long scheduled = v.getLong();
-                        if (seq >= 0 && seq < total) latencies[seq] = now - scheduled;
+                        long sent = v.getLong();
+                        if (seq >= 0 && seq < total) {
+                            latencies[seq] = now - scheduled;
+                            fromSend[seq] = now - sent;
+                        }
                         received.incrementAndGet();
                     }
                 }
@@ -94,7 +103,9 @@ public final class EndToEndAtRate {
                 long wait;
                 while ((wait = due - System.nanoTime()) > 0) LockSupport.parkNanos(Math.min(wait, 200_000));
                 byte[] value = payload.clone();
-                ByteBuffer.wrap(value).putInt(i).putLong(due);
+                long sent = System.nanoTime();
+                lateness[i] = sent - due;
+                ByteBuffer.wrap(value).putInt(i).putLong(due).putLong(sent);
                 producer.send(new ProducerRecord<>(topic, 0, null, value));
             }
             producer.flush();
@@ -108,9 +119,15 @@ public final class EndToEndAtRate {
         long lost = Arrays.stream(measured).filter(l -> l == 0).count();
         Arrays.sort(measured);
         double avg = Arrays.stream(measured).average().orElse(0) / 1e6;
-        System.out.printf(Locale.ROOT, "e2e-result records=%d lost=%d rate=%d p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f avg_ms=%.3f%n",
+        long[] late = Arrays.copyOfRange(lateness, skip, total);
+        Arrays.sort(late);
+        long[] afterSend = Arrays.copyOfRange(fromSend, skip, total);
+        Arrays.sort(afterSend);
+        System.out.printf(Locale.ROOT, "e2e-result records=%d lost=%d rate=%d p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f avg_ms=%.3f"
+                        + " send_late_p99_ms=%.3f from_send_p50_ms=%.3f from_send_p99_ms=%.3f from_send_p999_ms=%.3f%n",
                 measured.length, lost, rate, pct(measured, 50) / 1e6, pct(measured, 99) / 1e6, pct(measured, 99.9) / 1e6,
-                measured[measured.length - 1] / 1e6, avg);
+                measured[measured.length - 1] / 1e6, avg, pct(late, 99) / 1e6, pct(afterSend, 50) / 1e6, pct(afterSend, 99) / 1e6,
+                pct(afterSend, 99.9) / 1e6);
     }
 
     /** Nearest-rank percentile of a sorted array. */

@@ -57,6 +57,10 @@ public final class Report {
         f.add(new Figure("latency", "end-to-end p50 at fixed rate (1 KiB)", "latency", "latency-e2e-at-rate-1KiB", "lat_p50_ms", 1, "ms", false, null));
         f.add(new Figure("latency", "end-to-end p99 at fixed rate (1 KiB)", "latency", "latency-e2e-at-rate-1KiB", "lat_p99_ms", 1, "ms", false, 0.5));
         f.add(new Figure("latency", "end-to-end p99.9 at fixed rate (1 KiB)", "latency", "latency-e2e-at-rate-1KiB", "lat_p999_ms", 1, "ms", false, null));
+        f.add(new Figure("latency-client", "end-to-end p99 at fixed rate, from the actual send (1 KiB)", "latency", "latency-e2e-at-rate-1KiB",
+                "from_send_p99_ms", 1, "ms", false, null));
+        f.add(new Figure("latency-client", "producer thread's lateness to send, p99 (1 KiB, fixed rate)", "latency", "latency-e2e-at-rate-1KiB",
+                "send_late_p99_ms", 1, "ms", false, null));
         f.add(new Figure("latency", "end-to-end p50 (EndToEndLatency, 1 KiB)", "latency", "latency-e2e-1KiB", "lat_p50_ms", 1, "ms", false, null));
         f.add(new Figure("latency", "end-to-end p99 (EndToEndLatency, 1 KiB)", "latency", "latency-e2e-1KiB", "lat_p99_ms", 1, "ms", false, null));
         f.add(new Figure("latency", "end-to-end p99.9 (EndToEndLatency, 1 KiB)", "latency", "latency-e2e-1KiB", "lat_p999_ms", 1, "ms", false, null));
