@@ -263,6 +263,10 @@ public final class FetchHandler implements ApiHandler {
         return topic == null ? null : topic.name();
     }
 
+    private static final int IDLE = 0;
+    private static final int READING = 1;
+    private static final int STALE = 2;
+
     /**
      * A fetch waiting for {@code minBytes}. Lives on its connection's event loop, which alone
      * answers it: the first re-read that has enough, or the timer. An append starts a re-read right
@@ -270,10 +274,6 @@ public final class FetchHandler implements ApiHandler {
      * only the results travel to the event loop. At most one re-read is in flight; appends during
      * it mark it stale, and the event loop then reads once more.
      */
-    private static final int IDLE = 0;
-    private static final int READING = 1;
-    private static final int STALE = 2;
-
     private final class DelayedFetch implements FetchPurgatory.Watcher {
         private final RequestContext context;
         private final FetchRequestData data;
